@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from drenfax_portal import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("drenfax_portal.accounts.urls")),
+    path("admin/", admin.site.urls),
+]

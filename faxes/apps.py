@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class FaxesConfig(AppConfig):
+    """Cached faxes: history, detail, send, blast, webhook receiver and sync."""
+
+    name = "faxes"
+    verbose_name = "Faxes"

@@ -1,0 +1,2 @@
+// Drenfax Portal: small progressive enhancements. Every page works without this file.
+"use strict";

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+from django.test import Client
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def staff(db) -> AbstractUser:
+    return get_user_model().objects.create_user(
+        "staffer", email="staffer@example.com", password=PASSWORD, is_staff=True
+    )
+
+
+@pytest.fixture
+def alice(db) -> AbstractUser:
+    return get_user_model().objects.create_user(
+        "alice", email="alice@example.com", password=PASSWORD
+    )
+
+
+@pytest.fixture
+def bob(db) -> AbstractUser:
+    return get_user_model().objects.create_user("bob", email="bob@example.com", password=PASSWORD)
+
+
+@pytest.fixture
+def alice_client(alice) -> Client:
+    client = Client()
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def bob_client(bob) -> Client:
+    client = Client()
+    client.force_login(bob)
+    return client
+
+
+@pytest.fixture
+def staff_client(staff) -> Client:
+    client = Client()
+    client.force_login(staff)
+    return client
