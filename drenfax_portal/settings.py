@@ -112,6 +112,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
+    # A file, not memory, so that tests can share the database with threads and processes.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
@@ -209,3 +211,27 @@ else:
     DRENFAX_WEBHOOK_AUTH = env_secret("DRENFAX_WEBHOOK_AUTH")
     if not DEBUG and not DRENFAX_API_KEY:
         raise ImproperlyConfigured("DRENFAX_API_KEY must be set when DRENFAX_API_URL is set")
+
+# Timeouts (connect, read) in seconds for every API call.
+DRENFAX_TIMEOUT = (
+    env.float("DRENFAX_CONNECT_TIMEOUT", default=5.0),
+    env.float("DRENFAX_READ_TIMEOUT", default=60.0),
+)
+
+
+def _rate(value: str) -> tuple[int, float]:
+    calls, _, seconds = value.partition("/")
+    try:
+        return int(calls), float(seconds)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"DRENFAX_HISTORY_RATE: expected CALLS/SECONDS, got {value!r}"
+        ) from None
+
+
+# The provider's limit on history calls per account: 8 per 60 seconds.
+DRENFAX_HISTORY_RATE = _rate(env.str("DRENFAX_HISTORY_RATE", default="8/60"))
+# Seconds between two sync steps of the worker (`manage.py sync_faxes`).
+SYNC_INTERVAL = env.float("SYNC_INTERVAL", default=15.0)
+# Default region for phone numbers typed without a country code.
+DEFAULT_PHONE_REGION = env.str("DEFAULT_PHONE_REGION", default="US")

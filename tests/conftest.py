@@ -46,3 +46,9 @@ def staff_client(staff) -> Client:
     client = Client()
     client.force_login(staff)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The default PBKDF2 work factor costs a third of a second per user created.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from drenfax_portal.api import get_client
+from drenfax_portal.client import DrenfaxError
+from faxes.sync import sync_numbers
+
+
+class Command(BaseCommand):
+    help = "Refresh the cached fax numbers from the Drenfax API."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with get_client() as client:
+            try:
+                count = sync_numbers(client=client)
+            except DrenfaxError as exc:
+                raise CommandError(str(exc)) from exc
+        self.stdout.write(f"{count} number(s) synced.")

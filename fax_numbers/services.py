@@ -1,0 +1,102 @@
+"""Writes to the numbers cache."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from fax_numbers.models import FaxNumber, StorageCredential
+from fax_numbers.phone import to_e164
+from faxes.services import faxes_link_number
+
+
+def _datetime(value: Any):
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        return None
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def split_storage(value: Any) -> tuple[dict[str, Any], str | None]:
+    """Storage settings (a dict or the provider's JSON string) without the password, and it."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else {}
+        except ValueError:
+            value = {}
+    if not isinstance(value, dict):
+        return {}, None
+    settings = dict(value)
+    password = settings.pop("password", None)
+    return settings, (str(password) if password not in (None, "") else None)
+
+
+def scrub_number_payload(raw: dict[str, Any]) -> dict[str, Any]:
+    """The provider's number object without the storage password, safe to store and show."""
+    clean = dict(raw)
+    if "storage" in clean:
+        clean["storage"], _ = split_storage(clean["storage"])
+    return clean
+
+
+@transaction.atomic
+def number_upsert(raw: dict[str, Any]) -> FaxNumber:
+    """Create or update a cached number from the provider's number object."""
+    number_uuid = _uuid(raw.get("uuid"))
+    if number_uuid is None:
+        raise ValueError("number object without a uuid")
+    storage, password = split_storage(raw.get("storage"))
+    users = raw.get("users") if isinstance(raw.get("users"), list) else []
+    api_user_ids = [str(u.get("userId")) for u in users if isinstance(u, dict) and u.get("userId")]
+    pending_until = _datetime(raw.get("pendingUntil"))
+    manager = raw.get("manager") if isinstance(raw.get("manager"), dict) else {}
+    if pending_until:
+        state = FaxNumber.State.PENDING
+    elif api_user_ids:
+        state = FaxNumber.State.ASSIGNED
+    else:
+        state = FaxNumber.State.AVAILABLE
+    defaults: dict[str, Any] = {
+        "number": to_e164(str(raw.get("number_e164") or raw.get("number") or "")),
+        "state": state,
+        "pending_until": pending_until,
+        "owned_by": _uuid(raw.get("ownedBy")),
+        "managed_by": _uuid(raw.get("managedBy")),
+        "manager_name": str(manager.get("accountName") or "")[:200],
+        "provider_created_at": _datetime(raw.get("createdAt")),
+        "api_user_ids": api_user_ids,
+        "raw": scrub_number_payload(raw),
+        "synced_at": timezone.now(),
+    }
+    if "storage" in raw:
+        defaults["storage"] = storage
+    number, created = FaxNumber.objects.update_or_create(uuid=number_uuid, defaults=defaults)
+    if password is not None:
+        StorageCredential.objects.update_or_create(number=number, defaults={"password": password})
+    faxes_link_number(number)
+    return number
+
+
+@transaction.atomic
+def numbers_mark_removed(keep_uuids: Iterable[uuid.UUID]) -> int:
+    """Numbers no longer on the account's list stay cached (for their faxes) as removed."""
+    return (
+        FaxNumber.objects.exclude(uuid__in=list(keep_uuids))
+        .exclude(state=FaxNumber.State.REMOVED)
+        .update(state=FaxNumber.State.REMOVED, synced_at=timezone.now())
+    )

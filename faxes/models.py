@@ -1,0 +1,200 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class FaxStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    PROCESSING = "processing", "Processing"
+    TRANSMITTING = "transmitting", "Transmitting"
+    SUCCESS = "success", "Delivered"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+TERMINAL_STATUSES = frozenset({FaxStatus.SUCCESS, FaxStatus.FAILED, FaxStatus.CANCELLED})
+# Statuses only move forward along this order; a terminal status never changes.
+STATUS_RANK = {
+    FaxStatus.SCHEDULED: 0,
+    FaxStatus.PROCESSING: 1,
+    FaxStatus.TRANSMITTING: 2,
+    FaxStatus.SUCCESS: 3,
+    FaxStatus.FAILED: 3,
+    FaxStatus.CANCELLED: 3,
+}
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", "Inbound"
+    OUTBOUND = "outbound", "Outbound"
+
+
+class Fax(models.Model):
+    """A fax as the provider reports it, cached locally, plus what the portal knows about it."""
+
+    message_id = models.UUIDField(unique=True)
+    account_id = models.UUIDField(null=True, blank=True)
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    status = models.CharField(max_length=12, choices=FaxStatus.choices)
+    # Outbound: the recipient. Inbound: the receiving number (ours). E.164.
+    fax_number = models.CharField(max_length=20, blank=True)
+    fax_csid = models.CharField("CSID", max_length=100, blank=True)
+    fax_caller_id = models.CharField("caller id", max_length=32, blank=True)
+    pages_count = models.PositiveIntegerField(null=True, blank=True)
+    pages_complete = models.PositiveIntegerField(null=True, blank=True)
+    result_code = models.CharField(max_length=32, blank=True)
+    result_info = models.CharField(max_length=255, blank=True)
+    error_info = models.CharField(max_length=500, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    duration = models.PositiveIntegerField("duration (ms)", null=True, blank=True)
+    fax_speed = models.PositiveIntegerField("speed (bps)", null=True, blank=True)
+    fax_ecm = models.PositiveIntegerField("ECM", null=True, blank=True)
+    fax_protocol = models.PositiveIntegerField("protocol", null=True, blank=True)
+    fax_attempt = models.PositiveIntegerField("attempt", null=True, blank=True)
+    fax_detected = models.BooleanField(null=True, blank=True)
+    is_archived = models.BooleanField(default=False)
+    is_file_purged = models.BooleanField(default=False)
+    subject = models.CharField(max_length=255, blank=True)
+    recipient_name = models.CharField(max_length=255, blank=True)
+    message_number = models.CharField(max_length=64, blank=True)
+    channel_type = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # Set when the provider deleted the fax (deletedAt, or a 404 on lookup); hidden everywhere.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    custom_fields = models.JSONField(default=dict, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    # Portal-side fields.
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sent_faxes",
+    )
+    # Inbound: the number that received it. Outbound: the number it was sent from (caller id).
+    number = models.ForeignKey(
+        "numbers.FaxNumber", null=True, blank=True, on_delete=models.SET_NULL, related_name="faxes"
+    )
+    pdf_path = models.CharField(max_length=255, blank=True)  # relative to FAX_DOCUMENTS_DIR
+    pdf_fetched_at = models.DateTimeField(null=True, blank=True)
+    # When the sync last asked the provider about this fax (reconciling open faxes).
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "faxes"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Newest-first listings, alone and per filter; the default view hides archived.
+            models.Index(fields=["is_archived", "-created_at", "-id"], name="fax_archived_created"),
+            models.Index(fields=["number", "-created_at", "-id"], name="fax_number_created"),
+            models.Index(fields=["sent_by", "-created_at", "-id"], name="fax_sender_created"),
+            models.Index(fields=["status", "-created_at", "-id"], name="fax_status_created"),
+            models.Index(
+                fields=["direction", "status", "-created_at", "-id"], name="fax_dir_status_created"
+            ),
+            models.Index(fields=["-created_at", "-id"], name="fax_created"),
+            models.Index(fields=["fax_number"], name="fax_faxnumber"),
+            models.Index(fields=["fax_caller_id"], name="fax_callerid"),
+            models.Index(fields=["status", "last_checked_at"], name="fax_status_checked"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} fax {self.message_id}"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    @property
+    def other_party(self) -> str:
+        """The number on the other end: the recipient, or the sender of an inbound fax."""
+        if self.direction == Direction.INBOUND:
+            return self.fax_caller_id
+        return self.fax_number
+
+    @property
+    def our_number(self) -> str:
+        if self.direction == Direction.INBOUND:
+            return self.fax_number
+        return self.fax_caller_id
+
+
+class FaxEvent(models.Model):
+    """One entry in a fax's timeline: a status change, a stale report, or a user action."""
+
+    class Source(models.TextChoices):
+        SYNC = "sync", "Sync"
+        WEBHOOK = "webhook", "Webhook"
+        USER = "user", "User action"
+        PORTAL = "portal", "Portal"
+
+    fax = models.ForeignKey(Fax, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    status = models.CharField(max_length=12, choices=FaxStatus.choices, blank=True)
+    pages_complete = models.PositiveIntegerField(null=True, blank=True)
+    # False when the report was older than what the cache already knew (kept for the record).
+    applied = models.BooleanField(default=True)
+    note = models.CharField(max_length=255, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.fax_id} {self.status or self.note} ({self.source})"
+
+
+class SyncState(models.Model):
+    """Where the fax and numbers sync stand, per account (one row per key)."""
+
+    key = models.CharField(max_length=100, unique=True)
+    # Newest provider createdAt seen; the next incremental run starts before it.
+    newest_created_at = models.DateTimeField(null=True, blank=True)
+    backfill_done = models.BooleanField(default=False)
+    backfill_offset = models.PositiveIntegerField(default=0)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    refresh_requested_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class RateLimitBucket(models.Model):
+    """A lock row per rate-limited key, plus a pause the provider imposed with a 429."""
+
+    key = models.CharField(max_length=100, unique=True)
+    blocked_until = models.DateTimeField(null=True, blank=True)
+
+
+class RateLimitToken(models.Model):
+    """One call taken from a bucket; a key holds at most `rate` tokens per window."""
+
+    key = models.CharField(max_length=100)
+    taken_at = models.DateTimeField()
+    waited = models.FloatField(default=0.0)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "taken_at"], name="ratelimit_key_taken")]
+
+
+class WorkerLease(models.Model):
+    """A lease that lets one sync loop be active at a time across processes."""
+
+    name = models.CharField(max_length=100, unique=True)
+    holder = models.CharField(max_length=200, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.holder or 'nobody'}"

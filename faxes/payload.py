@@ -1,0 +1,136 @@
+"""Turn the provider's fax object (a dict, as JSON gives it) into Fax model fields.
+
+Sync, webhooks and the send form all receive the same fax object; this is the one place
+that reads it. Provider data is taken as it comes: odd types are coerced or dropped, never
+allowed to crash the caller, but a payload without a usable message id or status is refused.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from fax_numbers.phone import to_e164
+from faxes.models import Direction, FaxStatus
+
+
+class InvalidPayload(ValueError):
+    """The payload is not a fax object we can apply; `str()` says what is wrong."""
+
+
+_STATUSES = set(FaxStatus.values)
+_DIRECTIONS = set(Direction.values)
+
+
+def fax_fields(raw: Any) -> dict[str, Any]:
+    """Model field values for a fax object; raises InvalidPayload if it is not one."""
+    if not isinstance(raw, dict):
+        raise InvalidPayload("the fax object must be a JSON object")
+    try:
+        message_id = uuid.UUID(str(raw.get("messageId", "")))
+    except ValueError as exc:
+        raise InvalidPayload("messageId is missing or not a UUID") from exc
+    status = raw.get("status")
+    if status not in _STATUSES:
+        raise InvalidPayload(f"status {status!r} is not one of {', '.join(sorted(_STATUSES))}")
+    direction = raw.get("direction") or raw.get("classificationLabel")
+    if direction not in _DIRECTIONS:
+        raise InvalidPayload(f"direction {direction!r} is not inbound or outbound")
+
+    return {
+        "message_id": message_id,
+        "account_id": _uuid(raw.get("accountId")),
+        "direction": direction,
+        "status": status,
+        "fax_number": to_e164(_str(raw.get("faxNumber"), 32)),
+        "fax_csid": _str(raw.get("faxCsid"), 100),
+        "fax_caller_id": _caller_id(raw.get("faxCallerId")),
+        "pages_count": _int(raw.get("pagesCount")),
+        "pages_complete": _int(raw.get("pagesComplete")),
+        "result_code": _str(raw.get("resultCode"), 32),
+        "result_info": _str(raw.get("resultInfo"), 255),
+        "error_info": _str(raw.get("errorInfo"), 500),
+        "error_code": _str(raw.get("errorCode"), 64),
+        "duration": _int(raw.get("duration")),
+        "fax_speed": _int(raw.get("faxSpeed")),
+        "fax_ecm": _int(raw.get("faxECM")),
+        "fax_protocol": _int(raw.get("faxProtocol")),
+        "fax_attempt": _int(raw.get("faxAttempt")),
+        "fax_detected": raw.get("faxDetected")
+        if isinstance(raw.get("faxDetected"), bool)
+        else None,
+        "is_archived": raw.get("isArchived") is True,
+        "is_file_purged": raw.get("isFilePurged") is True,
+        "subject": _str(raw.get("subject"), 255),
+        "recipient_name": _str(raw.get("recipientName"), 255),
+        "message_number": _str(raw.get("messageNumber"), 64),
+        "channel_type": _str(raw.get("channelType"), 32),
+        "created_at": _datetime(raw.get("createdAt")) or timezone.now(),
+        "resolved_at": _datetime(raw.get("resolvedDate")),
+        "deleted_at": _datetime(raw.get("deletedAt")),
+        "tags": _tags(raw.get("tags")),
+        "custom_fields": raw["cf"] if isinstance(raw.get("cf"), dict) else {},
+        "raw": raw,
+    }
+
+
+def _str(value: Any, limit: int) -> str:
+    if value is None or isinstance(value, dict | list):
+        return ""
+    return str(value)[:limit]
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value < 2**31 else None
+    if isinstance(value, str) and value.strip().isdigit():
+        number = int(value)
+        return number if number < 2**31 else None
+    return None
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _datetime(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        return None
+    if parsed is None:
+        return None
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _caller_id(value: Any) -> str:
+    text = _str(value, 32)
+    return to_e164(text) if sum(ch.isdigit() for ch in text) >= 10 else text
+
+
+def _tags(value: Any) -> list[str]:
+    """Tags arrive as strings or as objects with a name or uuid."""
+    if not isinstance(value, list):
+        return []
+    tags = []
+    for tag in value:
+        if isinstance(tag, str):
+            tags.append(tag[:100])
+        elif isinstance(tag, dict):
+            name = tag.get("name") or tag.get("uuid") or tag.get("id")
+            if name:
+                tags.append(str(name)[:100])
+    return tags

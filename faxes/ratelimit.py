@@ -1,0 +1,115 @@
+"""A database-backed rate limiter and worker lease, shared by every portal process.
+
+The provider allows 8 history calls per minute per account. Every process that may call it
+(sync workers, management commands) takes a token here first, so together they never exceed
+the limit in any window, whatever the number of processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from faxes.models import RateLimitBucket, RateLimitToken, WorkerLease
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseRateLimiter:
+    """At most `rate` acquisitions per key in any `per`-second sliding window.
+
+    The bucket row is locked for the decision (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
+    IMMEDIATE transactions serialise writers), so concurrent processes agree on the count.
+    """
+
+    def __init__(
+        self,
+        rate: int = 8,
+        per: float = 60.0,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], datetime] = timezone.now,
+    ) -> None:
+        if rate < 1 or per <= 0:
+            raise ValueError("rate must be >= 1 and per > 0")
+        self.rate = rate
+        self.per = per
+        self._sleep = sleep
+        self._now = now
+
+    def acquire(self, key: str) -> float:
+        """Block until a token is free, take it, and return the seconds spent waiting."""
+        waited = 0.0
+        while True:
+            wait = self._try_take(key, waited)
+            if wait <= 0:
+                return waited
+            log.info("rate limit for %s: waiting %.2fs", key, wait)
+            self._sleep(wait)
+            waited += wait
+
+    def penalize(self, key: str, seconds: float) -> None:
+        """Record a pause the provider asked for (a 429 with Retry-After)."""
+        until = self._now() + timedelta(seconds=max(seconds, 0.0))
+        with transaction.atomic():
+            bucket = self._bucket(key)
+            if bucket.blocked_until is None or bucket.blocked_until < until:
+                bucket.blocked_until = until
+                bucket.save(update_fields=["blocked_until"])
+
+    def waits_since(self, key: str, since: datetime) -> int:
+        """How many tokens had to wait since a time (for the health panel)."""
+        return RateLimitToken.objects.filter(key=key, taken_at__gte=since, waited__gt=0).count()
+
+    def _try_take(self, key: str, waited: float) -> float:
+        """Take a token and return 0, or return how long to wait before trying again."""
+        with transaction.atomic():
+            bucket = self._bucket(key)
+            now = self._now()
+            if bucket.blocked_until and bucket.blocked_until > now:
+                return (bucket.blocked_until - now).total_seconds()
+            window_start = now - timedelta(seconds=self.per)
+            # Tokens older than an hour are only kept for the health panel's count.
+            RateLimitToken.objects.filter(key=key, taken_at__lt=now - timedelta(hours=1)).delete()
+            recent = list(
+                RateLimitToken.objects.filter(key=key, taken_at__gt=window_start)
+                .order_by("-taken_at")
+                .values_list("taken_at", flat=True)[: self.rate]
+            )
+            if len(recent) < self.rate:
+                RateLimitToken.objects.create(key=key, taken_at=now, waited=waited)
+                return 0.0
+            # The oldest of the last `rate` tokens leaves the window first.
+            return max((recent[-1] - window_start).total_seconds(), 0.001)
+
+    @staticmethod
+    def _bucket(key: str) -> RateLimitBucket:
+        bucket, _ = RateLimitBucket.objects.select_for_update().get_or_create(key=key)
+        return bucket
+
+
+def default_holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def lease_acquire(name: str, holder: str, *, ttl: float) -> bool:
+    """Take or renew a named lease; False while another holder's lease is still valid."""
+    now = timezone.now()
+    expires = now + timedelta(seconds=ttl)
+    WorkerLease.objects.get_or_create(name=name)
+    taken = WorkerLease.objects.filter(
+        Q(holder=holder) | Q(expires_at__isnull=True) | Q(expires_at__lt=now), name=name
+    ).update(holder=holder, expires_at=expires)
+    return taken == 1
+
+
+def lease_release(name: str, holder: str) -> None:
+    WorkerLease.objects.filter(name=name, holder=holder).update(holder="", expires_at=None)

@@ -1,0 +1,230 @@
+"""Writes to the fax cache. Every path that learns about a fax (sync, webhook, the portal's
+own sends) goes through `fax_merge_payloads`, which keeps the cache order-safe: a terminal
+status never changes, a status never moves backwards, `pages_complete` never decreases, and
+every applied change adds one FaxEvent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+
+from fax_numbers.models import FaxNumber
+from faxes.models import STATUS_RANK, TERMINAL_STATUSES, Direction, Fax, FaxEvent
+from faxes.payload import InvalidPayload, fax_fields
+
+log = logging.getLogger(__name__)
+
+# Fields a provider report may change on a fax we already know (portal-side fields excluded).
+_PROVIDER_FIELDS = (
+    "account_id",
+    "direction",
+    "status",
+    "fax_number",
+    "fax_csid",
+    "fax_caller_id",
+    "pages_count",
+    "pages_complete",
+    "result_code",
+    "result_info",
+    "error_info",
+    "error_code",
+    "duration",
+    "fax_speed",
+    "fax_ecm",
+    "fax_protocol",
+    "fax_attempt",
+    "fax_detected",
+    "is_archived",
+    "is_file_purged",
+    "subject",
+    "recipient_name",
+    "message_number",
+    "channel_type",
+    "created_at",
+    "resolved_at",
+    "deleted_at",
+    "tags",
+    "custom_fields",
+    "raw",
+)
+
+
+@dataclass
+class MergeOutcome:
+    fax: Fax
+    created: bool = False
+    changed: bool = False  # any provider field changed
+    stale: bool = False  # the report was older than the cache; nothing applied
+
+
+@dataclass
+class MergeReport:
+    outcomes: list[MergeOutcome] = field(default_factory=list)
+    invalid: int = 0
+
+    @property
+    def created(self) -> int:
+        return sum(o.created for o in self.outcomes)
+
+    @property
+    def updated(self) -> int:
+        return sum(o.changed and not o.created for o in self.outcomes)
+
+
+def is_stale(current: Fax, incoming: dict[str, Any]) -> bool:
+    """Whether a report is older than what the cache holds, so must not be applied."""
+    if current.status in TERMINAL_STATUSES:
+        return incoming["status"] != current.status
+    if STATUS_RANK[incoming["status"]] < STATUS_RANK[current.status]:
+        return True
+    return (
+        incoming["status"] == current.status
+        and incoming["pages_complete"] is not None
+        and current.pages_complete is not None
+        and incoming["pages_complete"] < current.pages_complete
+    )
+
+
+@transaction.atomic
+def fax_merge_payloads(
+    payloads: Iterable[dict[str, Any]],
+    *,
+    source: str,
+    sent_by: AbstractBaseUser | None = None,
+    record_stale: bool = False,
+    skip_invalid: bool = False,
+) -> MergeReport:
+    """Create or update cached faxes from provider fax objects.
+
+    Raises InvalidPayload for an object that is not a fax, unless `skip_invalid`, which logs
+    and counts it instead (a sync must not stall on one odd row).
+    """
+    parsed = []
+    report = MergeReport()
+    for payload in payloads:
+        try:
+            parsed.append(fax_fields(payload))
+        except InvalidPayload as exc:
+            if not skip_invalid:
+                raise
+            log.warning("skipping a fax object: %s", exc)
+            report.invalid += 1
+    ids = [f["message_id"] for f in parsed]
+    existing = {f.message_id: f for f in Fax.objects.select_for_update().filter(message_id__in=ids)}
+    numbers = _NumberLookup()
+    for fields in parsed:
+        current = existing.get(fields["message_id"])
+        if current is None:
+            outcome = _create(fields, source=source, sent_by=sent_by, numbers=numbers)
+            if outcome is None:  # created concurrently by another worker since our select
+                current = Fax.objects.select_for_update().get(message_id=fields["message_id"])
+            else:
+                existing[fields["message_id"]] = outcome.fax
+                report.outcomes.append(outcome)
+                continue
+        outcome = _update(current, fields, source=source, sent_by=sent_by, numbers=numbers)
+        if outcome.stale and record_stale:
+            FaxEvent.objects.create(
+                fax=current,
+                source=source,
+                status=fields["status"],
+                pages_complete=fields["pages_complete"],
+                applied=False,
+                note="older than the cached state; not applied",
+            )
+        report.outcomes.append(outcome)
+    return report
+
+
+def _create(
+    fields: dict[str, Any],
+    *,
+    source: str,
+    sent_by: AbstractBaseUser | None,
+    numbers: _NumberLookup,
+) -> MergeOutcome | None:
+    fax = Fax(**fields, sent_by=sent_by)
+    fax.number = numbers.for_fax(fax)
+    try:
+        with transaction.atomic():
+            fax.save()
+    except IntegrityError:
+        return None
+    FaxEvent.objects.create(
+        fax=fax,
+        source=source,
+        status=fax.status,
+        pages_complete=fax.pages_complete,
+        note="first seen",
+    )
+    return MergeOutcome(fax=fax, created=True, changed=True)
+
+
+def _update(
+    fax: Fax,
+    fields: dict[str, Any],
+    *,
+    source: str,
+    sent_by: AbstractBaseUser | None,
+    numbers: _NumberLookup,
+) -> MergeOutcome:
+    if is_stale(fax, fields):
+        return MergeOutcome(fax=fax, stale=True)
+    old_status, old_pages = fax.status, fax.pages_complete
+    if fields["pages_complete"] is None or (
+        old_pages is not None and fields["pages_complete"] < old_pages
+    ):
+        fields["pages_complete"] = old_pages
+    changed = [name for name in _PROVIDER_FIELDS if getattr(fax, name) != fields[name]]
+    for name in changed:
+        setattr(fax, name, fields[name])
+    if sent_by is not None and fax.sent_by_id is None:
+        fax.sent_by = sent_by
+        changed.append("sent_by")
+    if fax.number_id is None and (number := numbers.for_fax(fax)) is not None:
+        fax.number = number
+        changed.append("number")
+    if not changed:
+        return MergeOutcome(fax=fax)
+    fax.save(update_fields=[*changed, "updated_at"])
+    if fax.status != old_status or (fax.pages_complete or 0) > (old_pages or 0):
+        FaxEvent.objects.create(
+            fax=fax, source=source, status=fax.status, pages_complete=fax.pages_complete
+        )
+    return MergeOutcome(fax=fax, changed=True)
+
+
+class _NumberLookup:
+    """Our FaxNumber for a fax (inbound: the receiving number; outbound: the caller id)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, FaxNumber | None] = {}
+
+    def for_fax(self, fax: Fax) -> FaxNumber | None:
+        e164 = fax.fax_number if fax.direction == Direction.INBOUND else fax.fax_caller_id
+        if not e164:
+            return None
+        if e164 not in self._cache:
+            self._cache[e164] = (
+                FaxNumber.objects.filter(number=e164).exclude(state="removed").first()
+            )
+        return self._cache[e164]
+
+
+def faxes_link_number(number: FaxNumber) -> int:
+    """Link cached faxes to a number the cache just learned about; returns how many."""
+    return (
+        Fax.objects.filter(
+            number__isnull=True, direction=Direction.INBOUND, fax_number=number.number
+        ).update(number=number)
+    ) + (
+        Fax.objects.filter(
+            number__isnull=True, direction=Direction.OUTBOUND, fax_caller_id=number.number
+        ).update(number=number)
+    )

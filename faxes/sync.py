@@ -1,0 +1,203 @@
+"""Keep the local cache current from the API, within the history endpoint's rate limit.
+
+- The first run backfills the whole history, newest first, in pages of 500 (the API's
+  maximum), saving its offset after each page so an interrupted backfill resumes where it
+  stopped: n faxes cost ceil(n/500) history calls.
+- Later runs are incremental: from the newest known creation date minus an overlap, newest
+  first, until a page holds a fax the cache already knows unchanged.
+- Faxes left in a non-terminal state are reconciled one by one with `fax_info`, so a lost
+  webhook cannot leave a fax "processing" forever.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from drenfax_portal.client import DrenfaxClient, DrenfaxError, NotFoundError, RateLimitedError
+from fax_numbers.services import number_upsert, numbers_mark_removed
+from faxes.models import TERMINAL_STATUSES, Fax, FaxEvent, SyncState
+from faxes.payload import InvalidPayload
+from faxes.ratelimit import DatabaseRateLimiter
+from faxes.services import fax_merge_payloads
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 500  # the history endpoint's maximum
+# The history filter has day granularity; re-reading a day and a bit catches late arrivals.
+OVERLAP = timedelta(days=1, hours=1)
+
+
+@dataclass
+class SyncReport:
+    calls: int = 0
+    fetched: int = 0
+    created: int = 0
+    updated: int = 0
+    reconciled: int = 0
+    backfill_done: bool = False
+    error: str = ""
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.calls} history call(s), {self.fetched} fetched, {self.created} new, "
+            f"{self.updated} updated, {self.reconciled} reconciled"
+        )
+        if not self.backfill_done:
+            text += " (backfill in progress)"
+        return text + (f"; error: {self.error}" if self.error else "")
+
+
+def state_key(account_id: str) -> str:
+    return f"faxes:{account_id}"
+
+
+def sync_state(account_id: str) -> SyncState:
+    state, _ = SyncState.objects.get_or_create(key=state_key(account_id))
+    return state
+
+
+def sync_faxes_step(
+    *,
+    client: DrenfaxClient,
+    account_id: str,
+    limiter: DatabaseRateLimiter | None = None,
+    max_calls: int | None = None,
+) -> SyncReport:
+    """One sync step: backfill (or resume it) or fetch what is new. Never raises API errors."""
+    state = sync_state(account_id)
+    report = SyncReport(backfill_done=state.backfill_done)
+    SyncState.objects.filter(pk=state.pk).update(last_attempt_at=timezone.now())
+    try:
+        if state.backfill_done:
+            _incremental(client, account_id, state, report, max_calls)
+        else:
+            _backfill(client, account_id, state, report, max_calls)
+    except RateLimitedError as exc:
+        # Honour the provider's pause across every process instead of retrying in a loop.
+        if limiter is not None and exc.retry_after:
+            limiter.penalize(account_id, exc.retry_after)
+        report.error = str(exc)
+    except DrenfaxError as exc:
+        report.error = str(exc)
+    fields = {"last_error": report.error[:500]}
+    if not report.error:
+        fields["last_success_at"] = timezone.now()
+    SyncState.objects.filter(pk=state.pk).update(**fields)
+    if report.error:
+        log.warning("fax sync: %s", report.error)
+    return report
+
+
+def _merge_page(rows, report: SyncReport) -> bool:
+    """Merge one history page; True when it held a fax already known and unchanged."""
+    merged = fax_merge_payloads(
+        [row.raw for row in rows], source=FaxEvent.Source.SYNC, skip_invalid=True
+    )
+    report.fetched += len(rows)
+    report.created += merged.created
+    report.updated += merged.updated
+    return any(not o.created and not o.changed for o in merged.outcomes)
+
+
+def _newest(rows, current):
+    newest = max((r.created_at for r in rows if r.created_at), default=None)
+    if newest is None:
+        return current
+    return newest if current is None or newest > current else current
+
+
+def _backfill(client, account_id, state: SyncState, report: SyncReport, max_calls) -> None:
+    while max_calls is None or report.calls < max_calls:
+        page = client.fax_history(account_id, offset=state.backfill_offset, limit=PAGE_SIZE)
+        report.calls += 1
+        with transaction.atomic():
+            _merge_page(page.rows, report)
+            state.backfill_offset += len(page.rows)
+            state.newest_created_at = _newest(page.rows, state.newest_created_at)
+            done = len(page.rows) < PAGE_SIZE or state.backfill_offset >= page.count
+            state.backfill_done = done
+            state.save(update_fields=["backfill_offset", "newest_created_at", "backfill_done"])
+        if done:
+            report.backfill_done = True
+            return
+
+
+def _incremental(client, account_id, state: SyncState, report: SyncReport, max_calls) -> None:
+    from_date = (state.newest_created_at - OVERLAP).date() if state.newest_created_at else None
+    offset = 0
+    while max_calls is None or report.calls < max_calls:
+        page = client.fax_history(account_id, offset=offset, limit=PAGE_SIZE, from_date=from_date)
+        report.calls += 1
+        with transaction.atomic():
+            met_known = _merge_page(page.rows, report)
+            state.newest_created_at = _newest(page.rows, state.newest_created_at)
+            state.save(update_fields=["newest_created_at"])
+        offset += len(page.rows)
+        if met_known or len(page.rows) < PAGE_SIZE or offset >= page.count:
+            return
+
+
+def reconcile_open_faxes(
+    *, client: DrenfaxClient, older_than: timedelta = timedelta(minutes=2), limit: int = 20
+) -> int:
+    """Ask the provider about faxes still open in the cache; returns how many were checked."""
+    cutoff = timezone.now() - older_than
+    open_faxes = list(
+        Fax.objects.exclude(status__in=TERMINAL_STATUSES)
+        .filter(deleted_at__isnull=True, updated_at__lt=cutoff)
+        .exclude(last_checked_at__gte=cutoff)
+        .order_by(F("last_checked_at").asc(nulls_first=True))[:limit]
+    )
+    checked = 0
+    for fax in open_faxes:
+        try:
+            info = client.fax_info(str(fax.message_id))
+        except NotFoundError:
+            with transaction.atomic():
+                Fax.objects.filter(pk=fax.pk).update(deleted_at=timezone.now())
+                FaxEvent.objects.create(
+                    fax=fax, source=FaxEvent.Source.SYNC, note="no longer at the provider"
+                )
+        except RateLimitedError:
+            break
+        except DrenfaxError as exc:
+            log.warning("reconciling fax %s: %s", fax.message_id, exc)
+            break
+        else:
+            try:
+                fax_merge_payloads([info.raw], source=FaxEvent.Source.SYNC)
+            except InvalidPayload as exc:
+                log.warning("reconciling fax %s: %s", fax.message_id, exc)
+        Fax.objects.filter(pk=fax.pk).update(last_checked_at=timezone.now())
+        checked += 1
+    return checked
+
+
+def sync_numbers(*, client: DrenfaxClient, page_size: int = 100) -> int:
+    """Refresh the numbers cache from the account's numbers list; returns how many."""
+    seen = []
+    offset = 0
+    while True:
+        page = client.list_numbers(
+            account_id=settings.DRENFAX_ACCOUNT_ID or None, offset=offset, limit=page_size
+        )
+        for row in page.rows:
+            seen.append(number_upsert(row.raw).uuid)
+        offset += len(page.rows)
+        if not page.rows or offset >= page.count:
+            break
+    numbers_mark_removed(seen)
+    return len(seen)
+
+
+def request_refresh(account_id: str) -> None:
+    """Ask the worker for a sync step soon (the Refresh button); never blocks on the API."""
+    state = sync_state(account_id)
+    SyncState.objects.filter(pk=state.pk).update(refresh_requested_at=timezone.now())

@@ -1,0 +1,131 @@
+"""The shared history rate limiter and the worker lease."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from faxes.models import RateLimitToken
+from faxes.ratelimit import DatabaseRateLimiter, lease_acquire, lease_release
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def assert_never_more_than(rate: int, per: float, times: list) -> None:
+    times = sorted(times)
+    for first, later in zip(times, times[rate:], strict=False):
+        assert (later - first).total_seconds() >= per, (first, later)
+
+
+@pytest.mark.django_db
+def test_tokens_are_free_until_the_rate_then_wait_for_the_window():
+    clock = [timezone.now()]
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        clock[0] += timedelta(seconds=seconds)
+
+    limiter = DatabaseRateLimiter(8, 60, sleep=sleep, now=lambda: clock[0])
+    for _ in range(8):
+        assert limiter.acquire("acct") == 0
+        clock[0] += timedelta(seconds=1)
+    waited = limiter.acquire("acct")
+    assert waited == pytest.approx(52, abs=0.01)  # the first token (t=0) leaves at t=60
+    assert slept == [pytest.approx(52, abs=0.01)]
+
+
+@pytest.mark.django_db
+def test_keys_are_independent():
+    limiter = DatabaseRateLimiter(1, 60, sleep=lambda s: pytest.fail("should not wait"))
+    limiter.acquire("a")
+    limiter.acquire("b")
+
+
+@pytest.mark.django_db
+def test_a_429_pause_is_honoured_by_every_caller():
+    clock = [timezone.now()]
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        clock[0] += timedelta(seconds=seconds)
+
+    limiter = DatabaseRateLimiter(8, 60, sleep=sleep, now=lambda: clock[0])
+    limiter.penalize("acct", 30)
+    assert limiter.acquire("acct") == pytest.approx(30, abs=0.01)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_three_threads_never_pass_more_than_the_rate_per_window():
+    rate, per = 4, 0.6
+    errors = []
+
+    def hammer():
+        try:
+            limiter = DatabaseRateLimiter(rate, per)
+            for _ in range(5):
+                limiter.acquire("shared")
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=hammer) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors
+    times = list(RateLimitToken.objects.filter(key="shared").values_list("taken_at", flat=True))
+    assert len(times) == 15
+    assert_never_more_than(rate, per, times)
+
+
+HAMMER = """
+import django, os
+django.setup()
+from faxes.ratelimit import DatabaseRateLimiter
+limiter = DatabaseRateLimiter(4, 0.6)
+for _ in range(5):
+    limiter.acquire("procs")
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_three_processes_never_pass_more_than_the_rate_per_window():
+    if connection.vendor != "postgresql":
+        pytest.skip("processes share the database on the PostgreSQL lane")
+    settings_dict = connection.settings_dict
+    url = (
+        f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}"
+        f"/{settings_dict['NAME']}"
+    )
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "drenfax_portal.settings"}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", HAMMER], cwd=BASE_DIR, env=env) for _ in range(3)
+    ]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
+    times = list(RateLimitToken.objects.filter(key="procs").values_list("taken_at", flat=True))
+    assert len(times) == 15
+    assert_never_more_than(4, 0.6, times)
+
+
+@pytest.mark.django_db
+def test_one_holder_at_a_time_until_the_lease_expires():
+    assert lease_acquire("sync", "one", ttl=60)
+    assert not lease_acquire("sync", "two", ttl=60)
+    assert lease_acquire("sync", "one", ttl=60)  # renewal
+    lease_release("sync", "one")
+    assert lease_acquire("sync", "two", ttl=0.05)
+    time.sleep(0.1)
+    assert lease_acquire("sync", "one", ttl=60)
