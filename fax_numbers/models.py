@@ -56,7 +56,5 @@ class StorageCredential(models.Model):
     password = models.CharField(max_length=500)
     updated_at = models.DateTimeField(auto_now=True)
 
-    def __repr__(self) -> str:
-        return f"<StorageCredential for number {self.number_id}>"
-
-    __str__ = __repr__
+    def __str__(self) -> str:
+        return f"storage password of number {self.number_id}"

@@ -85,7 +85,7 @@ def number_upsert(raw: dict[str, Any]) -> FaxNumber:
     }
     if "storage" in raw:
         defaults["storage"] = storage
-    number, created = FaxNumber.objects.update_or_create(uuid=number_uuid, defaults=defaults)
+    number, _ = FaxNumber.objects.update_or_create(uuid=number_uuid, defaults=defaults)
     if password is not None:
         StorageCredential.objects.update_or_create(number=number, defaults={"password": password})
     faxes_link_number(number)

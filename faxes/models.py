@@ -177,6 +177,9 @@ class RateLimitBucket(models.Model):
     key = models.CharField(max_length=100, unique=True)
     blocked_until = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return self.key
+
 
 class RateLimitToken(models.Model):
     """One call taken from a bucket; a key holds at most `rate` tokens per window."""
@@ -187,6 +190,9 @@ class RateLimitToken(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["key", "taken_at"], name="ratelimit_key_taken")]
+
+    def __str__(self) -> str:
+        return f"{self.key} at {self.taken_at}"
 
 
 class WorkerLease(models.Model):
