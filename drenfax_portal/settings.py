@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "drenfax_portal.accounts.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -235,3 +236,7 @@ DRENFAX_HISTORY_RATE = _rate(env.str("DRENFAX_HISTORY_RATE", default="8/60"))
 SYNC_INTERVAL = env.float("SYNC_INTERVAL", default=15.0)
 # Default region for phone numbers typed without a country code.
 DEFAULT_PHONE_REGION = env.str("DEFAULT_PHONE_REGION", default="US")
+
+# Fax PDFs and uploads live here, outside any static or media URL; served only through
+# access-checked views.
+FAX_DOCUMENTS_DIR = Path(env.str("FAX_DOCUMENTS_DIR", default="") or VAR_DIR / "documents")

@@ -66,6 +66,10 @@ class Fax(models.Model):
     tags = models.JSONField(default=list, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
     raw = models.JSONField(default=dict, blank=True)
+    # Lower-cased text the history search looks in (numbers, CSID, caller id, subject,
+    # recipient name, message id, custom field values) and "|tag|tag|" for the tag filter.
+    search_text = models.TextField(blank=True, editable=False)
+    tag_list = models.CharField(max_length=1000, blank=True, editable=False)
 
     # Portal-side fields.
     sent_by = models.ForeignKey(

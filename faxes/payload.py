@@ -41,7 +41,7 @@ def fax_fields(raw: Any) -> dict[str, Any]:
     if direction not in _DIRECTIONS:
         raise InvalidPayload(f"direction {direction!r} is not inbound or outbound")
 
-    return {
+    fields = {
         "message_id": message_id,
         "account_id": _uuid(raw.get("accountId")),
         "direction": direction,
@@ -76,6 +76,25 @@ def fax_fields(raw: Any) -> dict[str, Any]:
         "custom_fields": raw["cf"] if isinstance(raw.get("cf"), dict) else {},
         "raw": raw,
     }
+    fields["search_text"] = search_text(fields)
+    fields["tag_list"] = "|" + "|".join(t.replace("|", "/") for t in fields["tags"]) + "|"
+    return fields
+
+
+def search_text(fields: dict[str, Any]) -> str:
+    """What the history's text search matches against, lower-cased, numbers also as digits."""
+    parts = [
+        fields["fax_number"],
+        fields["fax_number"].lstrip("+"),
+        fields["fax_caller_id"],
+        fields["fax_caller_id"].lstrip("+"),
+        fields["fax_csid"],
+        fields["subject"],
+        fields["recipient_name"],
+        str(fields["message_id"]),
+        *(f"{k} {v}" for k, v in fields["custom_fields"].items()),
+    ]
+    return "\n".join(p for p in parts if p).lower()
 
 
 def _str(value: Any, limit: int) -> str:

@@ -52,6 +52,8 @@ _PROVIDER_FIELDS = (
     "tags",
     "custom_fields",
     "raw",
+    "search_text",
+    "tag_list",
 )
 
 

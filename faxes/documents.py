@@ -1,0 +1,75 @@
+"""Fax documents (PDFs) stored on local disk, outside any static or media URL.
+
+Files live under FAX_DOCUMENTS_DIR with random names; only access-checked views read them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+from django.utils import timezone
+
+from faxes.models import Fax
+
+
+def documents_dir() -> Path:
+    path = Path(settings.FAX_DOCUMENTS_DIR)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def _new_relative_path() -> str:
+    now = timezone.now()
+    return f"{now:%Y/%m}/{secrets.token_hex(16)}.pdf"
+
+
+def write_document(chunks: Iterable[bytes]) -> tuple[str, int]:
+    """Write a document atomically under a random name; returns (relative path, size)."""
+    relative = _new_relative_path()
+    target = documents_dir() / relative
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = target.with_suffix(".part")
+    size = 0
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+                size += len(chunk)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return relative, size
+
+
+def fax_attach_pdf(fax: Fax, chunks: Iterable[bytes]) -> str:
+    """Store a fax's PDF and point the cached fax at it (replacing an older copy)."""
+    relative, _ = write_document(chunks)
+    old = fax.pdf_path
+    Fax.objects.filter(pk=fax.pk).update(pdf_path=relative, pdf_fetched_at=timezone.now())
+    fax.pdf_path, fax.pdf_fetched_at = relative, timezone.now()
+    if old and old != relative:
+        delete_document(old)
+    return relative
+
+
+def open_document(relative: str) -> BinaryIO:
+    """Open a stored document for reading; refuses paths outside the documents directory."""
+    base = documents_dir().resolve()
+    path = (base / relative).resolve()
+    if base not in path.parents:
+        raise FileNotFoundError(relative)
+    return open(path, "rb")  # the caller (a FileResponse) closes it
+
+
+def delete_document(relative: str) -> None:
+    base = documents_dir().resolve()
+    path = (base / relative).resolve()
+    if base in path.parents:
+        path.unlink(missing_ok=True)
