@@ -6,5 +6,6 @@ from drenfax_portal import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("drenfax_portal.accounts.urls")),
+    path("faxes/", include("faxes.urls")),
     path("admin/", admin.site.urls),
 ]

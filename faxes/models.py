@@ -83,6 +83,9 @@ class Fax(models.Model):
     number = models.ForeignKey(
         "numbers.FaxNumber", null=True, blank=True, on_delete=models.SET_NULL, related_name="faxes"
     )
+    submission = models.ForeignKey(
+        "Submission", null=True, blank=True, on_delete=models.SET_NULL, related_name="faxes"
+    )
     pdf_path = models.CharField(max_length=255, blank=True)  # relative to FAX_DOCUMENTS_DIR
     pdf_fetched_at = models.DateTimeField(null=True, blank=True)
     # When the sync last asked the provider about this fax (reconciling open faxes).
@@ -116,6 +119,19 @@ class Fax(models.Model):
         return self.status in TERMINAL_STATUSES
 
     @property
+    def reason(self) -> str:
+        """Why a fax failed (or was cancelled), in the provider's words."""
+        if self.status == FaxStatus.FAILED:
+            return self.error_info or self.result_info or "Failed"
+        if self.status == FaxStatus.CANCELLED:
+            return self.error_info or "Cancelled"
+        return ""
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.status in (FaxStatus.PROCESSING, FaxStatus.SCHEDULED)
+
+    @property
     def other_party(self) -> str:
         """The number on the other end: the recipient, or the sender of an inbound fax."""
         if self.direction == Direction.INBOUND:
@@ -127,6 +143,53 @@ class Fax(models.Model):
         if self.direction == Direction.INBOUND:
             return self.fax_number
         return self.fax_caller_id
+
+
+class Submission(models.Model):
+    """One send the portal made (a form submission), written down before the API call.
+
+    Its `key` comes from the rendered form, so a double click, a browser retry or a
+    resubmitted page finds the same row and never calls the API a second time.
+    """
+
+    class Kind(models.TextChoices):
+        SEND = "send", "Send"
+        RESEND = "resend", "Resend"
+        BLAST = "blast", "Blast"
+
+    class State(models.TextChoices):
+        SUBMITTING = "submitting", "Sending to Drenfax"
+        DONE = "done", "Accepted by Drenfax"
+        FAILED = "failed", "Refused; nothing was sent"
+        UNKNOWN = "unknown", "Outcome unknown; checking with Drenfax"
+        NOT_SENT = "not_sent", "Not sent (Drenfax has no record of it)"
+
+    key = models.UUIDField(unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.SUBMITTING)
+    # E.164 recipients, in order; used to reconcile an unknown outcome.
+    recipients = models.JSONField(default=list)
+    # What was asked for, for the result page (subject, files, cover page...). No documents.
+    summary = models.JSONField(default=dict, blank=True)
+    # One entry per recipient: {"recipient", "message_id"} or {"recipient", "error"}.
+    results = models.JSONField(default=list, blank=True)
+    error = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    reconcile_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "created_at"], name="submission_state_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.key} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (self.State.SUBMITTING, self.State.UNKNOWN)
 
 
 class FaxEvent(models.Model):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -35,26 +34,28 @@ class DatabaseRateLimiter:
         rate: int = 8,
         per: float = 60.0,
         *,
-        sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime] = timezone.now,
     ) -> None:
         if rate < 1 or per <= 0:
             raise ValueError("rate must be >= 1 and per > 0")
         self.rate = rate
         self.per = per
-        self._sleep = sleep
         self._now = now
+        # When this process was first told to wait for a key, to record how long it waited.
+        self._denied_since: dict[str, datetime] = {}
 
-    def acquire(self, key: str) -> float:
-        """Block until a token is free, take it, and return the seconds spent waiting."""
-        waited = 0.0
-        while True:
-            wait = self._try_take(key, waited)
-            if wait <= 0:
-                return waited
-            log.info("rate limit for %s: waiting %.2fs", key, wait)
-            self._sleep(wait)
-            waited += wait
+    def try_acquire(self, key: str) -> float:
+        """Take a token and return 0.0, or take nothing and return the seconds to wait.
+
+        This is the client's `RateLimiter` interface: it never blocks; the client waits.
+        """
+        wait = self._try_take(key, self._denied_since.get(key))
+        if wait > 0:
+            self._denied_since.setdefault(key, self._now())
+            log.info("rate limit for %s: next token in %.2fs", key, wait)
+        else:
+            self._denied_since.pop(key, None)
+        return wait
 
     def penalize(self, key: str, seconds: float) -> None:
         """Record a pause the provider asked for (a 429 with Retry-After)."""
@@ -69,7 +70,7 @@ class DatabaseRateLimiter:
         """How many tokens had to wait since a time (for the health panel)."""
         return RateLimitToken.objects.filter(key=key, taken_at__gte=since, waited__gt=0).count()
 
-    def _try_take(self, key: str, waited: float) -> float:
+    def _try_take(self, key: str, denied_since: datetime | None) -> float:
         """Take a token and return 0, or return how long to wait before trying again."""
         with transaction.atomic():
             bucket = self._bucket(key)
@@ -85,6 +86,7 @@ class DatabaseRateLimiter:
                 .values_list("taken_at", flat=True)[: self.rate]
             )
             if len(recent) < self.rate:
+                waited = (now - denied_since).total_seconds() if denied_since else 0.0
                 RateLimitToken.objects.create(key=key, taken_at=now, waited=waited)
                 return 0.0
             # The oldest of the last `rate` tokens leaves the window first.

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from fax_numbers.models import FaxNumber
-from faxes.models import Fax
+from faxes.models import Fax, Submission
 
 
 def visible_faxes(user: AbstractBaseUser) -> QuerySet[Fax]:
@@ -34,3 +34,14 @@ def get_fax_for_user(user: AbstractBaseUser, message_id: object) -> Fax:
         return visible_faxes(user).get(message_id=message_id)
     except (Fax.DoesNotExist, ValidationError, ValueError, TypeError):
         raise Http404("No such fax") from None
+
+
+def get_submission_for_user(user: AbstractBaseUser, key: object) -> Submission:
+    """A send the user made (staff: anyone's); otherwise 404."""
+    submissions = Submission.objects.all() if user.is_staff else Submission.objects.filter(
+        user_id=user.pk
+    )
+    try:
+        return submissions.get(key=key)
+    except (Submission.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise Http404("No such submission") from None

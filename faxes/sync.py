@@ -43,6 +43,8 @@ class SyncReport:
     reconciled: int = 0
     backfill_done: bool = False
     error: str = ""
+    # Seconds to wait before the next call, when the rate limit (ours or the provider's) bit.
+    retry_after: float = 0.0
 
     def __str__(self) -> str:
         text = (
@@ -80,10 +82,11 @@ def sync_faxes_step(
         else:
             _backfill(client, account_id, state, report, max_calls)
     except RateLimitedError as exc:
-        # Honour the provider's pause across every process instead of retrying in a loop.
-        if limiter is not None and exc.retry_after:
-            limiter.penalize(account_id, exc.retry_after)
-        report.error = str(exc)
+        # Not a failure: the next step goes on once the window allows. A 429 from the
+        # provider itself pauses every process, instead of each retrying in a loop.
+        report.retry_after = exc.retry_after or 1.0
+        if exc.status_code == 429 and limiter is not None:
+            limiter.penalize(account_id, report.retry_after)
     except DrenfaxError as exc:
         report.error = str(exc)
     fields = {"last_error": report.error[:500]}

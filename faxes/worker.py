@@ -85,6 +85,9 @@ class Worker:
                         log.info("sync: %s", report)
                 except Exception:
                     log.exception("sync step failed")
+                if report is not None and report.retry_after:
+                    self.stopping.wait(report.retry_after)
+                    continue
                 if report is not None and not report.backfill_done and not report.error:
                     continue  # a backfill goes on at the pace of the rate limiter
                 self._wait(started)

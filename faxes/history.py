@@ -1,0 +1,182 @@
+"""The fax history query: filters, text search and keyset pagination over the local cache.
+
+Pages are keyed on (created_at, id), newest first, so page 2,000 costs what page 1 costs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from fax_numbers.selectors import visible_numbers
+from faxes.models import TERMINAL_STATUSES, Direction, Fax, FaxStatus
+from faxes.selectors import visible_faxes
+
+PAGE_SIZE = 25
+# Above this many matches the page says "more than N" instead of counting them all.
+COUNT_LIMIT = 1000
+
+STATUS_CHOICES = [
+    ("", "Any status"),
+    ("open", "Not finished yet"),
+    *FaxStatus.choices,
+]
+ARCHIVED_CHOICES = [("", "Not archived"), ("yes", "Archived only"), ("all", "Archived or not")]
+DIRECTION_CHOICES = [("", "Both directions"), *Direction.choices]
+
+
+class HistoryFilterForm(forms.Form):
+    """The history's filters, all optional; an invalid value is reported and ignored."""
+
+    q = forms.CharField(required=False, max_length=100, label="Search")
+    direction = forms.ChoiceField(required=False, choices=DIRECTION_CHOICES)
+    status = forms.ChoiceField(required=False, choices=STATUS_CHOICES)
+    number = forms.ChoiceField(required=False, label="Our number")
+    date_from = forms.DateField(required=False, label="From")
+    date_to = forms.DateField(required=False, label="To")
+    archived = forms.ChoiceField(required=False, choices=ARCHIVED_CHOICES)
+    tag = forms.CharField(required=False, max_length=100)
+
+    def __init__(self, data: Any, *, user: AbstractBaseUser) -> None:
+        super().__init__(data)
+        numbers = visible_numbers(user).order_by("number")
+        self.fields["number"].choices = [("", "Any of my numbers")] + [
+            (str(n.uuid), n.national) for n in numbers
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+    @property
+    def filters(self) -> dict[str, Any]:
+        """The valid filters (fields with errors are left out)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v not in ("", None)}
+
+    @property
+    def active_count(self) -> int:
+        return len([k for k in self.filters if k != "archived"])
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def filter_faxes(user: AbstractBaseUser, filters: dict[str, Any]) -> QuerySet[Fax]:
+    """The user's visible faxes narrowed by the history filters (dates in the user's zone)."""
+    faxes = visible_faxes(user)
+    archived = filters.get("archived", "")
+    if archived == "":
+        faxes = faxes.filter(is_archived=False)
+    elif archived == "yes":
+        faxes = faxes.filter(is_archived=True)
+    if direction := filters.get("direction"):
+        faxes = faxes.filter(direction=direction)
+    status = filters.get("status")
+    if status == "open":
+        faxes = faxes.exclude(status__in=TERMINAL_STATUSES)
+    elif status:
+        faxes = faxes.filter(status=status)
+    if number := filters.get("number"):
+        faxes = faxes.filter(number__uuid=number)
+    if start := filters.get("date_from"):
+        faxes = faxes.filter(created_at__gte=_day_start(start))
+    if end := filters.get("date_to"):
+        faxes = faxes.filter(created_at__lt=_day_start(end + timedelta(days=1)))
+    if tag := filters.get("tag"):
+        faxes = faxes.filter(tag_list__contains=f"|{tag.replace('|', '/')}|")
+    if q := filters.get("q"):
+        faxes = faxes.filter(search_q(q))
+    return faxes
+
+
+def search_q(text: str) -> Q:
+    """Match a message id exactly, or a substring of the fax's search text."""
+    text = text.strip()
+    try:
+        return Q(message_id=uuid.UUID(text))
+    except ValueError:
+        pass
+    needle = text.lower()
+    digits = "".join(ch for ch in needle if ch.isdigit())
+    # A typed phone number: "(206) 555-0100" finds +12065550100.
+    if len(digits) >= 4 and not any(ch.isalpha() for ch in needle):
+        needle = digits
+    return Q(search_text__contains=needle)
+
+
+@dataclass
+class Page:
+    faxes: list[Fax]
+    newer_cursor: str | None
+    older_cursor: str | None
+    total: int | None  # None when above COUNT_LIMIT
+    count_limit: int = COUNT_LIMIT
+
+
+_CURSOR_FORMAT = "%Y%m%dT%H%M%S.%f"
+
+
+def encode_cursor(fax: Fax) -> str:
+    """A page boundary: the row's creation time (UTC, microseconds) and id."""
+    return f"{fax.created_at.astimezone(UTC).strftime(_CURSOR_FORMAT)}_{fax.pk}"
+
+
+def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
+    if not value:
+        return None
+    stamp, _, pk = value.partition("_")
+    try:
+        return datetime.strptime(stamp, _CURSOR_FORMAT).replace(tzinfo=UTC), int(pk)
+    except ValueError:
+        return None
+
+
+def paginate(
+    faxes: QuerySet[Fax], *, before: str | None = None, after: str | None = None
+) -> Page:
+    """One page of faxes, newest first, before or after a cursor."""
+    total_probe = faxes.order_by()[: COUNT_LIMIT + 1].count()
+    total = total_probe if total_probe <= COUNT_LIMIT else None
+    if (cursor := decode_cursor(after)) is not None:
+        stamp, pk = cursor
+        rows = list(
+            faxes.filter(created_at__gte=stamp)
+            .exclude(created_at=stamp, id__lte=pk)
+            .order_by("created_at", "id")[: PAGE_SIZE + 1]
+        )
+        has_newer = len(rows) > PAGE_SIZE
+        if not has_newer:  # back at the top: show a full first page
+            return paginate(faxes)
+        rows = rows[:PAGE_SIZE][::-1]
+        has_older = True
+    else:
+        newest_first = faxes.order_by("-created_at", "-id")
+        if (cursor := decode_cursor(before)) is not None:
+            stamp, pk = cursor
+            newest_first = newest_first.filter(created_at__lte=stamp).exclude(
+                created_at=stamp, id__gte=pk
+            )
+        rows = list(newest_first[: PAGE_SIZE + 1])
+        has_older = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        has_newer = cursor is not None
+    return Page(
+        faxes=rows,
+        newer_cursor=encode_cursor(rows[0]) if rows and has_newer else None,
+        older_cursor=encode_cursor(rows[-1]) if rows and has_older else None,
+        total=total,
+    )

@@ -1,0 +1,226 @@
+"""Sending without ever sending twice.
+
+1. `submission_claim` writes the submission down (state "submitting") under the form's
+   one-time key before anything is sent. A second request with the same key finds it and
+   shows its result instead of calling the API again.
+2. `submission_execute` makes the one API call. The provider's answer decides the state:
+   accepted ("done", the new faxes enter the cache at once, linked to the sender), refused
+   ("failed": a 4xx, or a failure before the request left), or "unknown" when the request may
+   have reached the provider (a timeout or reset after sending, a 5xx).
+3. `reconcile_unknown_submissions` (run by the sync worker) looks for the faxes an unknown
+   submission may have created (same recipients, a window after it started) and settles it
+   as "done" or "not_sent". Nothing is ever re-sent automatically.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from drenfax_portal.client import (
+    BatchResult,
+    DrenfaxClient,
+    DrenfaxError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+)
+from faxes.models import Direction, Fax, FaxEvent, Submission
+from faxes.services import fax_merge_payloads
+
+log = logging.getLogger(__name__)
+
+# How long after a submission started its faxes may show up in the provider's history.
+RECONCILE_WINDOW = timedelta(minutes=10)
+# An unknown submission with no trace after this long was not sent.
+GIVE_UP_AFTER = timedelta(minutes=15)
+
+
+def new_submission_key() -> str:
+    """A one-time key for a rendered send form."""
+    return str(uuid.uuid4())
+
+
+def parse_submission_key(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def submission_claim(
+    *,
+    key: uuid.UUID,
+    user: AbstractBaseUser,
+    kind: str,
+    recipients: Sequence[str],
+    summary: dict[str, Any] | None = None,
+) -> tuple[Submission, bool]:
+    """Write the submission down before sending; (submission, True) if this call created it.
+
+    A key already used returns the existing submission and False: the caller must show its
+    result, not send. Another user's key is a 404.
+    """
+    try:
+        with transaction.atomic():
+            submission = Submission.objects.create(
+                key=key,
+                user=user,
+                kind=kind,
+                recipients=list(recipients),
+                summary=summary or {},
+            )
+        return submission, True
+    except IntegrityError:
+        submission = Submission.objects.get(key=key)
+        if submission.user_id != user.pk:
+            raise Http404("No such submission") from None
+        return submission, False
+
+
+def submission_execute(
+    submission: Submission, call: Callable[[], BatchResult | Any]
+) -> Submission:
+    """Make the submission's one API call and record what came of it."""
+    try:
+        answer = call()
+    except TransportError as exc:
+        state = Submission.State.UNKNOWN if exc.request_sent else Submission.State.FAILED
+        return _finish(submission, state, error=str(exc))
+    except RateLimitedError as exc:
+        return _finish(submission, Submission.State.FAILED, error=str(exc))
+    except ServerError as exc:
+        # The provider may have created the faxes before failing: find out, never resend.
+        return _finish(submission, Submission.State.UNKNOWN, error=str(exc))
+    except DrenfaxError as exc:
+        return _finish(submission, Submission.State.FAILED, error=str(exc))
+    return _record_answer(submission, answer)
+
+
+def _record_answer(submission: Submission, answer: Any) -> Submission:
+    if isinstance(answer, BatchResult):
+        accepted = [fax.raw for fax in answer.success]
+        refused = [
+            {"recipient": err.recipient_fax or "", "error": err.error} for err in answer.errors
+        ]
+    else:  # a single Fax
+        accepted, refused = [answer.raw], []
+    with transaction.atomic():
+        report = fax_merge_payloads(
+            accepted, source=FaxEvent.Source.PORTAL, sent_by=submission.user, skip_invalid=True
+        )
+        ids = [o.fax.pk for o in report.outcomes]
+        Fax.objects.filter(pk__in=ids, submission__isnull=True).update(submission=submission)
+        results = [
+            {"recipient": o.fax.fax_number, "message_id": str(o.fax.message_id)}
+            for o in report.outcomes
+        ] + refused
+        state = Submission.State.DONE if accepted else Submission.State.FAILED
+        error = "" if accepted else "; ".join(r["error"] for r in refused)[:1000]
+        return _finish(submission, state, results=results, error=error)
+
+
+def _finish(
+    submission: Submission,
+    state: str,
+    *,
+    results: list[dict[str, str]] | None = None,
+    error: str = "",
+) -> Submission:
+    submission.state = state
+    submission.error = error[:1000]
+    if results is not None:
+        submission.results = results
+    if state != Submission.State.UNKNOWN:
+        submission.completed_at = timezone.now()
+    submission.save(update_fields=["state", "error", "results", "completed_at"])
+    if state == Submission.State.UNKNOWN:
+        log.warning("submission %s: outcome unknown (%s); reconciling", submission.key, error)
+    return submission
+
+
+def _candidates(submission: Submission):
+    start = submission.created_at - timedelta(minutes=1)
+    return Fax.objects.filter(
+        direction=Direction.OUTBOUND,
+        fax_number__in=submission.recipients,
+        created_at__gte=start,
+        created_at__lte=submission.created_at + RECONCILE_WINDOW,
+        submission__isnull=True,
+    ).order_by("created_at")
+
+
+@transaction.atomic
+def submission_settle_from_cache(submission: Submission) -> bool:
+    """Settle an unknown submission from faxes already in the cache; True if settled."""
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if submission.state != Submission.State.UNKNOWN:
+        return True
+    found: dict[str, Fax] = {}
+    for fax in _candidates(submission):
+        found.setdefault(fax.fax_number, fax)
+    if not found:
+        return False
+    for fax in found.values():
+        Fax.objects.filter(pk=fax.pk).update(
+            submission=submission, sent_by=fax.sent_by or submission.user
+        )
+    results = [
+        {"recipient": r, "message_id": str(found[r].message_id)}
+        if r in found
+        else {"recipient": r, "error": "no fax found at Drenfax for this number"}
+        for r in submission.recipients
+    ]
+    _finish(submission, Submission.State.DONE, results=results, error="")
+    return True
+
+
+def reconcile_unknown_submissions(
+    *, client: DrenfaxClient, account_id: str | None = None, limit: int = 5
+) -> int:
+    """Settle submissions whose outcome is unknown; returns how many were settled."""
+    account_id = account_id or settings.DRENFAX_ACCOUNT_ID
+    settled = 0
+    for submission in Submission.objects.filter(state=Submission.State.UNKNOWN).order_by(
+        "created_at"
+    )[:limit]:
+        if submission_settle_from_cache(submission):
+            settled += 1
+            continue
+        try:
+            # One number narrows the search to it; several rely on the date window.
+            page = client.fax_history(
+                account_id,
+                direction="outbound",
+                from_date=(submission.created_at - timedelta(days=1)).date(),
+                query=submission.recipients[0] if len(submission.recipients) == 1 else None,
+                limit=500,
+            )
+        except DrenfaxError as exc:
+            log.warning("reconciling submission %s: %s", submission.key, exc)
+            break
+        fax_merge_payloads(
+            [row.raw for row in page.rows], source=FaxEvent.Source.SYNC, skip_invalid=True
+        )
+        Submission.objects.filter(pk=submission.pk).update(
+            reconcile_attempts=submission.reconcile_attempts + 1
+        )
+        if submission_settle_from_cache(submission):
+            settled += 1
+        elif timezone.now() - submission.created_at > GIVE_UP_AFTER:
+            _finish(
+                submission,
+                Submission.State.NOT_SENT,
+                error="Drenfax has no fax from this submission; nothing was sent.",
+            )
+            settled += 1
+    return settled

@@ -1,0 +1,169 @@
+"""A fax's detail page, its document, and the actions on it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from drenfax_portal.api import get_client
+from drenfax_portal.client import DrenfaxError
+from drenfax_portal.http import HtmxHttpRequest
+from faxes import actions
+from faxes.documents import open_document
+from fax_numbers.phone import InvalidNumber, parse_number
+from faxes.models import Direction, Submission
+from faxes.selectors import get_fax_for_user, get_submission_for_user
+from faxes.submissions import (
+    new_submission_key,
+    parse_submission_key,
+    submission_claim,
+    submission_execute,
+)
+
+
+@require_GET
+def fax_detail(request: HtmxHttpRequest, message_id) -> HttpResponse:
+    fax = get_fax_for_user(request.user, message_id)
+    context = {
+        "fax": fax,
+        "events": fax.events.select_related("user"),
+        "submission_key": new_submission_key(),
+    }
+    template = "faxes/detail.html"
+    if request.htmx and request.htmx.target == "fax-status":
+        template += "#status"
+    return render(request, template, context)
+
+
+@require_GET
+@xframe_options_sameorigin  # the detail page shows it in an inline viewer
+def fax_pdf(request: HtmxHttpRequest, message_id) -> HttpResponse:
+    """The fax document, fetched from the provider once, then served from local storage."""
+    fax = get_fax_for_user(request.user, message_id)
+    if not fax.pdf_path:
+        if fax.is_file_purged:
+            return _no_document(request, fax, "The provider has purged this fax's document.")
+        try:
+            with get_client() as client:
+                actions.fax_fetch_pdf(client=client, fax=fax)
+        except DrenfaxError as exc:
+            return _no_document(request, fax, f"The document could not be fetched: {exc}")
+    try:
+        handle = open_document(fax.pdf_path)
+    except FileNotFoundError:
+        return _no_document(request, fax, "The stored document is missing; try again later.")
+    response = FileResponse(
+        handle,
+        content_type="application/pdf",
+        as_attachment="download" in request.GET,
+        filename=f"fax-{fax.message_id}.pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _no_document(request: HtmxHttpRequest, fax, reason: str) -> HttpResponse:
+    response = render(request, "faxes/no_document.html", {"fax": fax, "reason": reason}, status=404)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _back(fax) -> HttpResponse:
+    return redirect("faxes:detail", message_id=fax.message_id)
+
+
+@require_POST
+def fax_archive(request: HtmxHttpRequest, message_id) -> HttpResponse:
+    fax = get_fax_for_user(request.user, message_id)
+    archive = request.POST.get("archived", "1") != "0"
+    try:
+        with get_client() as client:
+            actions.fax_set_archived(client=client, fax=fax, user=request.user, archived=archive)
+    except DrenfaxError as exc:
+        messages.error(request, f"Nothing changed: Drenfax refused the change ({exc}).")
+    else:
+        messages.success(request, "Fax archived." if archive else "Fax moved back to the list.")
+    return redirect(request.POST.get("next") or reverse("faxes:detail", args=[fax.message_id]))
+
+
+@require_POST
+def fax_cancel(request: HtmxHttpRequest, message_id) -> HttpResponse:
+    fax = get_fax_for_user(request.user, message_id)
+    if not fax.can_cancel:
+        messages.error(request, f"Only scheduled or processing faxes can be cancelled; this one is {fax.get_status_display().lower()}.")
+        return _back(fax)
+    try:
+        with get_client() as client:
+            actions.fax_cancel(client=client, fax=fax, user=request.user)
+    except DrenfaxError as exc:
+        messages.error(request, f"The fax was not cancelled: {exc}")
+    else:
+        messages.success(request, "Fax cancelled.")
+    return _back(fax)
+
+
+@require_http_methods(["GET", "POST"])
+def fax_delete(request: HtmxHttpRequest, message_id) -> HttpResponse:
+    fax = get_fax_for_user(request.user, message_id)
+    if request.method == "GET":
+        return render(request, "faxes/delete.html", {"fax": fax})
+    try:
+        with get_client() as client:
+            actions.fax_delete(client=client, fax=fax, user=request.user)
+    except DrenfaxError as exc:
+        messages.error(request, f"The fax was not deleted: {exc}")
+        return _back(fax)
+    messages.success(request, "Fax deleted.")
+    return redirect("faxes:list")
+
+
+@require_POST
+def fax_resend(request: HtmxHttpRequest, message_id) -> HttpResponse:
+    """Send a fax again, to its number or another one; the form's key makes it happen once."""
+    fax = get_fax_for_user(request.user, message_id)
+    key = parse_submission_key(request.POST.get("submission_key"))
+    if key is None:
+        messages.error(request, "The form has expired; please try again.")
+        return _back(fax)
+    typed = request.POST.get("recipient", "").strip()
+    try:
+        recipient = parse_number(typed) if typed else fax.fax_number
+    except InvalidNumber as exc:
+        messages.error(request, f"Not resent: {typed!r} is not a valid fax number ({exc}).")
+        return _back(fax)
+    if fax.direction != Direction.OUTBOUND:
+        messages.error(request, "Only outbound faxes can be resent.")
+        return _back(fax)
+    submission, created = submission_claim(
+        key=key,
+        user=request.user,
+        kind=Submission.Kind.RESEND,
+        recipients=[recipient],
+        summary={"resend_of": str(fax.message_id), "subject": fax.subject},
+    )
+    if created:
+        with get_client() as client:
+            submission_execute(
+                submission,
+                lambda: client.resend_fax(
+                    str(fax.message_id),
+                    recipient_fax=recipient if recipient != fax.fax_number else None,
+                ),
+            )
+    return redirect("faxes:submission", key=submission.key)
+
+
+@require_GET
+def submission_detail(request: HtmxHttpRequest, key) -> HttpResponse:
+    """What came of a send: each recipient's new fax or error, updated until settled."""
+    submission = get_submission_for_user(request.user, key)
+    faxes = {str(f.message_id): f for f in submission.faxes.all()}
+    rows = [{**r, "fax": faxes.get(r.get("message_id", ""))} for r in submission.results]
+    template = "faxes/submission.html"
+    if request.htmx:
+        template += "#outcome"
+    return render(request, template, {"submission": submission, "rows": rows})

@@ -1,0 +1,142 @@
+"""The fax history: a filterable, paginated table served from the local cache."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from drenfax_portal.http import HtmxHttpRequest
+from faxes.history import HistoryFilterForm, filter_faxes, paginate
+from faxes.selectors import get_fax_for_user
+from faxes.sync import request_refresh, sync_state
+
+TABS = [("", "All"), ("inbound", "Inbox"), ("outbound", "Sent")]
+
+
+@require_GET
+def fax_list(request: HtmxHttpRequest) -> HttpResponse:
+    form = HistoryFilterForm(request.GET, user=request.user)
+    filters = form.filters
+    page = paginate(
+        filter_faxes(request.user, filters),
+        before=request.GET.get("before"),
+        after=request.GET.get("after"),
+    )
+    context = {
+        "form": form,
+        "page": page,
+        "tabs": TABS,
+        "direction": filters.get("direction", ""),
+        "query": _query_without(request, "before", "after"),
+        "sync": sync_state(settings.DRENFAX_ACCOUNT_ID),
+    }
+    template = "faxes/history.html"
+    if request.htmx and request.htmx.target == "results":
+        template += "#results"
+    return render(request, template, context)
+
+
+def _query_without(request: HtmxHttpRequest, *names: str) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+@require_GET
+def fax_row(request: HtmxHttpRequest, message_id) -> HttpResponse:
+    """One history row, polled while the fax is not finished."""
+    fax = get_fax_for_user(request.user, message_id)
+    return render(request, "faxes/history.html#row", {"fax": fax})
+
+
+@require_POST
+def sync_refresh(request: HtmxHttpRequest) -> HttpResponse:
+    """Ask the sync worker for a step now; never waits for the API."""
+    request_refresh(settings.DRENFAX_ACCOUNT_ID)
+    if request.htmx:
+        return sync_status(request)
+    messages.info(request, "Refresh requested: new faxes appear within a few seconds.")
+    return redirect(request.POST.get("next") or reverse("faxes:list"))
+
+
+@require_GET
+def sync_status(request: HtmxHttpRequest) -> HttpResponse:
+    state = sync_state(settings.DRENFAX_ACCOUNT_ID)
+    pending = bool(
+        state.refresh_requested_at
+        and (state.last_attempt_at is None or state.last_attempt_at < state.refresh_requested_at)
+    )
+    response = render(
+        request, "faxes/history.html#sync-status", {"sync": state, "refresh_pending": pending}
+    )
+    if not pending and request.GET.get("after_refresh"):
+        response["HX-Trigger"] = "faxes-synced"
+    return response
+
+
+CSV_COLUMNS = [
+    ("message_id", "Message id"),
+    ("created_at", "Created"),
+    ("direction", "Direction"),
+    ("status", "Status"),
+    ("reason", "Reason"),
+    ("other_party", "Other party"),
+    ("fax_csid", "CSID"),
+    ("recipient_name", "Recipient name"),
+    ("our_number", "Our number"),
+    ("subject", "Subject"),
+    ("pages_complete", "Pages sent"),
+    ("pages_count", "Pages"),
+    ("is_archived", "Archived"),
+    ("tags", "Tags"),
+]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value)
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not text.lstrip("+").isdigit():
+        text = "'" + text
+    return text
+
+
+@require_GET
+def fax_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
+    """The current filter as CSV (every page, scoped by the access rule)."""
+    form = HistoryFilterForm(request.GET, user=request.user)
+    faxes = filter_faxes(request.user, form.filters).order_by("-created_at", "-id")
+    tz = timezone.get_current_timezone()
+
+    def rows() -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        yield writer.writerow([label for _, label in CSV_COLUMNS])
+        for fax in faxes.iterator(chunk_size=2000):
+            values = []
+            for name, _ in CSV_COLUMNS:
+                value = getattr(fax, name)
+                if name == "created_at":
+                    value = value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+                values.append(_cell(value))
+            yield writer.writerow(values)
+
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="faxes-{stamp}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
