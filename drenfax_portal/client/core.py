@@ -258,7 +258,12 @@ class DrenfaxClient:
         another number. Never retried."""
         form = wire.pairs(
             ("messageId", wire.required_text("message_id", message_id)),
-            ("recipientFax", _optional_required_text("recipient_fax", recipient_fax)),
+            (
+                "recipientFax",
+                None
+                if recipient_fax is None
+                else wire.required_text("recipient_fax", recipient_fax),
+            ),
         )
         return BatchResult.from_api(self._call("POST", "/v1/fax/resend", form=form, expect=dict))
 
@@ -508,7 +513,7 @@ class DrenfaxClient:
             ("zipcode", wire.text("zipcode", zipcode)),
             ("limit", wire.integer("limit", limit, minimum=1)),
         )
-        if not any(name in ("npa", "city", "zipcode") and value.strip() for name, value in params):
+        if not any(value and value.strip() for value in (npa, city, zipcode)):
             raise InvalidInputError("npa, city or zipcode is required to search", field="npa")
         path = "/v1/numbers/provision/search"
         with self._request("GET", path, params=params) as response:
@@ -586,21 +591,19 @@ class DrenfaxClient:
         webhook_id: str | None,
     ) -> list[tuple[str, tuple[Any, ...]]]:
         """The multipart parts shared by send_fax and send_multiple, checked."""
-        cover = _cover_page_fields(
-            cover_page=cover_page,
-            cover_page_id=cover_page_id,
-            recipient_name=recipient_name,
-            sender_name=sender_name,
-            subject=subject,
-            caller_id=caller_id,
-            notes=notes,
-        )
         fields = wire.pairs(
             ("recipientFax", wire.strings("recipients", recipients, required=True)),
             ("recipientContacts", wire.strings("recipient_contacts", recipient_contacts)),
-            *cover[:2],
             ("tags", wire.strings("tags", tags)),
-            *cover[2:],
+            *_cover_page_fields(
+                cover_page=cover_page,
+                cover_page_id=cover_page_id,
+                recipient_name=recipient_name,
+                sender_name=sender_name,
+                subject=subject,
+                caller_id=caller_id,
+                notes=notes,
+            ),
             ("cf", wire.json_object("custom_fields", custom_fields)),
             ("scheduledDate", wire.aware_datetime("scheduled_date", scheduled_date)),
             ("webhookId", wire.text("webhook_id", webhook_id)),
@@ -713,10 +716,6 @@ class DrenfaxClient:
         )
 
 
-def _optional_required_text(field: str, value: Any) -> str | None:
-    return None if value is None else wire.required_text(field, value)
-
-
 def _cover_page_fields(
     *,
     cover_page: bool,
@@ -727,8 +726,7 @@ def _cover_page_fields(
     caller_id: str | None,
     notes: str | None,
 ) -> list[tuple[str, Any]]:
-    """The cover-page fields shared by send, multiple and preview, checked (first the two
-    `coverPage*` fields, then the text ones)."""
+    """The cover-page fields shared by send, multiple and preview, checked."""
     return [
         ("coverPage", wire.boolean("cover_page", cover_page)),
         ("coverPageId", wire.text("cover_page_id", cover_page_id)),

@@ -129,9 +129,11 @@ class TransportError(DrenfaxError):
 
 
 class MalformedResponseError(DrenfaxError):
-    """A 2xx answer whose body is not what the endpoint documents (not JSON, wrong shape,
-    JSON where a PDF was expected). Permanent: asking again is unlikely to help, and for a
-    POST the action has probably happened."""
+    """A 2xx answer whose body is not what the endpoint documents.
+
+    Not JSON, the wrong JSON shape, or JSON/text where a PDF was expected. Permanent:
+    asking again is unlikely to help, and for a POST the action has probably happened.
+    """
 
 
 # --- mapping HTTP answers ---------------------------------------------------------------
@@ -347,5 +349,4 @@ def _exception_text(exc: BaseException) -> str:
     reason: Any = exc.args[0] if exc.args else exc
     if isinstance(reason, MaxRetryError) and reason.reason is not None:
         reason = reason.reason
-    text = _one_line(str(reason)) or type(exc).__name__
-    return text
+    return _one_line(str(reason)) or type(exc).__name__

@@ -117,7 +117,10 @@ def _object(value: Any, parse: Callable[[Mapping[str, Any]], _T]) -> _T | None:
     return parse(value) if isinstance(value, dict) else None
 
 
-def _fields(data: Mapping[str, Any], spec: tuple[tuple[str, str, Callable[[Any], Any]], ...]):
+def _fields(
+    data: Mapping[str, Any], spec: tuple[tuple[str, str, Callable[[Any], Any]], ...]
+) -> dict[str, Any]:
+    """`{attribute: converted value}` for each `(attribute, wire key, converter)` of `spec`."""
     return {attr: convert(data.get(key)) for attr, key, convert in spec}
 
 

@@ -57,9 +57,9 @@ def test_send_fax_posts_every_field_as_multipart_and_files_in_order(api, client)
     assert fields(parts) == [
         ("recipientFax", "+13125550100,3125550101"),
         ("recipientContacts", "c1,c2"),
+        ("tags", "t1,t2"),
         ("coverPage", "true"),
         ("coverPageId", "d1077489-5ea1-4db1-9760-853f175e8288"),
-        ("tags", "t1,t2"),
         ("recipientName", "Ada Lovelace"),
         ("senderName", "Charles Babbage"),
         ("subject", "Engine plans"),
