@@ -138,6 +138,9 @@ class DrenfaxClient:
             or "\r" in api_key
         ):
             raise ValueError("api_key must be a non-empty single-line string")
+        if not _valid_timeout(timeout):
+            # requests reads None as "wait forever"; every call must have a deadline.
+            raise ValueError(f"timeout must be seconds or (connect, read) seconds, got {timeout!r}")
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.session = session if session is not None else requests.Session()
@@ -258,12 +261,7 @@ class DrenfaxClient:
         another number. Never retried."""
         form = wire.pairs(
             ("messageId", wire.required_text("message_id", message_id)),
-            (
-                "recipientFax",
-                None
-                if recipient_fax is None
-                else wire.required_text("recipient_fax", recipient_fax),
-            ),
+            ("recipientFax", wire.optional_id("recipient_fax", recipient_fax)),
         )
         return BatchResult.from_api(self._call("POST", "/v1/fax/resend", form=form, expect=dict))
 
@@ -313,7 +311,7 @@ class DrenfaxClient:
         file = wire.attachment("recipients_file", recipients_file)
         fields = wire.pairs(
             ("coverPage", wire.boolean("cover_page", cover_page)),
-            ("coverPageId", wire.text("cover_page_id", cover_page_id)),
+            ("coverPageId", wire.optional_id("cover_page_id", cover_page_id)),
         )
         parts = _multipart(fields, "recipient", [file])
         return BatchResult.from_api(self._call("POST", "/v1/fax/blast", files=parts, expect=dict))
@@ -398,7 +396,7 @@ class DrenfaxClient:
             ("status", wire.required_text("status", status)),
             ("fromDate", from_date),
             ("toDate", to_date),
-            ("userId", wire.text("user_id", user_id)),
+            ("userId", wire.optional_id("user_id", user_id)),
             ("query", wire.text("query", query)),
             ("tags", wire.strings("tags", tags)),
             (
@@ -443,7 +441,7 @@ class DrenfaxClient:
         `type` filters by `available`, `assigned` or `pending`.
         """
         params = wire.pairs(
-            ("accountId", wire.text("account_id", account_id)),
+            ("accountId", wire.optional_id("account_id", account_id)),
             ("type", wire.text("type", type)),
             ("offset", wire.integer("offset", offset, minimum=0)),
             ("limit", wire.integer("limit", limit, minimum=1)),
@@ -485,7 +483,7 @@ class DrenfaxClient:
             ("type", type),
             ("numbers", numbers),
             ("quantity", wire.integer("quantity", quantity, minimum=1, maximum=PROVISION_MAX)),
-            ("accountId", wire.text("account_id", account_id)),
+            ("accountId", wire.optional_id("account_id", account_id)),
             ("storage", wire.json_object("storage", storage)),
         )
         data = self._call("POST", "/v1/numbers/provision", form=form, expect=list)
@@ -536,7 +534,7 @@ class DrenfaxClient:
         path = f"/v1/numbers/{wire.path_segment('number_id', number_id)}"
         form = wire.pairs(
             ("storage", wire.json_object("storage", storage)),
-            ("managedBy", wire.text("managed_by", managed_by)),
+            ("managedBy", wire.optional_id("managed_by", managed_by)),
         )
         return FaxNumber.from_api(self._call("PATCH", path, form=form, expect=dict))
 
@@ -606,7 +604,7 @@ class DrenfaxClient:
             ),
             ("cf", wire.json_object("custom_fields", custom_fields)),
             ("scheduledDate", wire.aware_datetime("scheduled_date", scheduled_date)),
-            ("webhookId", wire.text("webhook_id", webhook_id)),
+            ("webhookId", wire.optional_id("webhook_id", webhook_id)),
         )
         return _multipart(fields, "attachments", _documents(attachments, cover_page))
 
@@ -716,6 +714,11 @@ class DrenfaxClient:
         )
 
 
+def _valid_timeout(timeout: Any) -> bool:
+    values = timeout if isinstance(timeout, tuple) and len(timeout) == 2 else (timeout,)
+    return all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in values)
+
+
 def _cover_page_fields(
     *,
     cover_page: bool,
@@ -729,7 +732,7 @@ def _cover_page_fields(
     """The cover-page fields shared by send, multiple and preview, checked."""
     return [
         ("coverPage", wire.boolean("cover_page", cover_page)),
-        ("coverPageId", wire.text("cover_page_id", cover_page_id)),
+        ("coverPageId", wire.optional_id("cover_page_id", cover_page_id)),
         ("recipientName", wire.text("recipient_name", recipient_name, max_length=NAME_MAX)),
         ("senderName", wire.text("sender_name", sender_name, max_length=NAME_MAX)),
         ("subject", wire.text("subject", subject, max_length=SUBJECT_MAX)),

@@ -46,6 +46,11 @@ def required_text(field: str, value: Any) -> str:
     return checked
 
 
+def optional_id(field: str, value: Any) -> str | None:
+    """An optional id: None is left out, but a blank one is a mistake, not "no id"."""
+    return None if value is None else required_text(field, value)
+
+
 def path_segment(field: str, value: Any) -> str:
     """An id placed in a URL path, percent-encoded so it cannot change the path."""
     checked = required_text(field, value)

@@ -231,3 +231,27 @@ def test_the_api_key_never_shows_in_repr():
     client = DrenfaxClient(BASE, "s3cret")
     assert "s3cret" not in repr(client)
     assert "s3cret" not in repr(client.__dict__)
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (
+            lambda c: c.send_fax(["+13125550100"], cover_page=True, cover_page_id=""),
+            "cover_page_id",
+        ),
+        (lambda c: c.send_fax(["+13125550100"], cover_page=True, webhook_id=" "), "webhook_id"),
+        (lambda c: c.resend_fax(MESSAGE_ID, recipient_fax=""), "recipient_fax"),
+        (lambda c: c.fax_history(ACCOUNT_ID, user_id=""), "user_id"),
+        (lambda c: c.list_numbers(account_id=""), "account_id"),
+        (lambda c: c.update_number(NUMBER_ID, managed_by=""), "managed_by"),
+    ],
+)
+def test_optional_ids_may_be_none_but_not_blank(api, client, call, field):
+    refused(api, lambda: call(client), field)
+
+
+@pytest.mark.parametrize("timeout", [None, 0, -1, (5, None), (5,), "60", True])
+def test_client_refuses_a_missing_or_nonsense_timeout(timeout):
+    with pytest.raises(ValueError, match="timeout"):
+        DrenfaxClient(BASE, "key", timeout=timeout)
