@@ -1,0 +1,74 @@
+"""The Drenfax API client: every endpoint of the reference, typed results and typed errors.
+
+No Django in here: the portal passes its settings in, and tests mock HTTP with `responses`.
+
+    from drenfax_portal.client import DrenfaxClient, DrenfaxError
+
+    with DrenfaxClient("https://api.drenfax.com", api_key) as client:
+        fax = client.send_fax(["+13125550100"], attachments=[("a.pdf", pdf, "application/pdf")])
+        page = client.fax_history(account_id, limit=50)
+
+Every public name is importable from here: the client, its result dataclasses, its errors
+and the rate-limiter interface.
+"""
+
+from __future__ import annotations
+
+from .core import USER_AGENT, DrenfaxClient, RetryPolicy
+from .errors import (
+    AuthenticationError,
+    DrenfaxError,
+    InvalidInputError,
+    MalformedResponseError,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+)
+from .models import (
+    TERMINAL_STATUSES,
+    Account,
+    AvailableNumber,
+    BatchError,
+    BatchResult,
+    CoverPage,
+    Fax,
+    FaxBridge,
+    FaxNumber,
+    HistoryPage,
+    NumbersPage,
+    User,
+    to_e164,
+)
+from .ratelimit import InProcessRateLimiter, RateLimiter
+from .wire import Attachment
+
+__all__ = [
+    "TERMINAL_STATUSES",
+    "USER_AGENT",
+    "Account",
+    "Attachment",
+    "AuthenticationError",
+    "AvailableNumber",
+    "BatchError",
+    "BatchResult",
+    "CoverPage",
+    "DrenfaxClient",
+    "DrenfaxError",
+    "Fax",
+    "FaxBridge",
+    "FaxNumber",
+    "HistoryPage",
+    "InProcessRateLimiter",
+    "InvalidInputError",
+    "MalformedResponseError",
+    "NotFoundError",
+    "NumbersPage",
+    "RateLimitedError",
+    "RateLimiter",
+    "RetryPolicy",
+    "ServerError",
+    "TransportError",
+    "User",
+    "to_e164",
+]

@@ -1,0 +1,790 @@
+"""`DrenfaxClient`: one method per endpoint of the Drenfax API reference.
+
+A thin layer over one `requests.Session`: fixed headers, a timeout on every call, typed
+results, typed errors. Only GET requests are ever retried; a POST, PATCH or DELETE is sent
+exactly once, whatever happens, so a fax can never go out twice because of the client.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import IO, Any, overload
+from urllib.parse import urlencode, urlsplit
+
+import requests
+
+from drenfax_portal import __version__
+
+from . import wire
+from .errors import (
+    InvalidInputError,
+    RateLimitedError,
+    error_from_response,
+    malformed_response,
+    parse_retry_after,
+    transport_error,
+)
+from .models import (
+    AvailableNumber,
+    BatchResult,
+    CoverPage,
+    Fax,
+    FaxNumber,
+    HistoryPage,
+    NumbersPage,
+)
+from .ratelimit import InProcessRateLimiter, RateLimiter
+
+__all__ = ["USER_AGENT", "DrenfaxClient", "RetryPolicy"]
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = f"drenfax-portal/{__version__} (+python-requests)"
+
+# The reference's documented limits, checked before any request.
+NAME_MAX = 40
+SUBJECT_MAX = 55
+NOTES_MAX = 4000
+HISTORY_LIMIT_MAX = 500
+PROVISION_MAX = 1000
+
+Timeout = float | tuple[float, float]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How GET requests are retried (other methods never are).
+
+    A GET is tried again after a `statuses` answer (429, 502, 503, 504) or a connection
+    failure that happened before the request was sent, at most `max_attempts` times in
+    all, and never past `total_seconds` after the first attempt started. The pause is the
+    answer's `Retry-After` when present, otherwise capped exponential backoff with full
+    jitter: uniform in `[0, min(backoff_cap, backoff_base * 2**(attempt - 1))]`. A pause
+    that would end past the budget is not taken: the error is raised at once (a
+    `RateLimitedError` keeps the `retry_after` the caller needs to schedule a later try).
+
+    A read timeout is not retried even on a GET: the server got the request and was slow,
+    a retry would most likely wait out the same timeout again, and a retried history call
+    costs another token of its 8-per-minute quota.
+    """
+
+    max_attempts: int = 4
+    total_seconds: float = 30.0
+    backoff_base: float = 0.5
+    backoff_cap: float = 8.0
+    statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+
+    def backoff(self, attempt: int) -> float:
+        """The pause after failed attempt number `attempt` (1-based), when no Retry-After."""
+        return random.uniform(0.0, min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
+
+
+class _ApiKeyAuth(requests.auth.AuthBase):
+    """`Authorization: Basic <key>` with the key as is (not base64 of user:password).
+
+    Set as a requests auth hook rather than a plain header so that a `~/.netrc` entry for
+    the API host can never replace it.
+    """
+
+    def __init__(self, api_key: str) -> None:
+        self._header = f"Basic {api_key}"
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = self._header
+        return request
+
+    def __repr__(self) -> str:
+        return "_ApiKeyAuth(<hidden>)"
+
+
+class DrenfaxClient:
+    """The Drenfax API, one method per endpoint.
+
+    `base_url` is the API root (e.g. `https://api.drenfax.com`); `timeout` is requests'
+    `(connect, read)` timeout used on every call. Pass `session` to share a
+    `requests.Session` (it is then not closed by `close()`), and `rate_limiter` to share
+    the fax-history limit across clients or processes (default: an
+    `InProcessRateLimiter(rate=8, per=60.0)` of this client's own). `retry`, `sleep` and
+    `clock` tune and fake the retry policy (tests pass a `sleep` that does not sleep).
+
+    Every method raises a `DrenfaxError` subclass on failure; see `errors`.
+    Use as a context manager, or call `close()`, to release the connections.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: Timeout = (5, 60),
+        session: requests.Session | None = None,
+        rate_limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        parts = urlsplit(base_url if isinstance(base_url, str) else "")
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
+        if (
+            not isinstance(api_key, str)
+            or not api_key.strip()
+            or "\n" in api_key
+            or "\r" in api_key
+        ):
+            raise ValueError("api_key must be a non-empty single-line string")
+        if not _valid_timeout(timeout):
+            # requests reads None as "wait forever"; every call must have a deadline.
+            raise ValueError(f"timeout must be seconds or (connect, read) seconds, got {timeout!r}")
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = session if session is not None else requests.Session()
+        self._owns_session = session is None
+        self.rate_limiter: RateLimiter = (
+            rate_limiter if rate_limiter is not None else InProcessRateLimiter(rate=8, per=60.0)
+        )
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.sleep = sleep
+        self.clock = clock
+        self._auth = _ApiKeyAuth(api_key)
+
+    def __repr__(self) -> str:
+        return f"DrenfaxClient({self.base_url!r})"
+
+    def close(self) -> None:
+        """Close the session, if this client created it."""
+        if self._owns_session:
+            self.session.close()
+
+    def __enter__(self) -> DrenfaxClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- faxes ---------------------------------------------------------------------------
+
+    def send_fax(
+        self,
+        recipients: Sequence[str],
+        *,
+        attachments: Sequence[wire.Attachment] = (),
+        cover_page: bool = False,
+        cover_page_id: str | None = None,
+        recipient_contacts: Sequence[str] = (),
+        tags: Sequence[str] = (),
+        recipient_name: str | None = None,
+        sender_name: str | None = None,
+        subject: str | None = None,
+        caller_id: str | None = None,
+        notes: str | None = None,
+        custom_fields: Mapping[str, Any] | None = None,
+        scheduled_date: datetime | None = None,
+        webhook_id: str | None = None,
+    ) -> Fax:
+        """Send a fax (`POST /v1/faxes`, multipart). Never retried.
+
+        `attachments` are `(filename, bytes_or_binary_file, content_type)` tuples, rendered
+        in the order given; at least one, or `cover_page=True`, is required.
+        `custom_fields` is sent as JSON (`cf`); `scheduled_date` must be timezone-aware.
+        On a `TransportError` with `request_sent` true, or a `ServerError`, the fax may
+        have been sent: look it up before sending again.
+        """
+        parts = self._send_parts(
+            recipients,
+            attachments=attachments,
+            cover_page=cover_page,
+            cover_page_id=cover_page_id,
+            recipient_contacts=recipient_contacts,
+            tags=tags,
+            recipient_name=recipient_name,
+            sender_name=sender_name,
+            subject=subject,
+            caller_id=caller_id,
+            notes=notes,
+            custom_fields=custom_fields,
+            scheduled_date=scheduled_date,
+            webhook_id=webhook_id,
+        )
+        return Fax.from_api(self._call("POST", "/v1/faxes", files=parts, expect=dict))
+
+    def send_multiple(
+        self,
+        recipients: Sequence[str],
+        *,
+        attachments: Sequence[wire.Attachment] = (),
+        cover_page: bool = False,
+        cover_page_id: str | None = None,
+        recipient_contacts: Sequence[str] = (),
+        tags: Sequence[str] = (),
+        recipient_name: str | None = None,
+        sender_name: str | None = None,
+        subject: str | None = None,
+        caller_id: str | None = None,
+        notes: str | None = None,
+        custom_fields: Mapping[str, Any] | None = None,
+        scheduled_date: datetime | None = None,
+        webhook_id: str | None = None,
+    ) -> BatchResult:
+        """Send one identical fax to each recipient (`POST /v1/faxes/multiple`, multipart).
+
+        Same arguments as `send_fax`. Never retried. Recipients the provider refused are
+        in `errors` of the result, not raised.
+        """
+        parts = self._send_parts(
+            recipients,
+            attachments=attachments,
+            cover_page=cover_page,
+            cover_page_id=cover_page_id,
+            recipient_contacts=recipient_contacts,
+            tags=tags,
+            recipient_name=recipient_name,
+            sender_name=sender_name,
+            subject=subject,
+            caller_id=caller_id,
+            notes=notes,
+            custom_fields=custom_fields,
+            scheduled_date=scheduled_date,
+            webhook_id=webhook_id,
+        )
+        return BatchResult.from_api(
+            self._call("POST", "/v1/faxes/multiple", files=parts, expect=dict)
+        )
+
+    def resend_fax(self, message_id: str, *, recipient_fax: str | None = None) -> BatchResult:
+        """Send a previous fax again (`POST /v1/fax/resend`, urlencoded), optionally to
+        another number. Never retried."""
+        form = wire.pairs(
+            ("messageId", wire.required_text("message_id", message_id)),
+            ("recipientFax", wire.optional_id("recipient_fax", recipient_fax)),
+        )
+        return BatchResult.from_api(self._call("POST", "/v1/fax/resend", form=form, expect=dict))
+
+    def preview_fax(
+        self,
+        *,
+        attachments: Sequence[wire.Attachment] = (),
+        cover_page: bool = False,
+        cover_page_id: str | None = None,
+        recipient_name: str | None = None,
+        sender_name: str | None = None,
+        subject: str | None = None,
+        caller_id: str | None = None,
+        notes: str | None = None,
+    ) -> bytes:
+        """Render a fax without sending it (`POST /v1/fax/preview`, multipart): the PDF."""
+        fields = wire.pairs(
+            *_cover_page_fields(
+                cover_page=cover_page,
+                cover_page_id=cover_page_id,
+                recipient_name=recipient_name,
+                sender_name=sender_name,
+                subject=subject,
+                caller_id=caller_id,
+                notes=notes,
+            )
+        )
+        files = _documents(attachments, cover_page)
+        path = "/v1/fax/preview"
+        with self._request(
+            "POST", path, files=_multipart(fields, "attachments", files)
+        ) as response:
+            _check_pdf(response, "POST", path)
+            if not response.content:
+                raise malformed_response(response, method="POST", path=path, expected="a PDF")
+            return response.content
+
+    def send_blast(
+        self,
+        recipients_file: wire.Attachment,
+        *,
+        cover_page: bool = False,
+        cover_page_id: str | None = None,
+    ) -> BatchResult:
+        """Send to every recipient of an Excel file (`POST /v1/fax/blast`, multipart, file
+        field `recipient`). Never retried."""
+        file = wire.attachment("recipients_file", recipients_file)
+        fields = wire.pairs(
+            ("coverPage", wire.boolean("cover_page", cover_page)),
+            ("coverPageId", wire.optional_id("cover_page_id", cover_page_id)),
+        )
+        parts = _multipart(fields, "recipient", [file])
+        return BatchResult.from_api(self._call("POST", "/v1/fax/blast", files=parts, expect=dict))
+
+    def cancel_fax(self, message_id: str) -> Fax:
+        """Cancel a `processing` or `scheduled` fax (`POST /v1/fax/{messageId}/cancel`, no
+        body). Answers the fax with status `cancelled`."""
+        path = f"/v1/fax/{wire.path_segment('message_id', message_id)}/cancel"
+        return Fax.from_api(self._call("POST", path, expect=dict))
+
+    def update_fax(self, message_id: str, *, is_archived: bool) -> Fax:
+        """Archive or unarchive a fax (`PATCH /v1/fax/{messageId}`, urlencoded)."""
+        path = f"/v1/fax/{wire.path_segment('message_id', message_id)}"
+        form = wire.pairs(("isArchived", wire.boolean("is_archived", is_archived)))
+        return Fax.from_api(self._call("PATCH", path, form=form, expect=dict))
+
+    @overload
+    def download_fax(self, message_id: str, *, to: None = None) -> bytes: ...
+
+    @overload
+    def download_fax(self, message_id: str, *, to: IO[bytes]) -> int: ...
+
+    def download_fax(self, message_id: str, *, to: IO[bytes] | None = None) -> bytes | int:
+        """The fax as PDF (`GET /v1/fax/{messageId}/download`).
+
+        Without `to`, returns the bytes. With `to` (a binary file object), streams the PDF
+        into it and returns the number of bytes written; if the stream breaks, `to` may
+        hold part of the file and a `TransportError` is raised.
+        """
+        path = f"/v1/fax/{wire.path_segment('message_id', message_id)}/download"
+        if to is not None and not callable(getattr(to, "write", None)):
+            raise InvalidInputError("to must be a binary file object", field="to")
+        with self._request("GET", path, stream=True) as response:
+            _check_pdf(response, "GET", path)
+            try:
+                if to is None:
+                    content = response.content
+                    size = len(content)
+                else:
+                    size = 0
+                    for chunk in response.iter_content(chunk_size=64 * 1024):
+                        to.write(chunk)
+                        size += len(chunk)
+            except requests.RequestException as exc:
+                raise transport_error(exc, method="GET", path=path) from exc
+            if size == 0:
+                raise malformed_response(response, method="GET", path=path, expected="a PDF")
+            return content if to is None else size
+
+    def fax_history(
+        self,
+        account_id: str,
+        *,
+        offset: int = 0,
+        limit: int = 10,
+        direction: str = "all",
+        status: str = "all",
+        from_date: date | None = None,
+        to_date: date | None = None,
+        user_id: str | None = None,
+        query: str | None = None,
+        tags: Sequence[str] = (),
+        is_archived: bool | None = None,
+        include: Sequence[str] = (),
+    ) -> HistoryPage:
+        """One page of the account's faxes (`GET /v1/fax/history`), newest first.
+
+        The provider allows 8 calls per minute per account: each attempt first takes a
+        token from the rate limiter, keyed by `account_id` (see `RateLimiter`).
+        `limit` is 1..500. `include` may name `tags`, `contacts`.
+        """
+        account_id = wire.required_text("account_id", account_id)
+        from_date = wire.day("from_date", from_date)
+        to_date = wire.day("to_date", to_date)
+        if from_date and to_date and from_date > to_date:
+            raise InvalidInputError("from_date must not be after to_date", field="from_date")
+        params = wire.pairs(
+            ("accountId", account_id),
+            ("offset", wire.integer("offset", offset, minimum=0)),
+            ("limit", wire.integer("limit", limit, minimum=1, maximum=HISTORY_LIMIT_MAX)),
+            ("direction", wire.choice("direction", direction, ("all", "inbound", "outbound"))),
+            ("status", wire.required_text("status", status)),
+            ("fromDate", from_date),
+            ("toDate", to_date),
+            ("userId", wire.optional_id("user_id", user_id)),
+            ("query", wire.text("query", query)),
+            ("tags", wire.strings("tags", tags)),
+            (
+                "isArchived",
+                None if is_archived is None else wire.boolean("is_archived", is_archived),
+            ),
+            ("include", wire.strings("include", include)),
+        )
+        data = self._call(
+            "GET", "/v1/fax/history", params=params, rate_limit_key=account_id, expect=dict
+        )
+        return HistoryPage.from_api(data)
+
+    def fax_info(self, message_id: str) -> Fax:
+        """One fax (`GET /v1/fax/{messageId}/info`)."""
+        path = f"/v1/fax/{wire.path_segment('message_id', message_id)}/info"
+        return Fax.from_api(self._call("GET", path, expect=dict))
+
+    def delete_fax(self, message_id: str) -> None:
+        """Remove a fax (`DELETE /v1/fax/{messageId}`, no body). Never retried."""
+        path = f"/v1/fax/{wire.path_segment('message_id', message_id)}"
+        self._call("DELETE", path, expect=None)
+
+    def cover_pages(self) -> list[CoverPage]:
+        """The cover pages available to the key (`GET /coverpages`, no `/v1`)."""
+        data = self._call("GET", "/coverpages", expect=list)
+        return [CoverPage.from_api(item) for item in data if isinstance(item, dict)]
+
+    # --- numbers -------------------------------------------------------------------------
+
+    def list_numbers(
+        self,
+        *,
+        account_id: str | None = None,
+        type: str | None = None,
+        offset: int = 0,
+        limit: int = 30,
+        query: str | None = None,
+    ) -> NumbersPage:
+        """One page of the account's fax numbers (`GET /v1/numbers`).
+
+        `type` filters by `available`, `assigned` or `pending`.
+        """
+        params = wire.pairs(
+            ("accountId", wire.optional_id("account_id", account_id)),
+            ("type", wire.text("type", type)),
+            ("offset", wire.integer("offset", offset, minimum=0)),
+            ("limit", wire.integer("limit", limit, minimum=1)),
+            ("query", wire.text("query", query)),
+        )
+        return NumbersPage.from_api(self._call("GET", "/v1/numbers", params=params, expect=dict))
+
+    def add_number_user(self, number_id: str, user_id: str) -> FaxNumber:
+        """Give a user access to a number's faxes (`POST /v1/numbers/{numberId}/user/{userId}`,
+        no body). Answers the number."""
+        path = self._number_user_path(number_id, user_id)
+        return FaxNumber.from_api(self._call("POST", path, expect=dict))
+
+    def remove_number_user(self, number_id: str, user_id: str) -> None:
+        """Take a user off a number (`DELETE /v1/numbers/{numberId}/user/{userId}`)."""
+        self._call("DELETE", self._number_user_path(number_id, user_id), expect=None)
+
+    def provision_numbers(
+        self,
+        type: str,
+        *,
+        numbers: Sequence[str] = (),
+        quantity: int | None = None,
+        account_id: str | None = None,
+        storage: Mapping[str, Any] | None = None,
+    ) -> list[FaxNumber]:
+        """Acquire numbers (`POST /v1/numbers/provision`, urlencoded). Never retried.
+
+        `type="order"` provisions `numbers` (E.164, found by `search_numbers` in the last
+        24 hours); `"local"` and `"toll-free"` provision `quantity` random numbers
+        (default 1). At most 1000 numbers per call. `storage` (FTP/SFTP settings) is sent
+        as JSON.
+        """
+        type = wire.choice("type", type, ("order", "local", "toll-free"))
+        numbers = wire.strings("numbers", numbers, max_items=PROVISION_MAX)
+        if type == "order" and not numbers:
+            raise InvalidInputError("numbers is required when type is order", field="numbers")
+        form = wire.pairs(
+            ("type", type),
+            ("numbers", numbers),
+            ("quantity", wire.integer("quantity", quantity, minimum=1, maximum=PROVISION_MAX)),
+            ("accountId", wire.optional_id("account_id", account_id)),
+            ("storage", wire.json_object("storage", storage)),
+        )
+        data = self._call("POST", "/v1/numbers/provision", form=form, expect=list)
+        return [FaxNumber.from_api(item) for item in data if isinstance(item, dict)]
+
+    def search_numbers(
+        self,
+        *,
+        npa: str | None = None,
+        nxx: str | None = None,
+        state: str | None = None,
+        city: str | None = None,
+        zipcode: str | None = None,
+        limit: int | None = None,
+    ) -> list[AvailableNumber]:
+        """Numbers available to provision (`GET /v1/numbers/provision/search`).
+
+        At least one of `npa` (area code), `city` or `zipcode` is required.
+        """
+        params = wire.pairs(
+            ("npa", wire.digits("npa", npa, length=3)),
+            ("nxx", wire.digits("nxx", nxx, length=3)),
+            ("state", wire.text("state", state)),
+            ("city", wire.text("city", city)),
+            ("zipcode", wire.text("zipcode", zipcode)),
+            ("limit", wire.integer("limit", limit, minimum=1)),
+        )
+        if not any(value and value.strip() for value in (npa, city, zipcode)):
+            raise InvalidInputError("npa, city or zipcode is required to search", field="npa")
+        path = "/v1/numbers/provision/search"
+        with self._request("GET", path, params=params) as response:
+            result = _json(response, "GET", path, dict).get("result")
+            if not isinstance(result, list):
+                raise malformed_response(
+                    response, method="GET", path=path, expected="a result list"
+                )
+        return [AvailableNumber.from_api(item) for item in result if isinstance(item, dict)]
+
+    def update_number(
+        self,
+        number_id: str,
+        *,
+        storage: Mapping[str, Any] | None = None,
+        managed_by: str | None = None,
+    ) -> FaxNumber:
+        """Change a number's storage settings or manager account (`PATCH
+        /v1/numbers/{numberId}`, urlencoded). `storage` is sent as JSON."""
+        path = f"/v1/numbers/{wire.path_segment('number_id', number_id)}"
+        form = wire.pairs(
+            ("storage", wire.json_object("storage", storage)),
+            ("managedBy", wire.optional_id("managed_by", managed_by)),
+        )
+        return FaxNumber.from_api(self._call("PATCH", path, form=form, expect=dict))
+
+    def release_number(self, number_id: str) -> None:
+        """Release a number (`DELETE /v1/numbers/{numberId}/release`); it becomes `pending`.
+        Never retried."""
+        path = f"/v1/numbers/{wire.path_segment('number_id', number_id)}/release"
+        self._call("DELETE", path, expect=None)
+
+    def validate_number(self, number: str, country: str = "US") -> bool:
+        """Whether the provider considers `number` a valid fax number in `country` (ISO
+        alpha-2) (`GET /v1/numbers/validate`)."""
+        number = wire.required_text("number", number)
+        country = wire.required_text("country", country)
+        if not (len(country) == 2 and country.isascii() and country.isalpha()):
+            raise InvalidInputError(
+                f"country must be a two-letter country code (got {country!r})", field="country"
+            )
+        params = [("number", number), ("country", country)]
+        path = "/v1/numbers/validate"
+        with self._request("GET", path, params=params) as response:
+            is_valid = _json(response, "GET", path, dict).get("isValid")
+            if not isinstance(is_valid, bool):
+                raise malformed_response(
+                    response, method="GET", path=path, expected="a boolean isValid"
+                )
+        return is_valid
+
+    # --- plumbing --------------------------------------------------------------------------
+
+    def _number_user_path(self, number_id: str, user_id: str) -> str:
+        number = wire.path_segment("number_id", number_id)
+        user = wire.path_segment("user_id", user_id)
+        return f"/v1/numbers/{number}/user/{user}"
+
+    def _send_parts(
+        self,
+        recipients: Sequence[str],
+        *,
+        attachments: Sequence[wire.Attachment],
+        cover_page: bool,
+        cover_page_id: str | None,
+        recipient_contacts: Sequence[str],
+        tags: Sequence[str],
+        recipient_name: str | None,
+        sender_name: str | None,
+        subject: str | None,
+        caller_id: str | None,
+        notes: str | None,
+        custom_fields: Mapping[str, Any] | None,
+        scheduled_date: datetime | None,
+        webhook_id: str | None,
+    ) -> list[tuple[str, tuple[Any, ...]]]:
+        """The multipart parts shared by send_fax and send_multiple, checked."""
+        fields = wire.pairs(
+            ("recipientFax", wire.strings("recipients", recipients, required=True)),
+            ("recipientContacts", wire.strings("recipient_contacts", recipient_contacts)),
+            ("tags", wire.strings("tags", tags)),
+            *_cover_page_fields(
+                cover_page=cover_page,
+                cover_page_id=cover_page_id,
+                recipient_name=recipient_name,
+                sender_name=sender_name,
+                subject=subject,
+                caller_id=caller_id,
+                notes=notes,
+            ),
+            ("cf", wire.json_object("custom_fields", custom_fields)),
+            ("scheduledDate", wire.aware_datetime("scheduled_date", scheduled_date)),
+            ("webhookId", wire.optional_id("webhook_id", webhook_id)),
+        )
+        return _multipart(fields, "attachments", _documents(attachments, cover_page))
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        expect: type[dict] | type[list] | None,
+        **kwargs: Any,
+    ) -> Any:
+        """Make the request and return its JSON body, checked to be a `expect`
+        (dict or list); with `expect=None` the body is ignored (`OK`, empty)."""
+        with self._request(method, path, **kwargs) as response:
+            return None if expect is None else _json(response, method, path, expect)
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: list[tuple[str, str]] | None = None,
+        form: list[tuple[str, str]] | None = None,
+        files: list[tuple[str, tuple[Any, ...]]] | None = None,
+        stream: bool = False,
+        rate_limit_key: str | None = None,
+    ) -> requests.Response:
+        """Send one request (retrying a GET per `self.retry`) and return a 2xx response."""
+        url = self.base_url + path
+        headers = {"User-Agent": USER_AGENT}
+        body: str | None = None
+        if form is not None:
+            body = urlencode(form)
+            # Set even for an empty form, so the endpoint always sees the documented type.
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        retryable = method == "GET"
+        started = self.clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            if rate_limit_key is not None:
+                self._take_token(rate_limit_key, started=started, method=method, path=path)
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=body,
+                    files=files,
+                    headers=headers,
+                    auth=self._auth,
+                    timeout=self.timeout,
+                    stream=stream,
+                    # A redirected POST may be replayed as a GET by requests; never follow.
+                    allow_redirects=retryable,
+                )
+            except requests.RequestException as exc:
+                error = transport_error(exc, method=method, path=path)
+                pause = self.retry.backoff(attempt) if not error.request_sent else None
+                if not (retryable and self._may_retry(pause, attempt, started)):
+                    raise error from exc
+            else:
+                if 200 <= response.status_code < 300:
+                    return response
+                with response:
+                    error = error_from_response(response, method=method, path=path)
+                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                pause = None
+                if response.status_code in self.retry.statuses:
+                    pause = retry_after if retry_after is not None else self.retry.backoff(attempt)
+                if not (retryable and self._may_retry(pause, attempt, started)):
+                    raise error
+            assert pause is not None  # _may_retry said yes
+            logger.warning(
+                "%s; retrying in %.1f s (attempt %d of %d)",
+                error,
+                pause,
+                attempt + 1,
+                self.retry.max_attempts,
+            )
+            self.sleep(pause)
+
+    def _may_retry(self, pause: float | None, attempt: int, started: float) -> bool:
+        if pause is None or attempt >= self.retry.max_attempts:
+            return False
+        return pause <= self._remaining(started)
+
+    def _remaining(self, started: float) -> float:
+        return started + self.retry.total_seconds - self.clock()
+
+    def _take_token(self, key: str, *, started: float, method: str, path: str) -> None:
+        """Wait (within the retry budget) for a rate-limiter token, or raise."""
+        wait = 0.0
+        # Bounded: under contention another caller may take the token we waited for.
+        for _ in range(max(self.retry.max_attempts, 1) + 1):
+            wait = self.rate_limiter.try_acquire(key)
+            if wait <= 0:
+                return
+            if wait > self._remaining(started):
+                break
+            logger.info("Drenfax: %s %s waits %.1f s for the rate limiter", method, path, wait)
+            self.sleep(wait)
+        raise RateLimitedError(
+            f"Drenfax: {method} {path} not sent: the client-side rate limit for {key} "
+            f"is used up; retry in {wait:.0f} s",
+            retry_after=wait,
+        )
+
+
+def _valid_timeout(timeout: Any) -> bool:
+    values = timeout if isinstance(timeout, tuple) and len(timeout) == 2 else (timeout,)
+    return all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in values)
+
+
+def _cover_page_fields(
+    *,
+    cover_page: bool,
+    cover_page_id: str | None,
+    recipient_name: str | None,
+    sender_name: str | None,
+    subject: str | None,
+    caller_id: str | None,
+    notes: str | None,
+) -> list[tuple[str, Any]]:
+    """The cover-page fields shared by send, multiple and preview, checked."""
+    return [
+        ("coverPage", wire.boolean("cover_page", cover_page)),
+        ("coverPageId", wire.optional_id("cover_page_id", cover_page_id)),
+        ("recipientName", wire.text("recipient_name", recipient_name, max_length=NAME_MAX)),
+        ("senderName", wire.text("sender_name", sender_name, max_length=NAME_MAX)),
+        ("subject", wire.text("subject", subject, max_length=SUBJECT_MAX)),
+        ("callerId", wire.caller_id(caller_id)),
+        ("notes", wire.text("notes", notes, max_length=NOTES_MAX)),
+    ]
+
+
+def _documents(attachments: Any, cover_page: bool) -> list[wire.Attachment]:
+    files = wire.attachments("attachments", attachments)
+    if not files and not cover_page:
+        raise InvalidInputError(
+            "attachments is required unless cover_page is True (a fax needs a page)",
+            field="attachments",
+        )
+    return files
+
+
+def _multipart(
+    fields: list[tuple[str, str]], file_field: str, files: list[wire.Attachment]
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """requests `files=` parts: every text field as a plain form part, then the files.
+
+    Passing text fields as parts (not `data=`) keeps the body multipart even without a
+    file (a cover-page-only fax). Text parts come first so a streaming server parser has
+    every field before the files.
+    """
+    parts: list[tuple[str, tuple[Any, ...]]] = [(name, (None, value)) for name, value in fields]
+    parts += [(file_field, (name, content, ctype)) for name, content, ctype in files]
+    return parts
+
+
+def _check_pdf(response: requests.Response, method: str, path: str) -> None:
+    """A 2xx that should be a PDF but declares JSON or text is an error in disguise."""
+    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if (
+        content_type == "application/json"
+        or content_type.endswith("+json")
+        or (content_type.startswith("text/"))
+    ):
+        raise malformed_response(response, method=method, path=path, expected="a PDF")
+
+
+def _json(
+    response: requests.Response, method: str, path: str, expect: type[dict] | type[list]
+) -> Any:
+    """The JSON body of a 2xx answer, which must be a `expect` (dict or list)."""
+    try:
+        data = response.json()
+    except ValueError:  # not JSON, empty, or undecodable
+        data = None
+    if not isinstance(data, expect):
+        expected = "a JSON object" if expect is dict else "a JSON array"
+        raise malformed_response(response, method=method, path=path, expected=expected)
+    return data

@@ -1,0 +1,352 @@
+"""Typed errors of the Drenfax client, and how HTTP answers and transport failures map to them.
+
+Every failure the client can meet leaves it as a `DrenfaxError`: callers never see a
+`requests` exception, a `JSONDecodeError` or a bare `ValueError` from a provider's answer.
+"""
+
+from __future__ import annotations
+
+import http
+import json
+import math
+import re
+import socket
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NewConnectionError,
+)
+from urllib3.exceptions import ProxyError as Urllib3ProxyError
+from urllib3.exceptions import SSLError as Urllib3SSLError
+
+__all__ = [
+    "AuthenticationError",
+    "DrenfaxError",
+    "InvalidInputError",
+    "MalformedResponseError",
+    "NotFoundError",
+    "RateLimitedError",
+    "ServerError",
+    "TransportError",
+]
+
+# Long HTML error pages from proxies would drown the useful part of a message.
+_MAX_DETAIL = 300
+
+
+class DrenfaxError(Exception):
+    """Base class of every error the client raises.
+
+    `str(error)` is a readable sentence naming the request and, when the provider gave one,
+    its message. Attributes:
+
+    - `status_code`: the HTTP status, or None when no answer was received (or the request
+      was refused by the client before sending).
+    - `permanent`: True when repeating the same request cannot succeed (4xx, bad input);
+      False for transient failures (429, 5xx, transport errors) worth retrying later.
+    - `detail`: the provider's own message, when there was one.
+    """
+
+    permanent: bool = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        detail: str | None = None,
+        permanent: bool | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.detail = detail
+        if permanent is not None:
+            self.permanent = permanent
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class AuthenticationError(DrenfaxError):
+    """401 or 403: the API key is missing, wrong or expired, or lacks the permission."""
+
+
+class NotFoundError(DrenfaxError):
+    """404: the fax, number, user or page does not exist (for this key)."""
+
+
+class InvalidInputError(DrenfaxError):
+    """400 or 422 from the provider, or an argument the client refused before sending.
+
+    For client-side checks `field` names the offending argument (e.g. `"subject"`) and
+    `status_code` is None: no request was made.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.field = field
+
+
+class RateLimitedError(DrenfaxError):
+    """429 from the provider, or the client's own rate limiter had no token in time.
+
+    `retry_after` is the number of seconds to wait before trying again, when known (from the
+    `Retry-After` header in either its seconds or its HTTP-date form).
+    """
+
+    permanent = False
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(DrenfaxError):
+    """5xx: the provider failed. Transient; for a POST the outcome is unknown."""
+
+    permanent = False
+
+
+class TransportError(DrenfaxError):
+    """No usable HTTP answer: timeout, connection failure, TLS failure, broken stream.
+
+    `request_sent` is False only when the request certainly never reached the server (the
+    connection was never established), so repeating it cannot duplicate anything. When in
+    doubt it is True: a fax whose send failed this way must be reconciled, not re-sent.
+    """
+
+    permanent = False
+
+    def __init__(self, message: str, *, request_sent: bool = True, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.request_sent = request_sent
+
+
+class MalformedResponseError(DrenfaxError):
+    """A 2xx answer whose body is not what the endpoint documents.
+
+    Not JSON, the wrong JSON shape, or JSON/text where a PDF was expected. Permanent:
+    asking again is unlikely to help, and for a POST the action has probably happened.
+    """
+
+
+# --- mapping HTTP answers ---------------------------------------------------------------
+
+
+def error_from_response(
+    response: requests.Response, *, method: str, path: str, now: datetime | None = None
+) -> DrenfaxError:
+    """The typed error for a non-2xx answer."""
+    status = response.status_code
+    detail = provider_message(response)
+    message = f"Drenfax: {method} {path} failed with {status} {_reason(response)}"
+    if detail:
+        message = f"{message}: {detail}"
+    kwargs: dict[str, Any] = {"status_code": status, "detail": detail}
+
+    if status in (401, 403):
+        return AuthenticationError(message, **kwargs)
+    if status == 404:
+        return NotFoundError(message, **kwargs)
+    if status in (400, 422):
+        return InvalidInputError(message, **kwargs)
+    if status == 429:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), now=now)
+        return RateLimitedError(message, retry_after=retry_after, **kwargs)
+    if 500 <= status <= 599:
+        return ServerError(message, **kwargs)
+    # Other statuses (405, 409, 413, an unexpected 3xx, ...) are not documented; whatever
+    # they mean, the same request will get the same answer.
+    return DrenfaxError(message, permanent=True, **kwargs)
+
+
+def malformed_response(
+    response: requests.Response, *, method: str, path: str, expected: str
+) -> MalformedResponseError:
+    """The error for a 2xx answer whose body is not `expected` (e.g. "a JSON object")."""
+    detail = provider_message(response)
+    message = (
+        f"Drenfax: {method} {path} answered {response.status_code} {_reason(response)} "
+        f"without {expected}"
+    )
+    message = f"{message}: {detail}" if detail else f"{message} (empty body)"
+    return MalformedResponseError(message, status_code=response.status_code, detail=detail)
+
+
+def provider_message(response: requests.Response) -> str | None:
+    """The provider's human message from an answer's body, or None.
+
+    Looks for `error`, `message`, `errors` and `detail` in a JSON body (strings, nested
+    objects, lists, `{field: message}` maps); otherwise uses the body text, HTML tags
+    stripped. The result is one line of at most a few hundred characters.
+    """
+    try:
+        body = response.content
+    except (requests.RequestException, OSError):
+        # A broken stream while reading an error body: the status is all we have.
+        return None
+    if not body or not body.strip():
+        return None
+    try:
+        text = body.decode(response.encoding or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        text = body.decode("utf-8", errors="replace")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        if _looks_like_html(response, text):
+            text = _strip_html(text)
+        return _one_line(text)
+    return _one_line(_message_from_json(data) or text)
+
+
+def _message_from_json(data: Any, depth: int = 0) -> str | None:
+    if depth > 4:
+        return None
+    if isinstance(data, str):
+        return data.strip() or None
+    if isinstance(data, list):
+        parts = [m for m in (_message_from_json(item, depth + 1) for item in data) if m]
+        return "; ".join(parts) or None
+    if not isinstance(data, dict):
+        return None
+    parts: list[str] = []
+    for key in ("error", "message", "errors", "detail"):
+        found = _message_from_json(data.get(key), depth + 1)
+        if found and found not in parts:
+            parts.append(found)
+    if parts:
+        return ": ".join(parts)
+    if depth > 0:
+        # Inside `errors`: a {field: message} map, as many validation layers answer.
+        fields = [
+            f"{key}: {m}"
+            for key, value in data.items()
+            if (m := _message_from_json(value, depth + 1))
+        ]
+        return "; ".join(fields) or None
+    return None
+
+
+def _looks_like_html(response: requests.Response, text: str) -> bool:
+    content_type = response.headers.get("Content-Type", "").lower()
+    return "html" in content_type or text.lstrip().startswith("<")
+
+
+def _strip_html(text: str) -> str:
+    text = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", text)
+    return re.sub(r"<[^>]*>", " ", text)
+
+
+def _one_line(text: str) -> str | None:
+    text = " ".join(text.split())
+    if len(text) > _MAX_DETAIL:
+        text = text[: _MAX_DETAIL - 1].rstrip() + "…"
+    return text or None
+
+
+def _reason(response: requests.Response) -> str:
+    if response.reason:
+        return str(response.reason)
+    try:
+        return http.HTTPStatus(response.status_code).phrase
+    except ValueError:
+        return "(unknown status)"
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header: `"120"` or an HTTP-date.
+
+    A date in the past gives 0.0; a missing or unreadable header gives None.
+    """
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # "-0000" dates parse naive; HTTP dates are always GMT
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+# --- mapping transport failures ---------------------------------------------------------
+
+# Connection refused and DNS failures happen before a single byte of the request is sent.
+# Wrapping layers (adapters, mocks) sometimes keep only the message, hence the text check.
+_NOT_SENT_WORDS = ("connection refused", "failed to establish a new connection", "name resolution")
+
+
+def transport_error(exc: requests.RequestException, *, method: str, path: str) -> TransportError:
+    """The `TransportError` for a `requests` exception, deciding whether the request may
+    have reached the server."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        what, sent = "could not connect in time", False
+    elif isinstance(exc, requests.exceptions.ReadTimeout):
+        what, sent = "got no answer in time", True
+    elif isinstance(exc, requests.exceptions.SSLError):
+        # Certificate and handshake failures happen before the request is written.
+        what, sent = "TLS failed", False
+    elif isinstance(exc, requests.exceptions.ProxyError):
+        what, sent = "could not go through the proxy", False
+    elif isinstance(exc, requests.exceptions.ConnectionError):
+        sent = _connection_error_sent(exc)
+        what = "lost the connection" if sent else "could not connect"
+    elif isinstance(
+        exc,
+        requests.exceptions.InvalidURL
+        | requests.exceptions.MissingSchema
+        | requests.exceptions.InvalidSchema
+        | requests.exceptions.InvalidHeader,
+    ):
+        what, sent = "could not build the request", False
+    else:
+        # ChunkedEncodingError, ContentDecodingError, a generic Timeout...: the request went
+        # out, the answer broke.
+        what, sent = "got a broken answer", True
+    message = f"Drenfax: {method} {path} {what}: {_exception_text(exc)}"
+    if sent and method != "GET":
+        message += " (the request may have been processed)"
+    return TransportError(message, request_sent=sent)
+
+
+def _connection_error_sent(exc: requests.exceptions.ConnectionError) -> bool:
+    reason: Any = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    # NewConnectionError covers refused connections and (its subclass) DNS failures.
+    if isinstance(
+        reason,
+        NewConnectionError
+        | ConnectTimeoutError
+        | Urllib3SSLError
+        | Urllib3ProxyError
+        | ConnectionRefusedError
+        | socket.gaierror,
+    ):
+        return False
+    text = str(exc).lower()
+    # Otherwise (ProtocolError "Connection aborted", a reset, a read timeout while
+    # streaming) the connection existed, so the server may have the request.
+    return not any(word in text for word in _NOT_SENT_WORDS)
+
+
+def _exception_text(exc: BaseException) -> str:
+    # urllib3 messages repeat the pool and URL; the innermost reason reads best.
+    reason: Any = exc.args[0] if exc.args else exc
+    if isinstance(reason, MaxRetryError) and reason.reason is not None:
+        reason = reason.reason
+    return _one_line(str(reason)) or type(exc).__name__
