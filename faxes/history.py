@@ -47,9 +47,9 @@ class HistoryFilterForm(forms.Form):
     def __init__(self, data: Any, *, user: AbstractBaseUser) -> None:
         super().__init__(data)
         numbers = visible_numbers(user).order_by("number")
-        self.fields["number"].choices = [("", "Any of my numbers")] + [
-            (str(n.uuid), n.national) for n in numbers
-        ]
+        self.fields["number"].choices = [
+            ("", "Any number" if user.is_staff else "Any of my numbers")
+        ] + [(str(n.uuid), n.national) for n in numbers]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -145,9 +145,7 @@ def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
         return None
 
 
-def paginate(
-    faxes: QuerySet[Fax], *, before: str | None = None, after: str | None = None
-) -> Page:
+def paginate(faxes: QuerySet[Fax], *, before: str | None = None, after: str | None = None) -> Page:
     """One page of faxes, newest first, before or after a cursor."""
     total_probe = faxes.order_by()[: COUNT_LIMIT + 1].count()
     total = total_probe if total_probe <= COUNT_LIMIT else None

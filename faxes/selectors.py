@@ -38,8 +38,8 @@ def get_fax_for_user(user: AbstractBaseUser, message_id: object) -> Fax:
 
 def get_submission_for_user(user: AbstractBaseUser, key: object) -> Submission:
     """A send the user made (staff: anyone's); otherwise 404."""
-    submissions = Submission.objects.all() if user.is_staff else Submission.objects.filter(
-        user_id=user.pk
+    submissions = (
+        Submission.objects.all() if user.is_staff else Submission.objects.filter(user_id=user.pk)
     )
     try:
         return submissions.get(key=key)

@@ -87,9 +87,7 @@ def submission_claim(
         return submission, False
 
 
-def submission_execute(
-    submission: Submission, call: Callable[[], BatchResult | Any]
-) -> Submission:
+def submission_execute(submission: Submission, call: Callable[[], BatchResult | Any]) -> Submission:
     """Make the submission's one API call and record what came of it."""
     try:
         answer = call()

@@ -52,3 +52,19 @@ def staff_client(staff) -> Client:
 def _fast_password_hashing(settings):
     # The default PBKDF2 work factor costs a third of a second per user created.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+API_URL = "https://api.drenfax.test"
+ACCOUNT_ID = "6c838c7c-cb48-4763-84d6-233b5f8cf782"
+
+
+@pytest.fixture
+def api(settings):
+    """The Drenfax API mocked at the HTTP layer (the portal's one mock point)."""
+    import responses
+
+    settings.DRENFAX_API_URL = API_URL
+    settings.DRENFAX_API_KEY = "test-key"
+    settings.DRENFAX_ACCOUNT_ID = ACCOUNT_ID
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock

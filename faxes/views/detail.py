@@ -9,12 +9,12 @@ from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from drenfax_portal.api import get_client
+from drenfax_portal.api import describe_error, get_client
 from drenfax_portal.client import DrenfaxError
-from drenfax_portal.http import HtmxHttpRequest
+from drenfax_portal.http import HtmxHttpRequest, safe_next
+from fax_numbers.phone import InvalidNumber, parse_number
 from faxes import actions
 from faxes.documents import open_document
-from fax_numbers.phone import InvalidNumber, parse_number
 from faxes.models import Direction, Submission
 from faxes.selectors import get_fax_for_user, get_submission_for_user
 from faxes.submissions import (
@@ -51,7 +51,9 @@ def fax_pdf(request: HtmxHttpRequest, message_id) -> HttpResponse:
             with get_client() as client:
                 actions.fax_fetch_pdf(client=client, fax=fax)
         except DrenfaxError as exc:
-            return _no_document(request, fax, f"The document could not be fetched: {exc}")
+            return _no_document(
+                request, fax, f"The document could not be fetched. {describe_error(exc)}"
+            )
     try:
         handle = open_document(fax.pdf_path)
     except FileNotFoundError:
@@ -84,23 +86,27 @@ def fax_archive(request: HtmxHttpRequest, message_id) -> HttpResponse:
         with get_client() as client:
             actions.fax_set_archived(client=client, fax=fax, user=request.user, archived=archive)
     except DrenfaxError as exc:
-        messages.error(request, f"Nothing changed: Drenfax refused the change ({exc}).")
+        messages.error(request, f"Nothing changed. {describe_error(exc)}")
     else:
         messages.success(request, "Fax archived." if archive else "Fax moved back to the list.")
-    return redirect(request.POST.get("next") or reverse("faxes:detail", args=[fax.message_id]))
+    return redirect(safe_next(request, reverse("faxes:detail", args=[fax.message_id])))
 
 
 @require_POST
 def fax_cancel(request: HtmxHttpRequest, message_id) -> HttpResponse:
     fax = get_fax_for_user(request.user, message_id)
     if not fax.can_cancel:
-        messages.error(request, f"Only scheduled or processing faxes can be cancelled; this one is {fax.get_status_display().lower()}.")
+        messages.error(
+            request,
+            "Only scheduled or processing faxes can be cancelled; "
+            f"this one is {fax.get_status_display().lower()}.",
+        )
         return _back(fax)
     try:
         with get_client() as client:
             actions.fax_cancel(client=client, fax=fax, user=request.user)
     except DrenfaxError as exc:
-        messages.error(request, f"The fax was not cancelled: {exc}")
+        messages.error(request, f"The fax was not cancelled. {describe_error(exc)}")
     else:
         messages.success(request, "Fax cancelled.")
     return _back(fax)
@@ -115,7 +121,7 @@ def fax_delete(request: HtmxHttpRequest, message_id) -> HttpResponse:
         with get_client() as client:
             actions.fax_delete(client=client, fax=fax, user=request.user)
     except DrenfaxError as exc:
-        messages.error(request, f"The fax was not deleted: {exc}")
+        messages.error(request, f"The fax was not deleted. {describe_error(exc)}")
         return _back(fax)
     messages.success(request, "Fax deleted.")
     return redirect("faxes:list")

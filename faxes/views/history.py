@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from drenfax_portal.http import HtmxHttpRequest
+from drenfax_portal.http import HtmxHttpRequest, safe_next
 from faxes.history import HistoryFilterForm, filter_faxes, paginate
 from faxes.selectors import get_fax_for_user
 from faxes.sync import request_refresh, sync_state
@@ -63,13 +63,18 @@ def sync_refresh(request: HtmxHttpRequest) -> HttpResponse:
     """Ask the sync worker for a step now; never waits for the API."""
     request_refresh(settings.DRENFAX_ACCOUNT_ID)
     if request.htmx:
-        return sync_status(request)
+        return _sync_status(request)
     messages.info(request, "Refresh requested: new faxes appear within a few seconds.")
-    return redirect(request.POST.get("next") or reverse("faxes:list"))
+    return redirect(safe_next(request, reverse("faxes:list")))
 
 
 @require_GET
 def sync_status(request: HtmxHttpRequest) -> HttpResponse:
+    """When the cache was last synced; polled after a Refresh until the worker ran."""
+    return _sync_status(request)
+
+
+def _sync_status(request: HtmxHttpRequest) -> HttpResponse:
     state = sync_state(settings.DRENFAX_ACCOUNT_ID)
     pending = bool(
         state.refresh_requested_at
