@@ -1,4 +1,4 @@
-"""`make run`: migrate, seed the demo team, start the sandbox and the portal; Ctrl-C stops all.
+"""`make run`: migrate, start the sandbox, the sync worker and the portal; Ctrl-C stops all.
 
 Run with the project's virtualenv Python: `python -m drenfax_portal.devrun`.
 """
@@ -10,10 +10,13 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PORTAL_ADDR = os.environ.get("PORTAL_ADDR", "127.0.0.1:8000")
+
+Procs = list[tuple[str, subprocess.Popen[bytes]]]
 
 
 def manage(*args: str) -> list[str]:
@@ -34,16 +37,61 @@ def main() -> int:
         return 2
 
     subprocess.run(manage("migrate", "--noinput", "-v", "0"), check=True)
-    if settings.DRENFAX_SANDBOX:
-        subprocess.run(manage("seed_demo"), check=True)
-
-    procs: list[tuple[str, subprocess.Popen[bytes]]] = []
-    procs.append(("portal", subprocess.Popen(manage("runserver", PORTAL_ADDR))))
+    procs: Procs = []
+    try:
+        if settings.DRENFAX_SANDBOX:
+            procs.append(("sandbox", start_sandbox(settings)))
+            wait_for(f"{settings.DRENFAX_API_URL}/_sandbox/info", settings.DRENFAX_API_KEY)
+            subprocess.run(manage("seed_demo"), check=True)
+            subprocess.run(manage("seed_sandbox"), check=True)
+        procs.append(("worker", subprocess.Popen(manage("sync_faxes", "--interval", "5"))))
+        procs.append(("portal", subprocess.Popen(manage("runserver", PORTAL_ADDR))))
+    except BaseException:
+        stop(procs)
+        raise
     print(f"\n  Drenfax Portal: http://{PORTAL_ADDR}/  (Ctrl-C stops everything)\n", flush=True)
     return supervise(procs)
 
 
-def supervise(procs: list[tuple[str, subprocess.Popen[bytes]]]) -> int:
+def start_sandbox(settings) -> subprocess.Popen[bytes]:
+    """The embedded sandbox, its state kept under var/, its webhooks sent to this portal."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "drenfax_portal.sandbox",
+            "--port",
+            str(settings.SANDBOX_PORT),
+            "--api-key",
+            settings.DRENFAX_API_KEY,
+            "--account-id",
+            settings.DRENFAX_ACCOUNT_ID,
+            "--state",
+            str(settings.VAR_DIR / "sandbox-state.sqlite3"),
+            "--webhook-url",
+            f"http://{PORTAL_ADDR}/webhooks/drenfax/",
+            "--webhook-auth",
+            settings.DRENFAX_WEBHOOK_AUTH,
+            "--inbound-every",
+            os.environ.get("SANDBOX_INBOUND_EVERY", "300"),
+        ]
+    )
+
+
+def wait_for(url: str, api_key: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    request = urllib.request.Request(url, headers={"Authorization": f"Basic {api_key}"})  # noqa: S310
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=2):  # noqa: S310 - our own sandbox
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"The sandbox did not answer at {url}") from None
+            time.sleep(0.2)
+
+
+def supervise(procs: Procs) -> int:
     """Wait until Ctrl-C or until one process dies, then stop them all."""
     code = 0
     try:
@@ -56,6 +104,11 @@ def supervise(procs: list[tuple[str, subprocess.Popen[bytes]]]) -> int:
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
+    stop(procs)
+    return code
+
+
+def stop(procs: Procs) -> None:
     for _, proc in procs:
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
@@ -65,7 +118,6 @@ def supervise(procs: list[tuple[str, subprocess.Popen[bytes]]]) -> int:
             proc.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             proc.kill()
-    return code
 
 
 if __name__ == "__main__":
