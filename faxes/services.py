@@ -131,7 +131,7 @@ def fax_merge_payloads(
                 report.outcomes.append(outcome)
                 continue
         outcome = _update(current, fields, source=source, sent_by=sent_by, numbers=numbers)
-        if outcome.stale and record_stale:
+        if outcome.stale and record_stale and not _stale_recorded(current, fields, source):
             FaxEvent.objects.create(
                 fax=current,
                 source=source,
@@ -142,6 +142,18 @@ def fax_merge_payloads(
             )
         report.outcomes.append(outcome)
     return report
+
+
+def _stale_recorded(fax: Fax, fields: dict[str, Any], source: str) -> bool:
+    """Whether the same stale report is already on the timeline (a redelivered webhook must
+    not add it twice). The fax row is locked, so this check does not race."""
+    return FaxEvent.objects.filter(
+        fax=fax,
+        source=source,
+        applied=False,
+        status=fields["status"],
+        pages_complete=fields["pages_complete"],
+    ).exists()
 
 
 def _create(
