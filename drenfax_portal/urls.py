@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("drenfax_portal.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("webhooks/", include("faxes.urls_webhooks")),
 ]
