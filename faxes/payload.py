@@ -69,7 +69,9 @@ def fax_fields(raw: Any) -> dict[str, Any]:
         "recipient_name": _str(raw.get("recipientName"), 255),
         "message_number": _str(raw.get("messageNumber"), 64),
         "channel_type": _str(raw.get("channelType"), 32),
-        "created_at": _datetime(raw.get("createdAt")) or timezone.now(),
+        # None when absent or unreadable: the merge uses "now" for a new fax and keeps the
+        # known date of a cached one (so a repeated report does not move it).
+        "created_at": _datetime(raw.get("createdAt")),
         "resolved_at": _datetime(raw.get("resolvedDate")),
         "deleted_at": _datetime(raw.get("deletedAt")),
         "tags": _tags(raw.get("tags")),

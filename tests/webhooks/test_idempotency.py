@@ -32,6 +32,17 @@ def test_the_same_delivery_twice_changes_the_fax_once(webhook):
 
 
 @pytest.mark.django_db
+def test_a_minimal_fax_object_twice_is_a_duplicate(webhook):
+    # Without createdAt the first report dates the fax; a repeat must not move the date.
+    payload = {"messageId": fax_payload()["messageId"], "direction": "inbound", "status": "success"}
+    post_json(webhook, payload)
+    created = Fax.objects.get().created_at
+    post_json(webhook, payload)
+    assert outcomes() == ["applied", "duplicate"]
+    assert Fax.objects.get().created_at == created
+
+
+@pytest.mark.django_db
 def test_a_duplicate_inbound_delivery_with_attachment_stores_one_pdf_on_the_fax(webhook):
     payload = inbound()
     post_form(webhook, payload, attachment=PDF)
