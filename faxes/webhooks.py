@@ -158,10 +158,21 @@ def read_capped(request: HttpRequest, cap: int) -> bytes:
         declared = 0
     if declared > cap:
         raise BodyTooLarge
-    raw = request.read(cap + 1)
-    if len(raw) > cap:
+    stream: Any = request
+    if not declared and request.META.get("wsgi.input_terminated"):
+        # A chunked body under a WSGI server that ends the input itself (gunicorn, mod_wsgi):
+        # Django would read nothing without a Content-Length, so read the input directly.
+        stream = request.META["wsgi.input"]
+    chunks, size = [], 0
+    while size <= cap:
+        chunk = stream.read(min(1 << 16, cap + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > cap:
         raise BodyTooLarge
-    return raw
+    return b"".join(chunks)
 
 
 @dataclass

@@ -89,3 +89,27 @@ def test_the_read_is_capped_whatever_content_length_says():
 def test_oversized_bodies_from_strangers_get_401_not_413(client):
     response = client.post(WEBHOOK_URL, "x" * 10000, content_type="application/json")
     assert response.status_code == 401
+
+
+def chunked_request(body: bytes):
+    """A request as gunicorn passes a chunked upload: no Content-Length, input terminated."""
+    request = RequestFactory().post(
+        WEBHOOK_URL, b"", content_type="application/json", HTTP_AUTHORIZATION=basic()
+    )
+    request.META.pop("CONTENT_LENGTH", None)
+    request.META["wsgi.input"] = io.BytesIO(body)
+    request.META["wsgi.input_terminated"] = True
+    return request
+
+
+def test_a_chunked_body_is_read_from_a_server_that_terminates_the_input():
+    body = json.dumps(fax_payload()).encode()
+    response = drenfax_webhook(chunked_request(body))
+    assert response.status_code == 200
+    assert Fax.objects.exists()
+
+
+def test_a_chunked_body_over_the_cap_is_refused():
+    body = json.dumps(fax_payload(subject="x" * 5000)).encode()
+    assert drenfax_webhook(chunked_request(body)).status_code == 413
+    assert nothing_stored()
