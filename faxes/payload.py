@@ -147,7 +147,7 @@ def _caller_id(value: Any) -> str:
 
 
 def _tag_list(tags: list[str]) -> str:
-    """ "|tag|tag|" for the tag filter, as many tags as fit its column (1000 characters)."""
+    """The tag filter's column, "|tag|tag|", with as many tags as fit in 1000 characters."""
     kept, size = [], 2
     for tag in tags:
         size += len(tag) + 1
