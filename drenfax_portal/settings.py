@@ -32,7 +32,8 @@ def env_secret(name: str, default: str = "") -> str:
             return Path(path).read_text().strip()
         except OSError as exc:
             raise ImproperlyConfigured(f"{name}_FILE: cannot read {path} ({exc.strerror})") from exc
-    return env.str(name, default=default)
+    # An empty value counts as unset, so a .env copied from .env.example keeps the defaults.
+    return env.str(name, default="") or default
 
 
 DEBUG = env.bool("DEBUG", default=True)
@@ -240,3 +241,10 @@ DEFAULT_PHONE_REGION = env.str("DEFAULT_PHONE_REGION", default="US")
 # Fax PDFs and uploads live here, outside any static or media URL; served only through
 # access-checked views.
 FAX_DOCUMENTS_DIR = Path(env.str("FAX_DOCUMENTS_DIR", default="") or VAR_DIR / "documents")
+
+# Largest webhook body accepted, in bytes: a JSON fax object, and a legacy multipart/form-data
+# delivery carrying the PDF of an inbound fax. Larger bodies are refused with 413.
+DRENFAX_WEBHOOK_MAX_JSON_BYTES = env.int("DRENFAX_WEBHOOK_MAX_JSON_BYTES", default=1024 * 1024)
+DRENFAX_WEBHOOK_MAX_MULTIPART_BYTES = env.int(
+    "DRENFAX_WEBHOOK_MAX_MULTIPART_BYTES", default=30 * 1024 * 1024
+)

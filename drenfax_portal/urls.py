@@ -8,4 +8,5 @@ urlpatterns = [
     path("accounts/", include("drenfax_portal.accounts.urls")),
     path("faxes/", include("faxes.urls")),
     path("admin/", admin.site.urls),
+    path("webhooks/", include("faxes.urls_webhooks")),
 ]

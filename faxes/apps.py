@@ -6,3 +6,6 @@ class FaxesConfig(AppConfig):
 
     name = "faxes"
     verbose_name = "Faxes"
+
+    def ready(self) -> None:
+        from faxes import checks  # noqa: F401  (registers the system checks)

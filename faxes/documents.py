@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
@@ -57,6 +58,35 @@ def fax_attach_pdf(fax: Fax, chunks: Iterable[bytes]) -> str:
     if old and old != relative:
         delete_document(old)
     return relative
+
+
+def link_document(relative: str) -> str:
+    """A second name for a stored document, so two owners (a webhook delivery and its fax)
+    can each delete theirs: a hard link, or a copy where the file system has none."""
+    source = _resolve(relative)
+    new = _new_relative_path()
+    target = documents_dir() / new
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.link(source, target)
+    except OSError:
+        tmp = target.with_suffix(".part")
+        try:
+            shutil.copyfile(source, tmp)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    return new
+
+
+def _resolve(relative: str) -> Path:
+    base = documents_dir().resolve()
+    path = (base / relative).resolve()
+    if base not in path.parents:
+        raise FileNotFoundError(relative)
+    return path
 
 
 def open_document(relative: str) -> BinaryIO:

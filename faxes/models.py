@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class FaxStatus(models.TextChoices):
@@ -23,6 +24,16 @@ STATUS_RANK = {
     FaxStatus.FAILED: 3,
     FaxStatus.CANCELLED: 3,
 }
+
+
+class PdfState(models.TextChoices):
+    """Where a fax's PDF stands: webhooks mark an inbound fax "wanted", the worker claims it."""
+
+    NONE = "", "Not needed"
+    WANTED = "wanted", "To fetch"
+    CLAIMED = "claimed", "Being fetched"
+    DONE = "done", "Stored"
+    FAILED = "failed", "Could not be fetched"
 
 
 class Direction(models.TextChoices):
@@ -88,6 +99,13 @@ class Fax(models.Model):
     )
     pdf_path = models.CharField(max_length=255, blank=True)  # relative to FAX_DOCUMENTS_DIR
     pdf_fetched_at = models.DateTimeField(null=True, blank=True)
+    # The PDF fetch queue (faxes.pdf_fetch): a webhook marks an inbound fax without an
+    # attachment "wanted"; the sync worker claims it with a conditional update.
+    pdf_state = models.CharField(max_length=8, choices=PdfState.choices, blank=True, default="")
+    pdf_claimed_at = models.DateTimeField(null=True, blank=True)
+    pdf_attempts = models.PositiveSmallIntegerField(default=0)
+    pdf_retry_at = models.DateTimeField(null=True, blank=True)  # not before this time
+    pdf_error = models.CharField(max_length=255, blank=True)
     # When the sync last asked the provider about this fax (reconciling open faxes).
     last_checked_at = models.DateTimeField(null=True, blank=True)
     first_seen_at = models.DateTimeField(auto_now_add=True)
@@ -109,6 +127,7 @@ class Fax(models.Model):
             models.Index(fields=["fax_number"], name="fax_faxnumber"),
             models.Index(fields=["fax_caller_id"], name="fax_callerid"),
             models.Index(fields=["status", "last_checked_at"], name="fax_status_checked"),
+            models.Index(fields=["pdf_state", "pdf_retry_at"], name="fax_pdf_state"),
         ]
 
     def __str__(self) -> str:
@@ -218,6 +237,65 @@ class FaxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fax_id} {self.status or self.note} ({self.source})"
+
+
+class WebhookDelivery(models.Model):
+    """One authenticated call of the provider's webhook, stored raw with what it did.
+
+    Written in the same transaction as its effect. A delivery that could not be applied is
+    kept as `failed` (the provider was answered with a 4xx and retries) and can be replayed
+    with `manage.py reprocess_webhooks`.
+    """
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPLIED = "applied", "Applied"
+        DUPLICATE = "duplicate", "Duplicate (nothing new)"
+        STALE = "stale", "Stale (recorded, not applied)"
+        IGNORED = "ignored", "Ignored (not a fax event)"
+        FAILED = "failed", "Failed"
+
+    class BodyKind(models.TextChoices):
+        JSON = "json", "JSON body"
+        FORM = "form", "The data field of a form"
+        UNPARSED = "unparsed", "A form that could not be parsed (the start of it)"
+
+    received_at = models.DateTimeField(default=timezone.now)
+    event = models.CharField(max_length=100, blank=True)
+    content_type = models.CharField(max_length=255, blank=True)
+    # The headers worth keeping (user agent, client address, ...); never Authorization.
+    headers = models.JSONField(default=dict, blank=True)
+    body_kind = models.CharField(max_length=8, choices=BodyKind.choices, default=BodyKind.JSON)
+    body = models.TextField(blank=True)
+    # A PDF that came with the delivery, relative to FAX_DOCUMENTS_DIR (the fax gets its own
+    # link to the same file when applied).
+    attachment_path = models.CharField(max_length=255, blank=True)
+    attachment_size = models.PositiveIntegerField(null=True, blank=True)
+    message_id = models.UUIDField(null=True, blank=True, db_index=True)
+    fax = models.ForeignKey(
+        Fax,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="webhook_deliveries",
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    # Why it failed; for a delivery that was applied, a remark (e.g. an attachment ignored).
+    error = models.TextField(blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["outcome", "received_at"], name="webhook_outcome_received"),
+            models.Index(fields=["-received_at", "-id"], name="webhook_received"),
+        ]
+
+    def __str__(self) -> str:
+        return f"webhook delivery {self.pk} ({self.event or 'no event'}): {self.outcome}"
 
 
 class SyncState(models.Model):

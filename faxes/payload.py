@@ -35,10 +35,10 @@ def fax_fields(raw: Any) -> dict[str, Any]:
     except ValueError as exc:
         raise InvalidPayload("messageId is missing or not a UUID") from exc
     status = raw.get("status")
-    if status not in _STATUSES:
+    if not isinstance(status, str) or status not in _STATUSES:
         raise InvalidPayload(f"status {status!r} is not one of {', '.join(sorted(_STATUSES))}")
     direction = raw.get("direction") or raw.get("classificationLabel")
-    if direction not in _DIRECTIONS:
+    if not isinstance(direction, str) or direction not in _DIRECTIONS:
         raise InvalidPayload(f"direction {direction!r} is not inbound or outbound")
 
     fields = {
@@ -46,7 +46,7 @@ def fax_fields(raw: Any) -> dict[str, Any]:
         "account_id": _uuid(raw.get("accountId")),
         "direction": direction,
         "status": status,
-        "fax_number": to_e164(_str(raw.get("faxNumber"), 32)),
+        "fax_number": to_e164(_str(raw.get("faxNumber"), 32))[:20],
         "fax_csid": _str(raw.get("faxCsid"), 100),
         "fax_caller_id": _caller_id(raw.get("faxCallerId")),
         "pages_count": _int(raw.get("pagesCount")),
@@ -69,7 +69,9 @@ def fax_fields(raw: Any) -> dict[str, Any]:
         "recipient_name": _str(raw.get("recipientName"), 255),
         "message_number": _str(raw.get("messageNumber"), 64),
         "channel_type": _str(raw.get("channelType"), 32),
-        "created_at": _datetime(raw.get("createdAt")) or timezone.now(),
+        # None when absent or unreadable: the merge uses "now" for a new fax and keeps the
+        # known date of a cached one (so a repeated report does not move it).
+        "created_at": _datetime(raw.get("createdAt")),
         "resolved_at": _datetime(raw.get("resolvedDate")),
         "deleted_at": _datetime(raw.get("deletedAt")),
         "tags": _tags(raw.get("tags")),
@@ -77,7 +79,7 @@ def fax_fields(raw: Any) -> dict[str, Any]:
         "raw": raw,
     }
     fields["search_text"] = search_text(fields)
-    fields["tag_list"] = "|" + "|".join(t.replace("|", "/") for t in fields["tags"]) + "|"
+    fields["tag_list"] = _tag_list(fields["tags"])
     return fields
 
 
@@ -108,7 +110,8 @@ def _int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value if 0 <= value < 2**31 else None
-    if isinstance(value, str) and value.strip().isdigit():
+    # isdecimal, not isdigit: int() refuses "²"; and no 5000-digit strings for int().
+    if isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) <= 10:
         number = int(value)
         return number if number < 2**31 else None
     return None
@@ -132,12 +135,26 @@ def _datetime(value: Any) -> datetime | None:
         return None
     if timezone.is_naive(parsed):
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+    try:
+        return parsed.astimezone(UTC)  # year 1 at +05:00 has no UTC equivalent
+    except OverflowError:
+        return None
 
 
 def _caller_id(value: Any) -> str:
     text = _str(value, 32)
-    return to_e164(text) if sum(ch.isdigit() for ch in text) >= 10 else text
+    return to_e164(text)[:32] if sum(ch.isdigit() for ch in text) >= 10 else text
+
+
+def _tag_list(tags: list[str]) -> str:
+    """The tag filter's column, "|tag|tag|", with as many tags as fit in 1000 characters."""
+    kept, size = [], 2
+    for tag in tags:
+        size += len(tag) + 1
+        if size > 1000:
+            break
+        kept.append(tag.replace("|", "/"))
+    return "|" + "|".join(kept) + "|"
 
 
 def _tags(value: Any) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from fax_numbers.models import FaxNumber
 from faxes.models import STATUS_RANK, TERMINAL_STATUSES, Direction, Fax, FaxEvent
@@ -131,7 +132,7 @@ def fax_merge_payloads(
                 report.outcomes.append(outcome)
                 continue
         outcome = _update(current, fields, source=source, sent_by=sent_by, numbers=numbers)
-        if outcome.stale and record_stale:
+        if outcome.stale and record_stale and not _stale_recorded(current, fields, source):
             FaxEvent.objects.create(
                 fax=current,
                 source=source,
@@ -144,6 +145,18 @@ def fax_merge_payloads(
     return report
 
 
+def _stale_recorded(fax: Fax, fields: dict[str, Any], source: str) -> bool:
+    """Whether the same stale report is already on the timeline (a redelivered webhook must
+    not add it twice). The fax row is locked, so this check does not race."""
+    return FaxEvent.objects.filter(
+        fax=fax,
+        source=source,
+        applied=False,
+        status=fields["status"],
+        pages_complete=fields["pages_complete"],
+    ).exists()
+
+
 def _create(
     fields: dict[str, Any],
     *,
@@ -151,7 +164,7 @@ def _create(
     sent_by: AbstractBaseUser | None,
     numbers: _NumberLookup,
 ) -> MergeOutcome | None:
-    fax = Fax(**fields, sent_by=sent_by)
+    fax = Fax(**{**fields, "created_at": fields["created_at"] or timezone.now()}, sent_by=sent_by)
     fax.number = numbers.for_fax(fax)
     try:
         with transaction.atomic():
@@ -179,6 +192,8 @@ def _update(
     if is_stale(fax, fields):
         return MergeOutcome(fax=fax, stale=True)
     old_status, old_pages = fax.status, fax.pages_complete
+    if fields["created_at"] is None:
+        fields["created_at"] = fax.created_at
     if fields["pages_complete"] is None or (
         old_pages is not None and fields["pages_complete"] < old_pages
     ):

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from drenfax_portal.api import get_client, history_rate_limiter
 from faxes.models import SyncState
+from faxes.pdf_fetch import fetch_wanted_pdfs
 from faxes.ratelimit import default_holder, lease_acquire, lease_release
 from faxes.sync import SyncReport, reconcile_open_faxes, state_key, sync_faxes_step, sync_numbers
 
@@ -56,6 +57,7 @@ class Worker:
                 max_calls=settings.DRENFAX_HISTORY_RATE[0],
             )
             report.reconciled = reconcile_open_faxes(client=client)
+            fetch_wanted_pdfs(client=client)  # inbound faxes whose webhook came without the PDF
             return report
         finally:
             client.close()

@@ -61,3 +61,30 @@ def test_check_deploy_is_clean_under_production_variables():
         ALLOWED_HOSTS="portal.example.com",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_warns_in_production_without_webhook_credentials():
+    result = run_manage(
+        "check",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="portal.example.com",
+        DRENFAX_API_URL="https://api.drenfax.example",
+        DRENFAX_API_KEY="key",
+    )
+    assert result.returncode != 0
+    assert "faxes.W001" in result.stderr + result.stdout
+
+
+def test_an_empty_variable_keeps_the_sandbox_default():
+    # A .env copied from .env.example sets DRENFAX_WEBHOOK_AUTH= (empty).
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(bool(settings.DRENFAX_WEBHOOK_AUTH))",
+        DRENFAX_WEBHOOK_AUTH="",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "True"

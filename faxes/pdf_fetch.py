@@ -1,0 +1,137 @@
+"""Fetching the PDFs of inbound faxes, outside any request (the sync worker calls this).
+
+A webhook that reports an inbound fax without its attachment marks the fax
+`pdf_state="wanted"`. Each worker step claims a few such faxes with a conditional `update()`
+(state and claim time unchanged since it looked), so two workers never fetch the same PDF;
+a claim older than CLAIM_TTL (a worker that died mid-download) may be taken over. The
+result is stored with another conditional update, so a PDF that arrived meanwhile with a
+webhook is kept and the fetched copy discarded.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from datetime import datetime, timedelta
+from typing import Any, BinaryIO, Protocol
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from faxes.documents import delete_document, documents_dir, write_document
+from faxes.models import Fax, PdfState
+
+log = logging.getLogger(__name__)
+
+CLAIM_TTL = timedelta(minutes=10)
+MAX_ATTEMPTS = 8
+# Retry delays grow 1, 2, 4, ... minutes up to this.
+MAX_BACKOFF = timedelta(hours=2)
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
+
+
+class PdfDownloader(Protocol):
+    def download_fax(self, message_id: str, *, to: BinaryIO) -> int: ...
+
+
+def fetch_wanted_pdfs(*, client: PdfDownloader, limit: int = 10) -> int:
+    """Fetch up to `limit` wanted PDFs; returns how many were stored.
+
+    Never raises for an API or disk error: a fax the provider does not know (404) is marked
+    `failed`; any other error puts the fax back with a growing delay (`failed` after
+    MAX_ATTEMPTS) and ends this round, since such errors (rate limit, key, network) usually
+    hold for every fax.
+    """
+    now = timezone.now()
+    due = Q(pdf_state=PdfState.WANTED) & (Q(pdf_retry_at__isnull=True) | Q(pdf_retry_at__lte=now))
+    abandoned = Q(pdf_state=PdfState.CLAIMED, pdf_claimed_at__lt=now - CLAIM_TTL)
+    candidates = list(
+        Fax.objects.filter(due | abandoned, deleted_at__isnull=True)
+        .order_by(F("pdf_retry_at").asc(nulls_first=True), "id")
+        .values_list("pk", "message_id", "pdf_state", "pdf_claimed_at")[:limit]
+    )
+    stored = 0
+    for pk, message_id, state, claimed_at in candidates:
+        claim = _claim(pk, state, claimed_at)
+        if claim is None:
+            continue  # another worker took it, or a webhook brought the PDF
+        result = _fetch_one(client, pk, message_id, claim)
+        if result == "stored":
+            stored += 1
+        elif result == "stop":
+            break
+    return stored
+
+
+def _claim(pk: int, state: str, claimed_at: datetime | None) -> datetime | None:
+    """Claim a fax for this worker; the claim time identifies the claim."""
+    claim = timezone.now()
+    taken = Fax.objects.filter(
+        pk=pk, pdf_state=state, pdf_claimed_at=claimed_at, pdf_path=""
+    ).update(pdf_state=PdfState.CLAIMED, pdf_claimed_at=claim, pdf_attempts=F("pdf_attempts") + 1)
+    return claim if taken else None
+
+
+def _mine(pk: int, claim: datetime):
+    return Fax.objects.filter(pk=pk, pdf_state=PdfState.CLAIMED, pdf_claimed_at=claim)
+
+
+def _fetch_one(client: PdfDownloader, pk: int, message_id: Any, claim: datetime) -> str:
+    try:
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, dir=documents_dir()) as buf:
+            client.download_fax(str(message_id), to=buf)
+            buf.seek(0)
+            if buf.read(5) != b"%PDF-":
+                return _retry(pk, claim, "the download is not a PDF", stop=False)
+            buf.seek(0)
+            relative, _ = write_document(iter(lambda: buf.read(1 << 16), b""))
+    except Exception as exc:
+        if getattr(exc, "status_code", None) == 404:
+            _mine(pk, claim).update(
+                pdf_state=PdfState.FAILED, pdf_error=_reason("not found at the provider", exc)
+            )
+            return "failed"
+        if not hasattr(exc, "permanent"):  # not a DrenfaxError: disk full, or a bug
+            log.exception("fetching the PDF of fax %s", message_id)
+        else:
+            log.warning("fetching the PDF of fax %s: %s", message_id, exc)
+        return _retry(
+            pk, claim, _reason("", exc), stop=True, after=getattr(exc, "retry_after", None)
+        )
+    saved = (
+        _mine(pk, claim)
+        .filter(pdf_path="")
+        .update(
+            pdf_path=relative,
+            pdf_state=PdfState.DONE,
+            pdf_fetched_at=timezone.now(),
+            pdf_error="",
+            pdf_retry_at=None,
+        )
+    )
+    if not saved:  # the claim was taken over, or a webhook brought the PDF meanwhile
+        delete_document(relative)
+        return "lost"
+    return "stored"
+
+
+def _retry(pk: int, claim: datetime, error: str, *, stop: bool, after: float | None = None) -> str:
+    fax = Fax.objects.filter(pk=pk).values("pdf_attempts").first() or {"pdf_attempts": 1}
+    attempts = fax["pdf_attempts"]
+    if attempts >= MAX_ATTEMPTS:
+        _mine(pk, claim).update(pdf_state=PdfState.FAILED, pdf_error=error[:255])
+        return "stop" if stop else "failed"
+    delay = min(timedelta(minutes=2 ** (attempts - 1)), MAX_BACKOFF)
+    if after:
+        delay = max(delay, timedelta(seconds=after))
+    _mine(pk, claim).update(
+        pdf_state=PdfState.WANTED,
+        pdf_retry_at=timezone.now() + delay,
+        pdf_error=error[:255],
+    )
+    return "stop" if stop else "retry"
+
+
+def _reason(prefix: str, exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return f"{prefix}: {text}"[:255] if prefix else text[:255]

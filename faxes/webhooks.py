@@ -1,0 +1,536 @@
+"""The Drenfax webhook receiver: `POST /webhooks/drenfax/`.
+
+The provider authenticates with HTTP Basic only and retries every non-2xx answer seven times
+over about 27 hours, so events arrive late, twice and out of order. The receiver therefore:
+
+- authenticates first, in constant time, and stores nothing for a caller without the
+  credentials (401), nor for a body over the size cap (413);
+- stores every authenticated delivery (`WebhookDelivery`) in the same transaction as its
+  effect, the effect inside a savepoint: a delivery that cannot be applied is kept as
+  `failed` and answered with a 4xx (never a 500), so the provider retries, and it can be
+  replayed with `manage.py reprocess_webhooks` after a fix;
+- applies the fax object through `fax_merge_payloads`, which is idempotent and order-safe
+  (stale reports go on the timeline without changing the fax);
+- makes no outbound call: an inbound fax that came without its PDF is marked for the sync
+  worker to fetch (`faxes.pdf_fetch`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import logging
+import math
+import urllib.parse
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
+from django.http import HttpRequest, JsonResponse, UnreadablePostError
+from django.utils import timezone
+from django.utils.http import parse_header_parameters
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from faxes.documents import delete_document, link_document, write_document
+from faxes.models import Direction, Fax, FaxEvent, FaxStatus, PdfState, WebhookDelivery
+from faxes.payload import InvalidPayload
+from faxes.services import fax_merge_payloads
+
+log = logging.getLogger(__name__)
+
+Outcome = WebhookDelivery.Outcome
+BodyKind = WebhookDelivery.BodyKind
+
+REALM = "drenfax-webhooks"
+MAX_FORM_PARTS = 50
+# How much of a form that could not be parsed is kept on the delivery, for diagnosis.
+UNPARSED_EXCERPT = 64 * 1024
+# Request headers worth keeping with a delivery. Authorization and Cookie never are.
+_KEPT_HEADERS = {
+    "CONTENT_TYPE": "Content-Type",
+    "CONTENT_LENGTH": "Content-Length",
+    "HTTP_USER_AGENT": "User-Agent",
+    "HTTP_X_FORWARDED_FOR": "X-Forwarded-For",
+    "HTTP_X_REAL_IP": "X-Real-IP",
+    "HTTP_X_REQUEST_ID": "X-Request-ID",
+    "REMOTE_ADDR": "Remote-Addr",
+}
+_KEPT_PREFIXES = ("HTTP_X_DRENFAX_", "HTTP_X_DOCUMO_", "HTTP_X_WEBHOOK_")
+
+
+# --- the view ---------------------------------------------------------------------------------
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def drenfax_webhook(request: HttpRequest) -> JsonResponse:
+    """Receive one webhook delivery from the provider."""
+    expected = settings.DRENFAX_WEBHOOK_AUTH or ""
+    if not expected:
+        if not settings.DEBUG:
+            return _error("webhook credentials are not configured", status=503)
+        log.warning("DRENFAX_WEBHOOK_AUTH is empty: accepting an unauthenticated webhook (DEBUG)")
+    elif ":" not in expected:  # the system check warns about it
+        return _error("webhook credentials are misconfigured", status=503)
+    elif not basic_auth_matches(request.META.get("HTTP_AUTHORIZATION", ""), expected):
+        response = _error("authentication required", status=401)
+        response["WWW-Authenticate"] = f'Basic realm="{REALM}"'
+        return response
+
+    cap = body_cap(request.content_type)
+    try:
+        raw = read_capped(request, cap)
+    except BodyTooLarge:
+        return _error(f"the body is larger than {cap} bytes", status=413)
+    except UnreadablePostError:
+        return _error("the body could not be read", status=400)
+
+    body = parse_body(raw, request.content_type or "", request.content_params or {})
+    try:
+        delivery = webhook_receive(body=body, headers=delivery_headers(request.META))
+    except Exception:  # the database is down or similar: the provider will retry
+        log.exception("could not store a webhook delivery")
+        return _error("the delivery could not be stored; try again later", status=503)
+
+    answer: dict[str, Any] = {"delivery": delivery.pk, "outcome": delivery.outcome}
+    if delivery.outcome == Outcome.FAILED:
+        answer["error"] = delivery.error
+    return JsonResponse(answer, status=delivery.response_status or 200)
+
+
+def _error(message: str, *, status: int) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+# --- authentication ---------------------------------------------------------------------------
+
+
+def basic_auth_matches(header: str, expected: str) -> bool:
+    """Whether an Authorization header carries exactly the Basic credentials `expected`
+    ("user:password").
+
+    Both parts are compared with `hmac.compare_digest`, and both always, so the answer takes
+    the same time whichever part is wrong.
+    """
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "basic" or not token.strip():
+        return False
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return False
+    user, sep, password = decoded.partition(":")
+    if not sep:
+        return False
+    expected_user, _, expected_password = expected.partition(":")
+    user_ok = hmac.compare_digest(user.encode(), expected_user.encode())
+    password_ok = hmac.compare_digest(password.encode(), expected_password.encode())
+    return user_ok & password_ok
+
+
+# --- reading the body -------------------------------------------------------------------------
+
+
+class BodyTooLarge(Exception):
+    """The body is over the cap for its content type."""
+
+
+def body_cap(content_type: str | None) -> int:
+    if content_type == "multipart/form-data":
+        return settings.DRENFAX_WEBHOOK_MAX_MULTIPART_BYTES
+    return settings.DRENFAX_WEBHOOK_MAX_JSON_BYTES
+
+
+def read_capped(request: HttpRequest, cap: int) -> bytes:
+    """The body, read straight from the stream (not `request.body`/`request.POST`, whose
+    Django-wide limits would turn a large form into a 400), and never more than `cap` + 1
+    bytes, whatever Content-Length says or when it is absent."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > cap:
+        raise BodyTooLarge
+    stream: Any = request
+    if not declared and request.META.get("wsgi.input_terminated"):
+        # A chunked body under a WSGI server that ends the input itself (gunicorn, mod_wsgi):
+        # Django would read nothing without a Content-Length, so read the input directly.
+        stream = request.META["wsgi.input"]
+    chunks, size = [], 0
+    while size <= cap:
+        chunk = stream.read(min(1 << 16, cap + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > cap:
+        raise BodyTooLarge
+    return b"".join(chunks)
+
+
+@dataclass
+class Body:
+    """What a delivery carried, before any interpretation."""
+
+    content_type: str
+    kind: str  # BodyKind
+    text: str  # the JSON text, or the start of an unparsable form
+    event: str = ""
+    attachment: bytes | memoryview | None = None
+    error: str = ""  # why the body could not be read at all
+
+
+def parse_body(raw: bytes, content_type: str, params: dict[str, str]) -> Body:
+    """Split a request body into the JSON text and the optional attachment.
+
+    JSON (any content type but the two form types) is the fax object or an envelope;
+    a form has the JSON in its `data` field and, from legacy webhooks, the PDF of an inbound
+    fax in `attachment`. A form that cannot be parsed gives a Body with `error` set.
+    """
+    if content_type not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        return Body(content_type=content_type, kind=BodyKind.JSON, text=_text(raw))
+    try:
+        if content_type == "multipart/form-data":
+            fields, files = parse_multipart(raw, params.get("boundary", ""))
+        else:
+            fields, files = parse_urlencoded(raw), {}
+    except MalformedForm as exc:
+        return Body(
+            content_type=content_type,
+            kind=BodyKind.UNPARSED,
+            text=_text(raw[:UNPARSED_EXCERPT]),
+            error=f"the form could not be parsed: {exc}",
+        )
+    data = fields.get("data")
+    if data is None and "data" in files:  # the JSON sent as a file part
+        data = _text(bytes(files.pop("data")))
+    if data is None:
+        return Body(
+            content_type=content_type,
+            kind=BodyKind.UNPARSED,
+            text=_text(raw[:UNPARSED_EXCERPT]) if not files else "",
+            error="the form has no data field",
+        )
+    attachment = files.get("attachment")
+    if attachment is None and files:
+        attachment = next(iter(files.values()))
+    return Body(
+        content_type=content_type,
+        kind=BodyKind.FORM,
+        text=data,
+        event=fields.get("event", ""),
+        attachment=attachment if attachment is not None and len(attachment) else None,
+    )
+
+
+def _text(raw: bytes) -> str:
+    # Invalid UTF-8 is replaced rather than refused, so a fax object with one odd byte in a
+    # subject still applies; NUL cannot be stored in a PostgreSQL text column.
+    return raw.decode("utf-8-sig", errors="replace").replace("\x00", "\ufffd")
+
+
+class MalformedForm(ValueError):
+    pass
+
+
+def parse_multipart(body: bytes, boundary: str) -> tuple[dict[str, str], dict[str, memoryview]]:
+    """Parse a multipart/form-data body already in memory (RFC 7578).
+
+    Returns (fields, files): text fields by name, and file parts (those with a filename) as
+    views into `body`. The first part of each name wins.
+    """
+    if not boundary or len(boundary) > 70:
+        raise MalformedForm("the boundary is missing or longer than 70 characters")
+    try:
+        delimiter = b"--" + boundary.encode("ascii")
+    except UnicodeEncodeError:
+        raise MalformedForm("the boundary is not ASCII") from None
+    if body.startswith(delimiter):
+        pos = 0
+    else:
+        pos = body.find(b"\r\n" + delimiter)
+        if pos < 0:
+            raise MalformedForm("the boundary does not occur in the body")
+        pos += 2
+    view = memoryview(body)
+    fields: dict[str, str] = {}
+    files: dict[str, memoryview] = {}
+    for _ in range(MAX_FORM_PARTS + 1):
+        pos += len(delimiter)
+        if body[pos : pos + 2] == b"--":
+            return fields, files
+        line_end = body.find(b"\r\n", pos)
+        if line_end < 0 or body[pos:line_end].strip(b" \t"):
+            raise MalformedForm("a boundary line is malformed")
+        start = line_end + 2
+        end = body.find(b"\r\n" + delimiter, start)
+        if end < 0:
+            raise MalformedForm("the closing boundary is missing")
+        name, filename, content = _form_part(body, view, start, end)
+        if filename is not None:
+            files.setdefault(name, content)
+        else:
+            fields.setdefault(name, _text(bytes(content)))
+        pos = end + 2
+    raise MalformedForm(f"more than {MAX_FORM_PARTS} parts")
+
+
+def _form_part(
+    body: bytes, view: memoryview, start: int, end: int
+) -> tuple[str, str | None, memoryview]:
+    if body.startswith(b"\r\n", start):  # no headers at all
+        raise MalformedForm("a part has no Content-Disposition")
+    split = body.find(b"\r\n\r\n", start, end)
+    if split < 0:
+        raise MalformedForm("a part's headers are not terminated")
+    disposition = ""
+    for line in body[start:split].decode("utf-8", errors="replace").split("\r\n"):
+        header, _, value = line.partition(":")
+        if header.strip().lower() == "content-disposition":
+            disposition = value.strip()
+    kind, params = parse_header_parameters(disposition)
+    if kind.lower() != "form-data" or "name" not in params:
+        raise MalformedForm("a part has no form-data name")
+    return params["name"], params.get("filename"), view[split + 4 : end]
+
+
+def parse_urlencoded(body: bytes) -> dict[str, str]:
+    try:
+        pairs = urllib.parse.parse_qsl(
+            body.decode("ascii", errors="replace"),
+            keep_blank_values=True,
+            max_num_fields=MAX_FORM_PARTS,
+            errors="replace",
+        )
+    except ValueError as exc:
+        raise MalformedForm(str(exc)) from None
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        fields.setdefault(name, value.replace("\x00", "\ufffd"))
+    return fields
+
+
+def delivery_headers(meta: dict[str, Any]) -> dict[str, str]:
+    """The request headers kept with a delivery (never the credentials)."""
+    kept = {}
+    for key, value in meta.items():
+        if key in _KEPT_HEADERS:
+            name = _KEPT_HEADERS[key]
+        elif key.startswith(_KEPT_PREFIXES):
+            name = "-".join(part.capitalize() for part in key[5:].split("_"))
+        else:
+            continue
+        if isinstance(value, str) and value:
+            kept[name] = _clean_text(value)[:500]
+    return kept
+
+
+# --- services ---------------------------------------------------------------------------------
+
+
+class Rejected(Exception):
+    """A delivery that cannot be applied as it is; answered with `status` (400 or 422)."""
+
+    def __init__(self, message: str, *, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def webhook_receive(*, body: Body, headers: dict[str, str]) -> WebhookDelivery:
+    """Store a delivery and apply it, in one transaction; returns it with its outcome.
+
+    Raises only if the delivery itself cannot be stored (e.g. the database is down).
+    """
+    attachment_path, attachment_size, remark = "", None, ""
+    if body.attachment is not None:
+        if bytes(body.attachment[:5]) == b"%PDF-":
+            attachment_path, attachment_size = write_document([body.attachment])
+        else:
+            remark = "the attachment is not a PDF (no %PDF- header) and was not stored"
+    try:
+        with transaction.atomic():
+            delivery = WebhookDelivery.objects.create(
+                event=_clean_text(body.event)[:100],
+                content_type=_clean_text(body.content_type)[:255],
+                headers=headers,
+                body_kind=body.kind,
+                body=body.text,
+                attachment_path=attachment_path,
+                attachment_size=attachment_size,
+                error=remark,
+            )
+            if body.error:
+                _record(delivery, Outcome.FAILED, error=body.error, status=400)
+            else:
+                webhook_process(delivery)
+    except BaseException:
+        if attachment_path:
+            delete_document(attachment_path)
+        raise
+    log.log(
+        logging.WARNING if delivery.outcome == Outcome.FAILED else logging.INFO,
+        "webhook delivery %s (%s) for %s: %s%s",
+        delivery.pk,
+        delivery.event or "no event",
+        delivery.message_id or "no message id",
+        delivery.outcome,
+        f" ({delivery.error})" if delivery.error else "",
+    )
+    return delivery
+
+
+def webhook_process(delivery: WebhookDelivery) -> None:
+    """Apply a stored delivery and record its outcome; the one path for first receipt and
+    replay. Must run inside a transaction. Never raises for anything in the delivery: every
+    failure is recorded as `failed` with its reason, the partial effect rolled back."""
+    created_files: list[str] = []
+    remark = delivery.error if delivery.outcome == Outcome.PENDING else ""
+    try:
+        with transaction.atomic():
+            outcome = _apply(delivery, created_files)
+    except Exception as exc:
+        for relative in created_files:  # their database rows were rolled back
+            delete_document(relative)
+        delivery.fax = None
+        if isinstance(exc, Rejected):
+            _record(delivery, Outcome.FAILED, error=str(exc), status=exc.status)
+        else:
+            # A bug, or a value the database refused: kept for a replay after the fix, and
+            # answered 422, never 500 (the provider retries either way).
+            log.exception("webhook delivery %s could not be processed", delivery.pk)
+            error = f"could not be processed ({type(exc).__name__}: {exc})"
+            _record(delivery, Outcome.FAILED, error=error, status=422)
+    else:
+        _record(delivery, outcome, error=remark, status=200)
+
+
+def _record(delivery: WebhookDelivery, outcome: str, *, error: str, status: int) -> None:
+    delivery.outcome = outcome
+    delivery.error = _clean_text(error)[:2000]
+    delivery.response_status = status
+    delivery.processed_at = timezone.now()
+    delivery.attempts += 1
+    delivery.save()
+
+
+def _apply(delivery: WebhookDelivery, created_files: list[str]) -> str:
+    data = _load_json(delivery.body)
+    event, fax_object = _unwrap(data)
+    if event:
+        delivery.event = event[:100]
+    if isinstance(fax_object, dict):
+        delivery.message_id = _message_id(fax_object.get("messageId"))
+    if delivery.event.startswith("fax.v1.number."):
+        # Number events carry a number, not a fax; the numbers sync picks the change up.
+        return Outcome.IGNORED
+    if not isinstance(fax_object, dict):
+        raise Rejected("the fax object must be a JSON object")
+    try:
+        merged = fax_merge_payloads(
+            [fax_object], source=FaxEvent.Source.WEBHOOK, record_stale=True
+        ).outcomes[0]
+    except InvalidPayload as exc:
+        raise Rejected(f"not a fax object: {exc}") from None
+    delivery.fax = merged.fax
+    if merged.fax.direction == Direction.INBOUND:
+        _inbound_document(merged.fax, delivery, created_files)
+    if merged.stale:
+        return Outcome.STALE
+    return Outcome.APPLIED if merged.changed else Outcome.DUPLICATE
+
+
+def _load_json(text: str) -> Any:
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:
+        raise Rejected(f"malformed JSON: {exc}", status=400) from None
+    return _clean(data)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _unwrap(data: Any) -> tuple[str, Any]:
+    """(event name, fax object) from a fax object or an envelope {"event": ..., "data": ...}."""
+    if not isinstance(data, dict):
+        raise Rejected("the body must be a JSON object")
+    if "messageId" in data or "data" not in data:
+        return "", data
+    event = data.get("event")
+    inner = data["data"]
+    if isinstance(inner, str):  # the fax object as a JSON string inside the envelope
+        inner = _load_json(inner)
+    return (event if isinstance(event, str) else ""), inner
+
+
+def _message_id(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _inbound_document(fax: Fax, delivery: WebhookDelivery, created_files: list[str]) -> None:
+    """Give an inbound fax its PDF: the delivery's attachment, or a fetch by the worker."""
+    if fax.pdf_path:
+        return
+    if delivery.attachment_path:
+        relative = link_document(delivery.attachment_path)
+        created_files.append(relative)
+        stored = Fax.objects.filter(pk=fax.pk, pdf_path="").update(
+            pdf_path=relative,
+            pdf_fetched_at=timezone.now(),
+            pdf_state=PdfState.DONE,
+            pdf_error="",
+            pdf_retry_at=None,
+        )
+        if not stored:
+            delete_document(relative)
+    elif fax.status == FaxStatus.SUCCESS and not fax.is_file_purged and not fax.pdf_state:
+        Fax.objects.filter(pk=fax.pk, pdf_path="", pdf_state=PdfState.NONE).update(
+            pdf_state=PdfState.WANTED, pdf_retry_at=None
+        )
+
+
+def _clean(value: Any) -> Any:
+    """Provider JSON made storable: no NUL or lone surrogates in strings (PostgreSQL refuses
+    both), no infinite numbers (not JSON)."""
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, dict):
+        return {_clean_text(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _clean_text(text: str) -> str:
+    if text.isascii():
+        return text.replace("\x00", "")
+    return text.replace("\x00", "").encode("utf-8", errors="replace").decode("utf-8")
+
+
+def webhook_reprocess(delivery_id: int) -> WebhookDelivery:
+    """Replay a stored delivery that failed (or was never processed) through the same path.
+
+    Deliveries that were applied, duplicate, stale or ignored are returned unchanged, and so
+    are forms that could not be parsed (there is nothing to replay).
+    """
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+        if delivery.outcome not in (Outcome.FAILED, Outcome.PENDING):
+            return delivery
+        if delivery.body_kind == BodyKind.UNPARSED:
+            return delivery
+        webhook_process(delivery)
+    return delivery
