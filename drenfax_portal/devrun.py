@@ -38,9 +38,41 @@ def main() -> int:
         subprocess.run(manage("seed_demo"), check=True)
 
     procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+    if settings.DRENFAX_SANDBOX:
+        procs.append(
+            ("sandbox", subprocess.Popen(sandbox_command(settings), env=sandbox_env(settings)))
+        )
     procs.append(("portal", subprocess.Popen(manage("runserver", PORTAL_ADDR))))
     print(f"\n  Drenfax Portal: http://{PORTAL_ADDR}/  (Ctrl-C stops everything)\n", flush=True)
     return supervise(procs)
+
+
+def sandbox_command(settings) -> list[str]:
+    """The embedded sandbox: state under var/, webhooks to the portal with its credentials."""
+    return [
+        sys.executable,
+        "-m",
+        "drenfax_portal.sandbox",
+        "--port",
+        str(settings.SANDBOX_PORT),
+        "--account-id",
+        settings.DRENFAX_ACCOUNT_ID,
+        "--state",
+        str(settings.VAR_DIR / "sandbox.sqlite3"),
+        "--webhook-url",
+        f"http://{PORTAL_ADDR}/webhooks/drenfax/",
+        "--inbound-every",
+        os.environ.get("SANDBOX_INBOUND_EVERY", "300"),
+    ]
+
+
+def sandbox_env(settings) -> dict[str, str]:
+    # Secrets go through the environment, not argv (which `ps` shows to every local user).
+    return {
+        **os.environ,
+        "SANDBOX_API_KEY": settings.DRENFAX_API_KEY,
+        "SANDBOX_WEBHOOK_AUTH": settings.DRENFAX_WEBHOOK_AUTH,
+    }
 
 
 def supervise(procs: list[tuple[str, subprocess.Popen[bytes]]]) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -20,21 +21,51 @@ def build_parser() -> argparse.ArgumentParser:
     add = parser.add_argument
     add("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     add("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
-    add("--api-key", help="API key clients must send (default: generated, or kept in --state)")
+    add(
+        "--api-key",
+        default=os.environ.get("SANDBOX_API_KEY") or None,
+        help="API key clients must send (default: $SANDBOX_API_KEY, the one kept in --state, "
+        "or a generated one)",
+    )
     add("--account-id", help="the account's UUID (default: generated, or kept in --state)")
     add("--state", help="SQLite file that keeps the state across restarts (default: memory)")
     add("--webhook-url", help="POST every fax status change to this URL")
-    add("--webhook-auth", help="user:password for the webhooks' HTTP Basic auth")
-    add("--webhook-format", choices=("json", "multipart"), default="json",
-        help="json (the fax object) or legacy multipart (data + attachment); default json")  # fmt: skip
-    add("--speed", type=float, default=1.0,
-        help="time factor for fax progress and webhook retries (default 1; 10 = ten times faster)")  # fmt: skip
-    add("--inbound-every", type=float, default=0.0, metavar="SECONDS",
-        help="receive a random inbound fax every SECONDS on the account's numbers (default off)")  # fmt: skip
-    add("--history-rate", default="8/60", metavar="N/SECONDS",
-        help="rate limit of GET /v1/fax/history per account (default 8/60)")  # fmt: skip
-    add("--numbers", type=int, default=3,
-        help="numbers a fresh account starts with (default 3, the same for the same account)")  # fmt: skip
+    add(
+        "--webhook-auth",
+        default=os.environ.get("SANDBOX_WEBHOOK_AUTH") or None,
+        help="user:password for the webhooks' HTTP Basic auth (default: $SANDBOX_WEBHOOK_AUTH)",
+    )
+    add(
+        "--webhook-format",
+        choices=("json", "multipart"),
+        default="json",
+        help="json (the fax object) or legacy multipart (data + attachment); default json",
+    )
+    add(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="time factor for fax progress and webhook retries (default 1; 10 = ten times faster)",
+    )
+    add(
+        "--inbound-every",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="receive a random inbound fax every SECONDS on the account's numbers (default off)",
+    )
+    add(
+        "--history-rate",
+        default="8/60",
+        metavar="N/SECONDS",
+        help="rate limit of GET /v1/fax/history per account (default 8/60)",
+    )
+    add(
+        "--numbers",
+        type=int,
+        default=3,
+        help="numbers a fresh account starts with (default 3, the same for the same account)",
+    )
     add("--quiet", action="store_true", help="no per-request log lines")
     return parser
 
@@ -71,7 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         sandbox = Sandbox(config).start()
     except OSError as exc:
-        print(f"sandbox: cannot listen on {config.host}:{config.port}: {exc.strerror}", file=sys.stderr)
+        print(
+            f"sandbox: cannot listen on {config.host}:{config.port}: {exc.strerror}",
+            file=sys.stderr,
+        )
         return 1
     info = sandbox.core.info()
     webhook = f"{config.webhook_url} ({config.webhook_format})" if config.webhook_url else "off"

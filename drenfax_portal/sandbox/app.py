@@ -85,7 +85,7 @@ class Route:
         return f"{self.method} {self.template}"
 
 
-# --- fax endpoints ----------------------------------------------------------------------------
+# --- fax endpoints --------------------------------------------------------------------------------
 def send_fax(core: SandboxCore, req: Request) -> Response:
     now = core.clock.now()
     spec = faxes.parse_send(req.form, account_id=core.account_id, now=now)
@@ -129,13 +129,17 @@ def preview_fax(core: SandboxCore, req: Request) -> Response:
     cover = None
     if spec.cover_id:
         with core.store.read() as conn:
-            caller_id = spec.fields.get("callerId") or faxes.default_caller_id(conn, core.account_id)
+            caller_id = spec.fields.get("callerId") or faxes.default_caller_id(
+                conn, core.account_id
+            )
         recipient = req.form.get("recipientFax") or req.form.get("faxNumber") or ""
         tokens = faxes._cover_tokens(
             spec.fields, recipient=recipient, caller_id=caller_id, pages=spec.pages, when=now
         )
         cover = {"id": spec.cover_id, "tokens": tokens}
-    return pdf_response(render_fax(cover=cover, attachments=spec.attachments, title="Preview"), "preview.pdf")
+    return pdf_response(
+        render_fax(cover=cover, attachments=spec.attachments, title="Preview"), "preview.pdf"
+    )
 
 
 def fax_blast(core: SandboxCore, req: Request) -> Response:
@@ -164,26 +168,28 @@ def fax_blast(core: SandboxCore, req: Request) -> Response:
     return _sent(core, {"success": success, "errors": errors})
 
 
-def cancel_fax(core: SandboxCore, req: Request, messageId: str) -> Response:  # noqa: N803
+def cancel_fax(core: SandboxCore, req: Request, messageId: str) -> Response:
     with core.store.tx() as conn:
         fax = faxes.cancel(conn, account_id=core.account_id, message_id=messageId)
     core.emit(fax, "fax.outbound")
     return json_response(fax)
 
 
-def update_fax(core: SandboxCore, req: Request, messageId: str) -> Response:  # noqa: N803
+def update_fax(core: SandboxCore, req: Request, messageId: str) -> Response:
     with core.store.tx() as conn:
-        fax = faxes.set_archived(conn, account_id=core.account_id, message_id=messageId, form=req.form)
+        fax = faxes.set_archived(
+            conn, account_id=core.account_id, message_id=messageId, form=req.form
+        )
     return json_response(fax)
 
 
-def delete_fax(core: SandboxCore, req: Request, messageId: str) -> Response:  # noqa: N803
+def delete_fax(core: SandboxCore, req: Request, messageId: str) -> Response:
     with core.store.tx() as conn:
         faxes.delete(conn, account_id=core.account_id, message_id=messageId, now=core.clock.now())
     return text_response("OK")
 
 
-def download_fax(core: SandboxCore, req: Request, messageId: str) -> Response:  # noqa: N803
+def download_fax(core: SandboxCore, req: Request, messageId: str) -> Response:
     fmt = (req.query.get("format") or "pdf").lower()
     if fmt != "pdf":
         raise InvalidInput(f"format must be pdf, not '{fmt}'")
@@ -191,7 +197,7 @@ def download_fax(core: SandboxCore, req: Request, messageId: str) -> Response:  
     return pdf_response(pdf, f"{messageId.lower()}.pdf")
 
 
-def fax_info(core: SandboxCore, req: Request, messageId: str) -> Response:  # noqa: N803
+def fax_info(core: SandboxCore, req: Request, messageId: str) -> Response:
     with core.store.read() as conn:
         fax, _ = faxes.load_fax(conn, account_id=core.account_id, message_id=messageId)
     return json_response(fax)
@@ -206,52 +212,72 @@ def list_cover_pages(core: SandboxCore, req: Request) -> Response:
     return json_response(cover_page_list(req.base_url))
 
 
-# --- number endpoints -----------------------------------------------------------------------
+# --- number endpoints -----------------------------------------------------------------------------
 def list_numbers(core: SandboxCore, req: Request) -> Response:
     with core.store.tx() as conn:
-        result = numbers.list_numbers(conn, account_id=core.account_id, query=req.query, now=core.clock.now())
+        result = numbers.list_numbers(
+            conn, account_id=core.account_id, query=req.query, now=core.clock.now()
+        )
     return json_response(result)
 
 
-def add_number_user(core: SandboxCore, req: Request, numberId: str, userId: str) -> Response:  # noqa: N803
+def add_number_user(core: SandboxCore, req: Request, numberId: str, userId: str) -> Response:
     with core.store.tx() as conn:
         number = numbers.add_user(
-            conn, account_id=core.account_id, number_id=numberId, user_id=userId, now=core.clock.now()
+            conn,
+            account_id=core.account_id,
+            number_id=numberId,
+            user_id=userId,
+            now=core.clock.now(),
         )
     return json_response(number)
 
 
-def remove_number_user(core: SandboxCore, req: Request, numberId: str, userId: str) -> Response:  # noqa: N803
+def remove_number_user(core: SandboxCore, req: Request, numberId: str, userId: str) -> Response:
     with core.store.tx() as conn:
         numbers.remove_user(
-            conn, account_id=core.account_id, number_id=numberId, user_id=userId, now=core.clock.now()
+            conn,
+            account_id=core.account_id,
+            number_id=numberId,
+            user_id=userId,
+            now=core.clock.now(),
         )
     return text_response("OK")
 
 
 def provision_numbers(core: SandboxCore, req: Request) -> Response:
     with core.store.tx() as conn:
-        result = numbers.provision(conn, account_id=core.account_id, form=req.form, now=core.clock.now())
+        result = numbers.provision(
+            conn, account_id=core.account_id, form=req.form, now=core.clock.now()
+        )
     return json_response(result)
 
 
 def search_numbers(core: SandboxCore, req: Request) -> Response:
     with core.store.tx() as conn:
-        result = numbers.search(conn, account_id=core.account_id, query=req.query, now=core.clock.now())
-    return json_response(result)
-
-
-def number_settings(core: SandboxCore, req: Request, numberId: str) -> Response:  # noqa: N803
-    with core.store.tx() as conn:
-        result = numbers.update_settings(
-            conn, account_id=core.account_id, number_id=numberId, form=req.form, now=core.clock.now()
+        result = numbers.search(
+            conn, account_id=core.account_id, query=req.query, now=core.clock.now()
         )
     return json_response(result)
 
 
-def release_number(core: SandboxCore, req: Request, numberId: str) -> Response:  # noqa: N803
+def number_settings(core: SandboxCore, req: Request, numberId: str) -> Response:
     with core.store.tx() as conn:
-        result = numbers.release(conn, account_id=core.account_id, number_id=numberId, now=core.clock.now())
+        result = numbers.update_settings(
+            conn,
+            account_id=core.account_id,
+            number_id=numberId,
+            form=req.form,
+            now=core.clock.now(),
+        )
+    return json_response(result)
+
+
+def release_number(core: SandboxCore, req: Request, numberId: str) -> Response:
+    with core.store.tx() as conn:
+        result = numbers.release(
+            conn, account_id=core.account_id, number_id=numberId, now=core.clock.now()
+        )
     return json_response(result)
 
 
@@ -259,7 +285,7 @@ def validate_number(core: SandboxCore, req: Request) -> Response:
     return json_response(numbers.validate(req.query))
 
 
-# --- sandbox-only endpoints -------------------------------------------------------------------
+# --- sandbox-only endpoints -----------------------------------------------------------------------
 def sandbox_info(core: SandboxCore, req: Request) -> Response:
     return json_response({"url": req.base_url, **core.info()})
 
@@ -373,7 +399,7 @@ def sandbox_clock(core: SandboxCore, req: Request) -> Response:
     return json_response({"offset": core.clock.offset, "now": core.clock.now()})
 
 
-def cover_page_preview(core: SandboxCore, req: Request, coverPageId: str) -> Response:  # noqa: N803
+def cover_page_preview(core: SandboxCore, req: Request, coverPageId: str) -> Response:
     if get_cover_page(coverPageId) is None:
         raise NotFound(f"cover page {coverPageId} not found")
     pdf = render_fax(cover={"id": coverPageId.lower(), "tokens": SAMPLE_TOKENS}, attachments=[])
@@ -434,7 +460,9 @@ def match(method: str, path: str) -> tuple[Route, dict[str, str]]:
         if route.method == method:
             return route, params
     allowed = ", ".join(sorted({r.method for r, _ in best}))
-    raise MethodNotAllowed(f"{method} is not allowed on {path} (allowed: {allowed})", headers={"Allow": allowed})
+    raise MethodNotAllowed(
+        f"{method} is not allowed on {path} (allowed: {allowed})", headers={"Allow": allowed}
+    )
 
 
 def resolve_endpoint(endpoint: str) -> str:
@@ -476,7 +504,7 @@ class SandboxApp:
             req = Request(environ)
             response = self._dispatch(route, params, req)
         except AbortConnection:
-            self.core.stats.record(key, "closed")
+            self.core.stats.record(key, "closed")  # only API routes get here
             self._log(environ, "closed", started)
             raise
         except ApiError as exc:
@@ -486,9 +514,13 @@ class SandboxApp:
             log.exception("sandbox error on %s %s", method, path)
             error = ApiError(f"unexpected sandbox error: {type(exc).__name__}: {exc}")
             response = json_response(error.body(), 500)
-        self.core.stats.record(key, response.status)
+        if not key.split(" ", 1)[-1].startswith("/_sandbox/"):  # stats count API calls only
+            self.core.stats.record(key, response.status)
         self._log(environ, response.status, started)
-        headers = [("Content-Type", response.content_type), ("Content-Length", str(len(response.body)))]
+        headers = [
+            ("Content-Type", response.content_type),
+            ("Content-Length", str(len(response.body))),
+        ]
         headers += list(response.headers.items())
         start_response(f"{response.status} {_REASONS.get(response.status, 'Status')}", headers)
         return [response.body]
@@ -533,13 +565,21 @@ class SandboxApp:
             self.core.stopping.wait(fault.stall_seconds)
             return response
         # malformed_json: a 200 whose JSON body is cut off half-way
-        body = response.body if response.content_type.startswith("application/json") else b'{"ok": true}'
-        return Response(200, body[: max(1, len(body) // 2)] + b"\x00}{", "application/json; charset=utf-8")
+        body = (
+            response.body
+            if response.content_type.startswith("application/json")
+            else b'{"ok": true}'
+        )
+        return Response(
+            200, body[: max(1, len(body) // 2)] + b"\x00}{", "application/json; charset=utf-8"
+        )
 
     def _authenticate(self, req: Request) -> None:
         header = req.environ.get("HTTP_AUTHORIZATION", "").strip()
         if not header:
-            raise Unauthorized("missing Authorization header; send 'Authorization: Basic <API key>'")
+            raise Unauthorized(
+                "missing Authorization header; send 'Authorization: Basic <API key>'"
+            )
         scheme, _, token = header.partition(" ")
         token = token.strip()
         if scheme.lower() != "basic" or not token:
@@ -551,7 +591,9 @@ class SandboxApp:
         except ValueError:
             decoded = ""
         if self.core.api_key in decoded.split(":"):
-            raise Unauthorized("invalid API key: send the key as is after 'Basic ', not base64-encoded")
+            raise Unauthorized(
+                "invalid API key: send the key as is after 'Basic ', not base64-encoded"
+            )
         raise Unauthorized("invalid API key")
 
     def _log(self, environ: dict, status: int | str, started: float) -> None:

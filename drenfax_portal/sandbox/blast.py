@@ -30,7 +30,16 @@ _NUMBER_HEADERS = {
     "destination",
     "tonumber",
 }
-_NAME_HEADERS = {"name", "recipientname", "recipient", "contact", "contactname", "company", "fullname", "to"}
+_NAME_HEADERS = {
+    "name",
+    "recipientname",
+    "recipient",
+    "contact",
+    "contactname",
+    "company",
+    "fullname",
+    "to",
+}
 
 
 @dataclass
@@ -63,7 +72,9 @@ def _looks_like_number(value: object) -> bool:
 def read_recipients(upload: Upload | None) -> tuple[list[BlastRow], list[dict]]:
     """(valid rows, one error per invalid row). Refuses files that are not .xlsx workbooks."""
     if upload is None:
-        raise InvalidInput("recipient is required: an Excel (.xlsx) file with one recipient per row")
+        raise InvalidInput(
+            "recipient is required: an Excel (.xlsx) file with one recipient per row"
+        )
     data = upload.data
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise InvalidInput(f"'{upload.filename}' is an old .xls workbook; save it as .xlsx")
@@ -74,12 +85,16 @@ def read_recipients(upload: Upload | None) -> tuple[list[BlastRow], list[dict]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:
-        raise InvalidInput(f"'{upload.filename}' could not be read as an Excel workbook ({exc})") from None
+        raise InvalidInput(
+            f"'{upload.filename}' could not be read as an Excel workbook ({exc})"
+        ) from None
     try:
         if not workbook.worksheets:
             raise InvalidInput("the workbook has no sheets")
         rows = []
-        for number, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
+        for number, values in enumerate(
+            workbook.worksheets[0].iter_rows(values_only=True), start=1
+        ):
             if values and any(_cell_text(v) for v in values):
                 rows.append((number, list(values)))
             if len(rows) > MAX_ROWS + 1:
@@ -93,10 +108,16 @@ def read_recipients(upload: Upload | None) -> tuple[list[BlastRow], list[dict]]:
     headers = [_key(v) for v in first]
     number_col = next((i for i, h in enumerate(headers) if h in _NUMBER_HEADERS), None)
     if number_col is None:
-        number_col = next((i for i, h in enumerate(headers) if "fax" in h and "name" not in h), None)
+        number_col = next(
+            (i for i, h in enumerate(headers) if "fax" in h and "name" not in h), None
+        )
     if number_col is not None:
         name_col = next(
-            (i for i, h in enumerate(headers) if i != number_col and (h in _NAME_HEADERS or "name" in h)),
+            (
+                i
+                for i, h in enumerate(headers)
+                if i != number_col and (h in _NAME_HEADERS or "name" in h)
+            ),
             None,
         )
         body = rows[1:]
@@ -122,9 +143,17 @@ def read_recipients(upload: Upload | None) -> tuple[list[BlastRow], list[dict]]:
     errors: list[dict] = []
     for number, values in body:
         raw = _cell_text(values[number_col]) if number_col < len(values) else ""
-        name = _cell_text(values[name_col]) if name_col is not None and name_col < len(values) else ""
+        name = (
+            _cell_text(values[name_col]) if name_col is not None and name_col < len(values) else ""
+        )
         if not raw:
-            errors.append({"error": f"InvalidInputError: row {number}: no fax number", "recipientFax": "", "row": number})
+            errors.append(
+                {
+                    "error": f"InvalidInputError: row {number}: no fax number",
+                    "recipientFax": "",
+                    "row": number,
+                }
+            )
             continue
         if len(name) > 40:
             errors.append(
@@ -138,7 +167,13 @@ def read_recipients(upload: Upload | None) -> tuple[list[BlastRow], list[dict]]:
         try:
             e164, _ = normalise_destination(raw)
         except InvalidInput as exc:
-            errors.append({"error": f"InvalidInputError: row {number}: {exc.message}", "recipientFax": raw, "row": number})
+            errors.append(
+                {
+                    "error": f"InvalidInputError: row {number}: {exc.message}",
+                    "recipientFax": raw,
+                    "row": number,
+                }
+            )
             continue
         valid.append(BlastRow(row=number, raw=raw, e164=e164, name=name or None))
     return valid, errors

@@ -79,7 +79,9 @@ class SandboxCore:
         self.clock = Clock()
         self.stopping = threading.Event()
         self.store = Store(config.state)
-        self.account_id = config.account_id or self.store.get_meta("account_id") or generate_account_id()
+        self.account_id = (
+            config.account_id or self.store.get_meta("account_id") or generate_account_id()
+        )
         self.api_key = config.api_key or self.store.get_meta("api_key") or generate_api_key()
         self.store.set_meta("account_id", self.account_id)
         self.store.set_meta("api_key", self.api_key)
@@ -92,9 +94,13 @@ class SandboxCore:
         self.history_limiter = SlidingWindow(*config.history_limit)
         self.webhooks = WebhookDispatcher(self)
         self._wake = threading.Event()
-        self._threads = [threading.Thread(target=self._lifecycle, name="sandbox-lifecycle", daemon=True)]
+        self._threads = [
+            threading.Thread(target=self._lifecycle, name="sandbox-lifecycle", daemon=True)
+        ]
         if config.inbound_every > 0:
-            self._threads.append(threading.Thread(target=self._inbound_timer, name="sandbox-inbound", daemon=True))
+            self._threads.append(
+                threading.Thread(target=self._inbound_timer, name="sandbox-inbound", daemon=True)
+            )
 
     @property
     def speed(self) -> float:
@@ -120,7 +126,7 @@ class SandboxCore:
     def emit(self, fax: dict, event: str) -> None:
         self.webhooks.enqueue(fax, event)
 
-    # --- lifecycle ----------------------------------------------------------------------------
+    # --- lifecycle --------------------------------------------------------------------------------
     def _lifecycle(self) -> None:
         while not self.stopping.is_set():
             try:
@@ -153,7 +159,9 @@ class SandboxCore:
                 )
                 faxes.update_fax(conn, fax, plan, next_at)
                 events.append((fax, event))
-            due = conn.execute("SELECT MIN(next_event_at) FROM faxes WHERE deleted = 0").fetchone()[0]
+            due = conn.execute("SELECT MIN(next_event_at) FROM faxes WHERE deleted = 0").fetchone()[
+                0
+            ]
         for fax, event in events:
             self.emit(fax, event)
         return due
@@ -162,7 +170,7 @@ class SandboxCore:
         self.clock.advance(seconds)
         self.wake()
 
-    # --- inbound ------------------------------------------------------------------------------
+    # --- inbound ----------------------------------------------------------------------------------
     def _inbound_timer(self) -> None:
         rng = random.Random()
         while not self.stopping.wait(self.config.inbound_every):
@@ -233,7 +241,7 @@ class SandboxCore:
         self.emit(fax, "fax.inbound")
         return fax
 
-    # --- documents ----------------------------------------------------------------------------
+    # --- documents --------------------------------------------------------------------------------
     def render_pdf(self, message_id: str) -> bytes:
         """The fax's PDF: stored documents behind its cover page, or placeholder pages."""
         with self.store.read() as conn:
@@ -258,4 +266,3 @@ class SandboxCore:
             "webhook": {"url": self.webhooks.url, "format": self.webhooks.format},
             "numbers": [{"uuid": r["uuid"], "number": r["number"]} for r in rows],
         }
-

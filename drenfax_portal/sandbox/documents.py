@@ -218,10 +218,8 @@ def _docx_pages(filename: str, data: bytes) -> int:
     return 1
 
 
-# --- rendering --------------------------------------------------------------------------------
-def render_fax(
-    *, cover: dict | None, attachments: list[Attachment], title: str = "Fax"
-) -> bytes:
+# --- rendering ------------------------------------------------------------------------------------
+def render_fax(*, cover: dict | None, attachments: list[Attachment], title: str = "Fax") -> bytes:
     """The fax as sent: the filled cover page (if any), then each attachment's pages."""
     from pypdf import PdfReader, PdfWriter
 

@@ -21,7 +21,11 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def body(self) -> dict[str, object]:
-        return {"error": f"{self.kind}: {self.message}", "message": self.message, "status": self.status}
+        return {
+            "error": f"{self.kind}: {self.message}",
+            "message": self.message,
+            "status": self.status,
+        }
 
 
 class InvalidInput(ApiError):

@@ -53,7 +53,14 @@ class FaultRegistry:
     def add(self, spec: dict) -> Fault:
         if not isinstance(spec, dict):
             raise InvalidInput("a fault must be a JSON object")
-        unknown = set(spec) - {"endpoint", "fault", "webhook", "count", "stall_seconds", "retry_after"}
+        unknown = set(spec) - {
+            "endpoint",
+            "fault",
+            "webhook",
+            "count",
+            "stall_seconds",
+            "retry_after",
+        }
         if unknown:
             raise InvalidInput(f"unknown fault keys: {', '.join(sorted(unknown))}")
         count = spec.get("count", 1)
@@ -77,7 +84,11 @@ class FaultRegistry:
             fault.fault = kind
             fault.endpoint = self._resolve(endpoint.strip())
             stall = spec.get("stall_seconds", 30)
-            if isinstance(stall, bool) or not isinstance(stall, int | float) or not 0 <= stall <= 3600:
+            if (
+                isinstance(stall, bool)
+                or not isinstance(stall, int | float)
+                or not 0 <= stall <= 3600
+            ):
                 raise InvalidInput("stall_seconds must be a number between 0 and 3600")
             fault.stall_seconds = float(stall)
             retry_after = spec.get("retry_after", 1)

@@ -80,7 +80,7 @@ HISTORY_STATUSES = {
 }
 
 
-# --- destinations -------------------------------------------------------------------------------
+# --- destinations ---------------------------------------------------------------------------------
 def normalise_destination(raw: str) -> tuple[str, str]:
     """A destination as (E.164, region): 10/11-digit NANP or +E.164, valid per phonenumbers."""
     text = re.sub(r"[\s().-]", "", raw.strip())
@@ -110,7 +110,7 @@ def ten_digits(e164: str) -> str:
     return e164[2:] if e164.startswith("+1") else e164.lstrip("+")
 
 
-# --- send requests --------------------------------------------------------------------------
+# --- send requests --------------------------------------------------------------------------------
 @dataclass
 class Recipient:
     raw: str
@@ -178,7 +178,7 @@ def parse_send(
         except ValueError as exc:
             raise InvalidInput(f"cf must be a JSON object ({exc})") from None
         if not isinstance(spec.cf, dict):
-            raise InvalidInput("cf must be a JSON object, like {\"key\": \"value\"}")
+            raise InvalidInput('cf must be a JSON object, like {"key": "value"}')
     spec.tags = split_list(form.get("tags"))
     scheduled = form.get("scheduledDate")
     if scheduled:
@@ -193,7 +193,7 @@ def parse_send(
     return spec
 
 
-# --- the fax object ---------------------------------------------------------------------------
+# --- the fax object -------------------------------------------------------------------------------
 def _blank_fax(*, message_id: str, account_id: str, direction: str, created: float) -> dict:
     return {
         "errorInfo": None,
@@ -296,7 +296,7 @@ def outcome_for(e164: str) -> str:
     return tail if tail in FAILURES else "success"
 
 
-# --- storage ------------------------------------------------------------------------------
+# --- storage --------------------------------------------------------------------------------------
 def _like(value: str) -> str:
     return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
@@ -317,7 +317,9 @@ def _columns(fax: dict) -> dict:
     }
 
 
-def insert_fax(conn: sqlite3.Connection, fax: dict, plan: dict, next_event_at: float | None) -> None:
+def insert_fax(
+    conn: sqlite3.Connection, fax: dict, plan: dict, next_event_at: float | None
+) -> None:
     cols = _columns(fax)
     conn.execute(
         "INSERT INTO faxes (message_id, account_id, direction, created_at, status, is_archived, "
@@ -339,7 +341,9 @@ def insert_fax(conn: sqlite3.Connection, fax: dict, plan: dict, next_event_at: f
     )
 
 
-def update_fax(conn: sqlite3.Connection, fax: dict, plan: dict, next_event_at: float | None) -> None:
+def update_fax(
+    conn: sqlite3.Connection, fax: dict, plan: dict, next_event_at: float | None
+) -> None:
     cols = _columns(fax)
     conn.execute(
         "UPDATE faxes SET status = ?, is_archived = ?, search = ?, tags = ?, users = ?, data = ?, "
@@ -371,7 +375,9 @@ def load_fax(conn: sqlite3.Connection, *, account_id: str, message_id: str) -> t
     return json.loads(row["data"]), json.loads(row["plan"])
 
 
-def store_documents(conn: sqlite3.Connection, message_id: str, attachments: list[Attachment]) -> None:
+def store_documents(
+    conn: sqlite3.Connection, message_id: str, attachments: list[Attachment]
+) -> None:
     for ordinal, attachment in enumerate(attachments):
         sha = hashlib.sha256(attachment.data).hexdigest()
         conn.execute(
@@ -393,13 +399,15 @@ def load_documents(conn: sqlite3.Connection, message_id: str) -> list[Attachment
     return [Attachment(r["filename"], r["kind"], r["pages"], bytes(r["content"])) for r in rows]
 
 
-# --- sending --------------------------------------------------------------------------------
+# --- sending --------------------------------------------------------------------------------------
 def default_caller_id(conn: sqlite3.Connection, account_id: str) -> str:
     numbers = active_numbers(conn, account_id)
     return numbers[0]["number"] if numbers else "5094570000"
 
 
-def _cover_tokens(spec_fields: dict, *, recipient: str, caller_id: str, pages: int, when: float) -> dict:
+def _cover_tokens(
+    spec_fields: dict, *, recipient: str, caller_id: str, pages: int, when: float
+) -> dict:
     try:
         pretty = phonenumbers.format_number(
             phonenumbers.parse(recipient), phonenumbers.PhoneNumberFormat.INTERNATIONAL
@@ -432,7 +440,9 @@ def create_outbound(
     """Insert one outbound fax (processing, or scheduled) and its documents; return it."""
     account_id = core.account_id
     message_id = str(uuid.uuid4())
-    fax = _blank_fax(message_id=message_id, account_id=account_id, direction="outbound", created=now)
+    fax = _blank_fax(
+        message_id=message_id, account_id=account_id, direction="outbound", created=now
+    )
     caller_id = spec.fields.get("callerId") or default_caller_id(conn, account_id)
     pages = spec.pages
     fax.update(
@@ -455,7 +465,9 @@ def create_outbound(
     }
     if spec.cover_id:
         when = spec.scheduled_at or now
-        tokens = _cover_tokens(spec.fields, recipient=e164, caller_id=caller_id, pages=pages, when=when)
+        tokens = _cover_tokens(
+            spec.fields, recipient=e164, caller_id=caller_id, pages=pages, when=when
+        )
         plan["cover"] = {"id": spec.cover_id, "tokens": tokens}
     if spec.scheduled_at:
         _set_status(fax, "scheduled")
@@ -482,7 +494,9 @@ def send(conn, core: SandboxCore, *, spec: SendSpec, now: float, documents_from=
         try:
             e164, region = normalise_destination(recipient.raw)
         except InvalidInput as exc:
-            errors.append({"error": f"InvalidInputError: {exc.message}", "recipientFax": recipient.raw})
+            errors.append(
+                {"error": f"InvalidInputError: {exc.message}", "recipientFax": recipient.raw}
+            )
             continue
         success.append(
             create_outbound(
@@ -499,8 +513,10 @@ def send(conn, core: SandboxCore, *, spec: SendSpec, now: float, documents_from=
     return {"success": success, "errors": errors}
 
 
-# --- lifecycle ------------------------------------------------------------------------------
-def advance(fax: dict, plan: dict, *, due: float, now: float, speed: float) -> tuple[str, float | None]:
+# --- lifecycle ------------------------------------------------------------------------------------
+def advance(
+    fax: dict, plan: dict, *, due: float, now: float, speed: float
+) -> tuple[str, float | None]:
     """Move an outbound fax one step along its lifecycle.
 
     Returns the webhook event name and when the next step is due (None once terminal).
@@ -532,7 +548,7 @@ def advance(fax: dict, plan: dict, *, due: float, now: float, speed: float) -> t
     return "fax.outbound", None  # terminal faxes never move
 
 
-# --- fax operations ---------------------------------------------------------------------------
+# --- fax operations -------------------------------------------------------------------------------
 def cancel(conn, *, account_id: str, message_id: str) -> dict:
     fax, plan = load_fax(conn, account_id=account_id, message_id=message_id)
     if fax["direction"] != "outbound":
@@ -561,7 +577,9 @@ def set_archived(conn, *, account_id: str, message_id: str, form: Form) -> dict:
 
 
 def _next_event(conn, message_id: str) -> float | None:
-    row = conn.execute("SELECT next_event_at FROM faxes WHERE message_id = ?", (message_id,)).fetchone()
+    row = conn.execute(
+        "SELECT next_event_at FROM faxes WHERE message_id = ?", (message_id,)
+    ).fetchone()
     return row["next_event_at"] if row else None
 
 
@@ -605,7 +623,7 @@ def resend(conn, core: SandboxCore, *, form: Form, now: float) -> dict:
     return send(conn, core, spec=spec, now=now, documents_from=fax["messageId"])
 
 
-# --- history --------------------------------------------------------------------------------
+# --- history --------------------------------------------------------------------------------------
 def _date_bound(name: str, value: str, *, end: bool) -> str:
     try:
         moment = parse_iso(value)
@@ -625,9 +643,7 @@ def history(conn, *, account_id: str, query: Form) -> dict:
         raise InvalidInput(f"direction must be all, inbound or outbound, not '{direction}'")
     status = (query.get("status") or "all").strip().lower()
     if status not in HISTORY_STATUSES:
-        raise InvalidInput(
-            f"status must be one of {', '.join(HISTORY_STATUSES)}, not '{status}'"
-        )
+        raise InvalidInput(f"status must be one of {', '.join(HISTORY_STATUSES)}, not '{status}'")
     where, args = ["account_id = ?", "deleted = 0"], [account_id]
     if direction != "all":
         where.append("direction = ?")
@@ -683,13 +699,14 @@ def history(conn, *, account_id: str, query: Form) -> dict:
     return {"count": str(count), "rows": faxes, "query": {"limit": limit, "offset": offset}}
 
 
-# --- inbound and seeded faxes ---------------------------------------------------------------
+# --- inbound and seeded faxes ---------------------------------------------------------------------
 _CSIDS = ("Northside Clinic", "ACME SUPPLIES", "County Records", "", "HP LaserJet", "Law Office")
 
 
 def random_sender(rng: random.Random) -> str:
     while True:
-        e164 = f"+1{rng.choice(['212', '312', '415', '617', '713', '206'])}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
+        npa = rng.choice(("212", "312", "415", "617", "713", "206"))
+        e164 = f"+1{npa}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
         if phonenumbers.is_valid_number(phonenumbers.parse(e164)):
             return e164
 
@@ -725,7 +742,9 @@ def seed(conn, *, account_id: str, count: int, days: float, now: float, rng: ran
         created = now - rng.random() * days * 86400 - 60
         message_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         direction = "inbound" if rng.random() < 0.5 else "outbound"
-        fax = _blank_fax(message_id=message_id, account_id=account_id, direction=direction, created=created)
+        fax = _blank_fax(
+            message_id=message_id, account_id=account_id, direction=direction, created=created
+        )
         pages = rng.choice((1, 1, 1, 2, 2, 3, 4, 6, 10))
         ours = rng.choice(own)
         other = random_sender(rng)
@@ -801,4 +820,3 @@ def fax_counts(conn, account_id: str) -> dict:
     ).fetchone()[0]
     counts["deleted"] = deleted
     return counts
-

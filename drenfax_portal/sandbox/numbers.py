@@ -122,10 +122,12 @@ def _taken(conn: sqlite3.Connection) -> set[str]:
 
 def purge_expired(conn: sqlite3.Connection, now: float) -> None:
     """Released numbers whose pending period ended go back to the inventory."""
-    conn.execute("DELETE FROM numbers WHERE pending_until IS NOT NULL AND pending_until <= ?", (now,))
+    conn.execute(
+        "DELETE FROM numbers WHERE pending_until IS NOT NULL AND pending_until <= ?", (now,)
+    )
 
 
-# --- search ---------------------------------------------------------------------------------
+# --- search ---------------------------------------------------------------------------------------
 def _normalise_city(value: str) -> str:
     text = re.sub(r"[^A-Z ]", " ", value.upper())
     text = re.sub(r"\bST\b", "SAINT", text)
@@ -153,9 +155,9 @@ def search(conn: sqlite3.Connection, *, account_id: str, query: Form, now: float
     for number in inventory():
         if number.e164 in taken:
             continue
-        if npa and number.npa != npa or nxx and number.nxx != nxx:
+        if (npa and number.npa != npa) or (nxx and number.nxx != nxx):
             continue
-        if state and number.state != state or zipcode and number.zipcode != zipcode:
+        if (state and number.state != state) or (zipcode and number.zipcode != zipcode):
             continue
         if wanted_city and number.rate_center != wanted_city:
             continue
@@ -171,7 +173,7 @@ def search(conn: sqlite3.Connection, *, account_id: str, query: Form, now: float
     return {"result": [n.search_result() for n in found], "limit": limit}
 
 
-# --- the account's numbers --------------------------------------------------------------------
+# --- the account's numbers ------------------------------------------------------------------------
 def number_object(row: sqlite3.Row, *, own_account_id: str) -> dict:
     users = json.loads(row["users"])
     return {
@@ -217,7 +219,8 @@ def list_numbers(conn: sqlite3.Connection, *, account_id: str, query: Form, now:
     if text:
         digits = re.sub(r"\D", "", text)
         if digits and re.fullmatch(r"[\d\s()+.-]+", text):
-            digits = digits[1:] if len(digits) == 11 and digits[0] == "1" else digits
+            if text.startswith("+1") or (len(digits) == 11 and digits[0] == "1"):
+                digits = digits[1:]
             where.append("number LIKE ?")
             args.append(f"%{digits}%")
         else:
@@ -266,7 +269,9 @@ def add_user(conn, *, account_id: str, number_id: str, user_id: str, now: float)
     users = json.loads(row["users"])
     if user not in users:
         users.append(user)
-        conn.execute("UPDATE numbers SET users = ? WHERE uuid = ?", (json.dumps(users), row["uuid"]))
+        conn.execute(
+            "UPDATE numbers SET users = ? WHERE uuid = ?", (json.dumps(users), row["uuid"])
+        )
     return _reload(conn, row["uuid"], account_id)
 
 
@@ -299,7 +304,9 @@ def parse_storage(text: str) -> str | None:
     allowed = ("protocol", "host", "outputDirPath", "password", "user", "port")
     unknown = sorted(set(data) - set(allowed))
     if unknown:
-        raise InvalidInput(f"storage has unknown keys: {', '.join(unknown)} (allowed: {', '.join(allowed)})")
+        raise InvalidInput(
+            f"storage has unknown keys: {', '.join(unknown)} (allowed: {', '.join(allowed)})"
+        )
     protocol = data.get("protocol")
     if protocol not in ("ftp", "sftp"):
         raise InvalidInput("storage.protocol must be ftp or sftp")
@@ -358,7 +365,7 @@ def release(conn, *, account_id: str, number_id: str, now: float) -> dict:
     return _reload(conn, row["uuid"], account_id)
 
 
-# --- provisioning ---------------------------------------------------------------------------
+# --- provisioning ---------------------------------------------------------------------------------
 def _insert(conn, *, account_id: str, e164: str, now: float, storage: str | None, uid=None) -> str:
     number_uuid = uid or str(uuid.uuid4())
     conn.execute(
@@ -437,11 +444,13 @@ def ensure_initial_numbers(conn, *, account_id: str, count: int, now: float) -> 
     rng = random.Random(account_id)
     for i, number in enumerate(rng.sample(pool, min(count, len(pool)))):
         uid = str(uuid.uuid5(uuid.UUID(account_id), f"initial-number-{number.e164}"))
-        _insert(conn, account_id=account_id, e164=number.e164, now=now + i / 1000, storage=None, uid=uid)
+        _insert(
+            conn, account_id=account_id, e164=number.e164, now=now + i / 1000, storage=None, uid=uid
+        )
     conn.execute("INSERT INTO meta (key, value) VALUES (?, '1')", (key,))
 
 
-# --- validation -----------------------------------------------------------------------------
+# --- validation -----------------------------------------------------------------------------------
 def validate(query: Form) -> dict:
     number = (query.get("number") or "").strip()
     country = (query.get("country") or "").strip().upper()

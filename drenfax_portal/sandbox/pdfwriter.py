@@ -114,9 +114,7 @@ class Page:
         )  # fmt: skip
 
     def rect(self, x: float, y: float, w: float, h: float, width: float = 1) -> None:
-        self.ops.append(
-            _num(width) + b" w " + b" ".join(_num(v) for v in (x, y, w, h)) + b" re S"
-        )
+        self.ops.append(_num(width) + b" w " + b" ".join(_num(v) for v in (x, y, w, h)) + b" re S")
 
     def image(self, image: _Image, x: float, y: float, w: float, h: float) -> None:
         self.images.append(image)
@@ -221,7 +219,7 @@ def _stream(dictionary: bytes, data: bytes) -> bytes:
     )  # fmt: skip
 
 
-# --- images --------------------------------------------------------------------------------
+# --- images ---------------------------------------------------------------------------------------
 class UnsupportedImage(ValueError):
     """The image cannot be embedded as is (the caller draws a description page instead)."""
 

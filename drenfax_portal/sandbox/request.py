@@ -206,7 +206,7 @@ def encode_multipart(fields: dict[str, str], files: list[Upload]) -> tuple[bytes
         out += value.encode() + b"\r\n"
     for upload in files:
         out += (
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"{upload.field}\"; "
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{upload.field}"; '
             f'filename="{upload.filename}"\r\nContent-Type: {upload.content_type}\r\n\r\n'
         ).encode()
         out += upload.data + b"\r\n"
@@ -214,7 +214,7 @@ def encode_multipart(fields: dict[str, str], files: list[Upload]) -> tuple[bytes
     return bytes(out), f"multipart/form-data; boundary={boundary}"
 
 
-# --- value parsers shared by the endpoints ----------------------------------------------------
+# --- value parsers shared by the endpoints --------------------------------------------------------
 def parse_bool(name: str, value: str | None, default: bool | None = None) -> bool | None:
     if value is None or value == "":
         return default

@@ -1,14 +1,15 @@
 """Running the sandbox: a threaded WSGI server, in-process (`Sandbox`) or as a subprocess.
 
-    with start_sandbox(speed=100) as sandbox:
-        requests.get(f"{sandbox.url}/v1/numbers", headers=sandbox.headers)
+with start_sandbox(speed=100) as sandbox:
+    requests.get(f"{sandbox.url}/v1/numbers", headers=sandbox.headers)
 
-    with start_sandbox_process(speed=100) as sandbox:   # python -m drenfax_portal.sandbox
-        ...
+with start_sandbox_process(speed=100) as sandbox:   # python -m drenfax_portal.sandbox
+    ...
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -32,7 +33,7 @@ from .faxes import TERMINAL
 log = logging.getLogger("drenfax_portal.sandbox")
 
 
-# --- the HTTP server --------------------------------------------------------------------------
+# --- the HTTP server ------------------------------------------------------------------------------
 class _ServerHandler(ServerHandler):
     aborted = False
 
@@ -47,7 +48,7 @@ class _ServerHandler(ServerHandler):
 
 
 class _RequestHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args) -> None:  # noqa: A002
+    def log_message(self, format: str, *args) -> None:
         """The app logs one line per request itself; wsgiref's stderr log stays quiet."""
 
     def handle(self) -> None:
@@ -65,10 +66,8 @@ class _RequestHandler(WSGIRequestHandler):
         handler.run(self.server.get_app())
         if handler.aborted:
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
@@ -93,7 +92,7 @@ class _IPv6Server(_ThreadingServer):
     address_family = socket.AF_INET6
 
 
-# --- helpers shared by both handles -----------------------------------------------------------
+# --- helpers shared by both handles ---------------------------------------------------------------
 class _Handle:
     """HTTP helpers for tests: a running sandbox at `url` with `api_key` and `account_id`."""
 
@@ -113,8 +112,8 @@ class _Handle:
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
         headers = {**self.headers, **kwargs.pop("headers", {})}
-        kwargs.setdefault("timeout", 10)
-        return requests.request(method, self.url + path, headers=headers, **kwargs)
+        timeout = kwargs.pop("timeout", 10)
+        return requests.request(method, self.url + path, headers=headers, timeout=timeout, **kwargs)
 
     def _json(self, method: str, path: str, **kwargs) -> dict:
         response = self.request(method, path, **kwargs)
@@ -123,7 +122,7 @@ class _Handle:
         return response.json()
 
     def add_fault(self, **spec) -> dict:
-        """E.g. add_fault(endpoint="POST /v1/faxes", fault="503", count=2) or webhook="duplicate"."""
+        """Inject a fault: `add_fault(endpoint="POST /v1/faxes", fault="503", count=2)`."""
         return self._json("POST", "/_sandbox/faults", json=spec)["faults"][0]
 
     def clear_faults(self) -> int:
@@ -140,13 +139,19 @@ class _Handle:
         return self._json("POST", "/_sandbox/seed", json=body, timeout=120)["created"]
 
     def inbound(self, *, to: str | None = None, sender: str | None = None, pages: int = 1) -> dict:
-        body = {"pages": pages, **({"to": to} if to else {}), **({"from": sender} if sender else {})}
+        body = {
+            "pages": pages,
+            **({"to": to} if to else {}),
+            **({"from": sender} if sender else {}),
+        }
         return self._json("POST", "/_sandbox/inbound", json=body)
 
     def advance(self, seconds: float) -> None:
         self._json("POST", "/_sandbox/clock", json={"advance": seconds})
 
-    def set_webhook(self, url: str | None, *, auth: str | None = None, format: str = "json") -> None:  # noqa: A002
+    def set_webhook(
+        self, url: str | None, *, auth: str | None = None, format: str = "json"
+    ) -> None:
         self._json("POST", "/_sandbox/webhooks", json={"url": url, "auth": auth, "format": format})
 
     def webhook_log(self) -> list[dict]:
@@ -181,7 +186,7 @@ class _Handle:
         raise NotImplementedError
 
 
-# --- in-process ---------------------------------------------------------------------------------
+# --- in-process -----------------------------------------------------------------------------------
 class Sandbox(_Handle):
     """The sandbox running in this process: a server thread plus its background workers.
 
@@ -194,6 +199,7 @@ class Sandbox(_Handle):
         self.core: SandboxCore | None = None
         self._server: _ThreadingServer | None = None
         self._thread: threading.Thread | None = None
+        self._port = 0
 
     def start(self) -> Sandbox:
         self.core = SandboxCore(self.config, resolve_route=resolve_endpoint)
@@ -203,6 +209,7 @@ class Sandbox(_Handle):
         except OSError:
             self.core.stop()
             raise
+        self._port = self._server.server_address[1]
         self._server.set_app(SandboxApp(self.core))
         self.core.start()
         self._thread = threading.Thread(
@@ -216,7 +223,7 @@ class Sandbox(_Handle):
 
     @property
     def port(self) -> int:
-        return self._server.server_address[1]
+        return self._port
 
     @property
     def url(self) -> str:
@@ -257,11 +264,13 @@ def start_sandbox(**options) -> Sandbox:
     return Sandbox(**options).start()
 
 
-# --- as a subprocess ----------------------------------------------------------------------------
+# --- as a subprocess ------------------------------------------------------------------------------
 class SandboxProcess(_Handle):
     """`python -m drenfax_portal.sandbox` in a child process, for tests that need isolation."""
 
-    def __init__(self, *, python: str = sys.executable, startup_timeout: float = 20.0, **options) -> None:
+    def __init__(
+        self, *, python: str = sys.executable, startup_timeout: float = 20.0, **options
+    ) -> None:
         options.setdefault("port", 0)
         self.config = SandboxConfig(**options)
         args = [python, "-m", "drenfax_portal.sandbox"]
@@ -300,7 +309,11 @@ class SandboxProcess(_Handle):
             if time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError("the sandbox process did not start:\n" + "".join(self.output))
-        self.url, self.api_key, self.account_id = found["url"], found["api_key"], found["account_id"]
+        self.url, self.api_key, self.account_id = (
+            found["url"],
+            found["api_key"],
+            found["account_id"],
+        )
         # Keep draining the child's output so it never blocks on a full pipe.
         threading.Thread(target=self._drain, daemon=True).start()
 

@@ -62,7 +62,15 @@ class WebhookDispatcher:
         self._local = threading.local()
         self.log: deque[dict] = deque(maxlen=1000)
         self.counters = dict.fromkeys(
-            ("enqueued", "delivered", "failed_attempts", "given_up", "dropped", "duplicated", "held"),
+            (
+                "enqueued",
+                "delivered",
+                "failed_attempts",
+                "given_up",
+                "dropped",
+                "duplicated",
+                "held",
+            ),
             0,
         )
         self._threads = [
@@ -86,7 +94,7 @@ class WebhookDispatcher:
         with self._cond:
             self.url, self.auth, self.format = url, auth, fmt
 
-    # --- queueing ---------------------------------------------------------------------------
+    # --- queueing ---------------------------------------------------------------------------------
     def enqueue(self, fax: dict, event: str) -> None:
         """Queue one event for `fax` (a snapshot is taken); returns at once."""
         if not self.url:
@@ -111,7 +119,9 @@ class WebhookDispatcher:
             self._append(delivery)
             if fault == "duplicate":
                 self.counters["duplicated"] += 1
-                self._append(Delivery(delivery.id, delivery.event, delivery.message_id, delivery.fax))
+                self._append(
+                    Delivery(delivery.id, delivery.event, delivery.message_id, delivery.fax)
+                )
             # Held events go out right after a later event of their fax, or of any fax when
             # theirs has no later event (terminal and inbound events).
             for item in list(self._held):
@@ -147,7 +157,7 @@ class WebhookDispatcher:
                 self._cond.wait(min(remaining, 0.05))
         return True
 
-    # --- workers ----------------------------------------------------------------------------
+    # --- workers ----------------------------------------------------------------------------------
     def _work(self) -> None:
         while not self.core.stopping.is_set():
             with self._cond:
@@ -173,7 +183,9 @@ class WebhookDispatcher:
                 delivery = queue[0]
                 url, auth, fmt = self.url, self.auth, self.format
             delivery.attempts += 1
-            status, error = self._post(delivery, url, auth, fmt) if url else (None, "no webhook URL")
+            status, error = (
+                self._post(delivery, url, auth, fmt) if url else (None, "no webhook URL")
+            )
             ok = status is not None and 200 <= status < 300
             with self._cond:
                 self._busy.discard(key)
@@ -231,7 +243,12 @@ class WebhookDispatcher:
                         delivery.attachment = b""
                 if delivery.attachment:
                     files.append(
-                        Upload("attachment", f"{delivery.message_id}.pdf", "application/pdf", delivery.attachment)
+                        Upload(
+                            "attachment",
+                            f"{delivery.message_id}.pdf",
+                            "application/pdf",
+                            delivery.attachment,
+                        )
                     )
             body, content_type = encode_multipart({"data": payload}, files)
         else:
@@ -250,7 +267,9 @@ class WebhookDispatcher:
         response.close()
         return response.status_code, None if response.ok else f"HTTP {response.status_code}"
 
-    def _record(self, delivery: Delivery, result: str, status: int | None = None, error=None) -> None:
+    def _record(
+        self, delivery: Delivery, result: str, status: int | None = None, error=None
+    ) -> None:
         self.log.append(
             {
                 "delivery": delivery.id,
