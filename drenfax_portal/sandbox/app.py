@@ -162,7 +162,13 @@ def fax_blast(core: SandboxCore, req: Request) -> Response:
             )
             recipient = faxes.Recipient(raw=row.raw)
             fax = faxes.create_outbound(
-                conn, core, spec=row_spec, recipient=recipient, e164=row.e164, region="US", now=now
+                conn,
+                core,
+                spec=row_spec,
+                recipient=recipient,
+                e164=row.e164,
+                region=row.region,
+                now=now,
             )
             success.append(fax)
     return _sent(core, {"success": success, "errors": errors})

@@ -47,6 +47,7 @@ class BlastRow:
     row: int
     raw: str
     e164: str
+    region: str
     name: str | None
 
 
@@ -165,7 +166,7 @@ def read_recipients(upload: Upload | None) -> tuple[list[BlastRow], list[dict]]:
             )
             continue
         try:
-            e164, _ = normalise_destination(raw)
+            e164, region = normalise_destination(raw)
         except InvalidInput as exc:
             errors.append(
                 {
@@ -175,5 +176,5 @@ def read_recipients(upload: Upload | None) -> tuple[list[BlastRow], list[dict]]:
                 }
             )
             continue
-        valid.append(BlastRow(row=number, raw=raw, e164=e164, name=name or None))
+        valid.append(BlastRow(row=number, raw=raw, e164=e164, region=region, name=name or None))
     return valid, errors

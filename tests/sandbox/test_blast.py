@@ -15,15 +15,20 @@ def blast(api, rows, *, data=None, **kwargs):
 
 
 def test_a_header_row_is_detected_and_names_fill_recipient_name(api):
-    response = blast(
-        api, [["Name", "Fax Number"], ["Dr. Lee", "2125550123"], ["Billing", 13125550100]]
-    )
+    rows = [
+        ["Name", "Fax Number"],
+        ["Dr. Lee", "2125550123"],
+        ["Billing", 13125550100],
+        ["London office", "+44 20 7946 0000"],
+    ]
+    response = blast(api, rows)
     assert response.status_code == 200
     body = response.json()
     assert body["errors"] == []
-    assert [(f["recipientName"], f["faxNumber"]) for f in body["success"]] == [
-        ("Dr. Lee", "+12125550123"),
-        ("Billing", "+13125550100"),
+    assert [(f["recipientName"], f["faxNumber"], f["country"]) for f in body["success"]] == [
+        ("Dr. Lee", "+12125550123", "US"),
+        ("Billing", "+13125550100", "US"),
+        ("London office", "+442079460000", "GB"),
     ]
 
 

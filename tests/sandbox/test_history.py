@@ -214,12 +214,12 @@ def test_the_ninth_call_within_the_window_answers_429_with_retry_after(sandbox_f
 
 
 def test_the_window_slides_in_real_time_whatever_the_speed(sandbox_factory):
-    sandbox = sandbox_factory(history_rate="3/0.5", speed=10000)
+    sandbox = sandbox_factory(history_rate="3/1", speed=10000)
     api = Api(sandbox)
     for _ in range(3):
         assert api.get("/v1/fax/history").status_code == 200
     assert api.get("/v1/fax/history").status_code == 429
-    time.sleep(0.55)
+    time.sleep(1.05)
     assert api.get("/v1/fax/history").status_code == 200
 
 

@@ -126,13 +126,13 @@ def test_a_fax_waits_behind_its_own_failing_event_so_order_is_kept(sandbox_facto
 
 
 def test_a_slow_receiver_never_blocks_the_api(sandbox_factory, receiver):
-    receiver.delay = 1.0
+    receiver.delay = 1.5
     sandbox = sandbox_factory(speed=1000, webhook_url=receiver.url)
     api = Api(sandbox)
     started = time.monotonic()
     for _ in range(3):
         assert api.send().status_code == 200
-    assert time.monotonic() - started < 0.8
+    assert time.monotonic() - started < 1.2
 
 
 def test_webhooks_can_be_configured_at_runtime(sandbox, receiver, api):
