@@ -95,31 +95,28 @@ def send_fax(core: SandboxCore, req: Request) -> Response:
             f"{len(spec.recipients)} recipients"
         )
     faxes.normalise_destination(spec.recipients[0].raw)  # a bad number is a 400 here
-    with core.store.tx() as conn:
+    with core.write() as (conn, events):
         result = faxes.send(conn, core, spec=spec, now=now)
-    return _sent(core, result, single=True)
+        events += [(fax, "fax.outbound.extended") for fax in result["success"]]
+    core.wake()
+    return json_response(result["success"][0])
 
 
 def send_multiple(core: SandboxCore, req: Request) -> Response:
     now = core.clock.now()
     spec = faxes.parse_send(req.form, account_id=core.account_id, now=now)
-    with core.store.tx() as conn:
+    with core.write() as (conn, events):
         result = faxes.send(conn, core, spec=spec, now=now)
-    return _sent(core, result)
+        events += [(fax, "fax.outbound.extended") for fax in result["success"]]
+    core.wake()
+    return json_response(result)
 
 
 def resend_fax(core: SandboxCore, req: Request) -> Response:
-    with core.store.tx() as conn:
+    with core.write() as (conn, events):
         result = faxes.resend(conn, core, form=req.form, now=core.clock.now())
-    return _sent(core, result)
-
-
-def _sent(core: SandboxCore, result: dict, *, single: bool = False) -> Response:
-    for fax in result["success"]:
-        core.emit(fax, "fax.outbound.extended")
+        events += [(fax, "fax.outbound.extended") for fax in result["success"]]
     core.wake()
-    if single:
-        return json_response(result["success"][0])
     return json_response(result)
 
 
@@ -133,7 +130,7 @@ def preview_fax(core: SandboxCore, req: Request) -> Response:
                 conn, core.account_id
             )
         recipient = req.form.get("recipientFax") or req.form.get("faxNumber") or ""
-        tokens = faxes._cover_tokens(
+        tokens = faxes.cover_tokens(
             spec.fields, recipient=recipient, caller_id=caller_id, pages=spec.pages, when=now
         )
         cover = {"id": spec.cover_id, "tokens": tokens}
@@ -148,7 +145,7 @@ def fax_blast(core: SandboxCore, req: Request) -> Response:
     rows, errors = blast.read_recipients(uploads[0] if uploads else None)
     spec = faxes.parse_send(req.form, account_id=core.account_id, now=now, recipients=False)
     success = []
-    with core.store.tx() as conn:
+    with core.write() as (conn, events):
         for row in rows:
             fields = dict(spec.fields)
             fields["recipientName"] = row.name or fields.get("recipientName")
@@ -171,13 +168,15 @@ def fax_blast(core: SandboxCore, req: Request) -> Response:
                 now=now,
             )
             success.append(fax)
-    return _sent(core, {"success": success, "errors": errors})
+            events.append((fax, "fax.outbound.extended"))
+    core.wake()
+    return json_response({"success": success, "errors": errors})
 
 
 def cancel_fax(core: SandboxCore, req: Request, messageId: str) -> Response:
-    with core.store.tx() as conn:
+    with core.write() as (conn, events):
         fax = faxes.cancel(conn, account_id=core.account_id, message_id=messageId)
-    core.emit(fax, "fax.outbound")
+        events.append((fax, "fax.outbound"))
     return json_response(fax)
 
 
@@ -362,11 +361,16 @@ def sandbox_seed(core: SandboxCore, req: Request) -> Response:
     seed_value = data.get("seed")
     rng = random.Random(seed_value if seed_value is not None else time.time_ns())
     started = time.monotonic()
+    with core.store.read() as conn:
+        active = numbers.active_numbers(conn, core.account_id)
+    rows = faxes.seed_rows(
+        active, account_id=core.account_id, count=count, days=days, now=core.clock.now(), rng=rng
+    )
     with core.store.tx() as conn:
-        created = faxes.seed(
-            conn, account_id=core.account_id, count=count, days=days, now=core.clock.now(), rng=rng
-        )
-    return json_response({"created": created, "seconds": round(time.monotonic() - started, 3)}, 201)
+        faxes.insert_seed_rows(conn, rows)
+    return json_response(
+        {"created": len(rows), "seconds": round(time.monotonic() - started, 3)}, 201
+    )
 
 
 def sandbox_contacts(core: SandboxCore, req: Request) -> Response:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import random
+import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from . import faxes, numbers
 from .clock import Clock
@@ -126,6 +129,21 @@ class SandboxCore:
     def emit(self, fax: dict, event: str) -> None:
         self.webhooks.enqueue(fax, event)
 
+    @contextmanager
+    def write(self) -> Iterator[tuple[sqlite3.Connection, list[tuple[dict, str]]]]:
+        """A transaction and the webhook events it causes, as `(conn, events)`.
+
+        The events are queued after the commit but before the store lock is released, so
+        a fax's events are queued in the order its changes were committed, whichever thread
+        (a request or the lifecycle) made them.
+        """
+        events: list[tuple[dict, str]] = []
+        with self.store.locked():
+            with self.store.tx() as conn:
+                yield conn, events
+            for fax, event in events:
+                self.emit(fax, event)
+
     # --- lifecycle --------------------------------------------------------------------------------
     def _lifecycle(self) -> None:
         while not self.stopping.is_set():
@@ -145,11 +163,10 @@ class SandboxCore:
     def step_due_faxes(self) -> float | None:
         """Advance every fax whose next step is due by one step; answer the next due time."""
         now = self.clock.now()
-        events = []
-        with self.store.tx() as conn:
+        with self.write() as (conn, events):
             rows = conn.execute(
-                "SELECT data, plan, next_event_at FROM faxes WHERE next_event_at <= ? "
-                "AND deleted = 0 ORDER BY next_event_at LIMIT 500",
+                "SELECT data, plan, next_event_at FROM faxes WHERE next_event_at IS NOT NULL "
+                "AND next_event_at <= ? ORDER BY next_event_at LIMIT 500",
                 (now,),
             ).fetchall()
             for row in rows:
@@ -159,12 +176,10 @@ class SandboxCore:
                 )
                 faxes.update_fax(conn, fax, plan, next_at)
                 events.append((fax, event))
-            due = conn.execute("SELECT MIN(next_event_at) FROM faxes WHERE deleted = 0").fetchone()[
-                0
-            ]
-        for fax, event in events:
-            self.emit(fax, event)
-        return due
+            row = conn.execute(
+                "SELECT MIN(next_event_at) FROM faxes WHERE next_event_at IS NOT NULL"
+            ).fetchone()
+        return row[0]
 
     def advance_clock(self, seconds: float) -> None:
         self.clock.advance(seconds)
@@ -215,7 +230,7 @@ class SandboxCore:
         else:
             sender = faxes.random_sender(rng)
         if csid is None:
-            csid = rng.choice(faxes._CSIDS)
+            csid = rng.choice(faxes.CSIDS)
         now = self.clock.now()
         message_id = str(uuid.uuid4())
         fax = faxes.inbound_fax(
@@ -235,10 +250,10 @@ class SandboxCore:
             pages=pages,
             date=fax["createdAt"],
         )
-        with self.store.tx() as conn:
+        with self.write() as (conn, events):
             faxes.insert_fax(conn, fax, {"inbound": True}, None)
             faxes.store_documents(conn, message_id, [Attachment("fax.pdf", "pdf", pages, pdf)])
-        self.emit(fax, "fax.inbound")
+            events.append((fax, "fax.inbound"))
         return fax
 
     # --- documents --------------------------------------------------------------------------------

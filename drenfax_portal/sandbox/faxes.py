@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 OUTBOUND_CSID = "Drenfax"
 TERMINAL = frozenset({"success", "failed", "cancelled"})
-ACTIVE = frozenset({"scheduled", "processing", "transmitting"})
 FIELD_LIMITS = {"recipientName": 40, "senderName": 40, "subject": 55, "callerId": 10, "notes": 4000}
 MAX_RECIPIENTS = 1000
 
@@ -134,9 +133,7 @@ class SendSpec:
         return cover + sum(a.pages for a in self.attachments) + self.copied_pages
 
 
-def parse_send(
-    form: Form, *, account_id: str, now: float, recipients: bool = True, extra_files: bool = True
-) -> SendSpec:
+def parse_send(form: Form, *, account_id: str, now: float, recipients: bool = True) -> SendSpec:
     """Validate a send / preview / blast form as the provider does; InvalidInput on any error."""
     spec = SendSpec()
     if recipients:
@@ -153,8 +150,7 @@ def parse_send(
             raise InvalidInput("recipientFax is required (or recipientContacts)")
         if len(spec.recipients) > MAX_RECIPIENTS:
             raise InvalidInput(f"at most {MAX_RECIPIENTS} recipients per call")
-    if extra_files:
-        spec.attachments = [analyse_upload(u) for u in form.uploads("attachments", "attachments[]")]
+    spec.attachments = [analyse_upload(u) for u in form.uploads("attachments", "attachments[]")]
     cover_page = parse_bool("coverPage", form.get("coverPage"))
     cover_page_id = (form.get("coverPageId") or "").strip()
     if cover_page_id and get_cover_page(cover_page_id) is None:
@@ -405,7 +401,7 @@ def default_caller_id(conn: sqlite3.Connection, account_id: str) -> str:
     return numbers[0]["number"] if numbers else "5094570000"
 
 
-def _cover_tokens(
+def cover_tokens(
     spec_fields: dict, *, recipient: str, caller_id: str, pages: int, when: float
 ) -> dict:
     try:
@@ -465,7 +461,7 @@ def create_outbound(
     }
     if spec.cover_id:
         when = spec.scheduled_at or now
-        tokens = _cover_tokens(
+        tokens = cover_tokens(
             spec.fields, recipient=e164, caller_id=caller_id, pages=pages, when=when
         )
         plan["cover"] = {"id": spec.cover_id, "tokens": tokens}
@@ -620,6 +616,8 @@ def resend(conn, core: SandboxCore, *, form: Form, now: float) -> dict:
     spec.copied_pages = conn.execute(
         "SELECT COALESCE(SUM(pages), 0) FROM documents WHERE message_id = ?", (fax["messageId"],)
     ).fetchone()[0]
+    if not spec.copied_pages and not spec.cover_id:  # a seeded fax: placeholder pages
+        spec.copied_pages = fax["pagesCount"] or 1
     return send(conn, core, spec=spec, now=now, documents_from=fax["messageId"])
 
 
@@ -700,7 +698,7 @@ def history(conn, *, account_id: str, query: Form) -> dict:
 
 
 # --- inbound and seeded faxes ---------------------------------------------------------------------
-_CSIDS = ("Northside Clinic", "ACME SUPPLIES", "County Records", "", "HP LaserJet", "Law Office")
+CSIDS = ("Northside Clinic", "ACME SUPPLIES", "County Records", "", "HP LaserJet", "Law Office")
 
 
 def random_sender(rng: random.Random) -> str:
@@ -730,9 +728,13 @@ def inbound_fax(
     return fax
 
 
-def seed(conn, *, account_id: str, count: int, days: float, now: float, rng: random.Random) -> int:
-    """Insert `count` terminal faxes spread over the past `days` days, in one transaction."""
-    numbers = active_numbers(conn, account_id) or []
+def seed_rows(
+    numbers: list[sqlite3.Row], *, account_id: str, count: int, days: float, now: float, rng
+) -> list[tuple]:
+    """Rows of `count` terminal faxes spread over the past `days` days on `numbers`.
+
+    Built outside the store lock; `insert_seed_rows` writes them in one transaction.
+    """
     own = ["+1" + r["number"] for r in numbers] or ["+15094570000"]
     users_by_number = {"+1" + r["number"]: json.loads(r["users"]) for r in numbers}
     api_user = people.fax_user(people.api_user_id(account_id), account_id)
@@ -756,7 +758,7 @@ def seed(conn, *, account_id: str, count: int, days: float, now: float, rng: ran
             fax.update(
                 faxNumber=ours,
                 faxCallerId=ten_digits(other),
-                faxCsid=rng.choice(_CSIDS),
+                faxCsid=rng.choice(CSIDS),
                 pagesComplete=pages,
                 users=[people.fax_user(u, account_id) for u in users_by_number.get(ours, [])],
             )
@@ -796,12 +798,15 @@ def seed(conn, *, account_id: str, count: int, days: float, now: float, rng: ran
                 None,
             )
         )
+    return rows
+
+
+def insert_seed_rows(conn: sqlite3.Connection, rows: list[tuple]) -> None:
     conn.executemany(
         "INSERT INTO faxes (message_id, account_id, direction, created_at, status, is_archived, "
         "search, tags, users, data, plan, next_event_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         rows,
     )
-    return len(rows)
 
 
 def fax_counts(conn, account_id: str) -> dict:

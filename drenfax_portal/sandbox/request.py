@@ -66,12 +66,6 @@ class Request:
             return b""
         return environ["wsgi.input"].read(length)
 
-    def header(self, name: str, default: str = "") -> str:
-        key = "HTTP_" + name.upper().replace("-", "_")
-        if name.lower() == "content-type":
-            return self.content_type
-        return self.environ.get(key, default)
-
     @property
     def base_url(self) -> str:
         host = self.environ.get("HTTP_HOST") or (

@@ -86,6 +86,12 @@ class Store:
         self._conn.executescript(SCHEMA)
 
     @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store lock across several steps (it is re-entrant)."""
+        with self._lock:
+            yield
+
+    @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             yield self._conn

@@ -142,10 +142,6 @@ class WebhookDispatcher:
         self._scheduled.add(key)
         heapq.heappush(self._ready, (due, next(self._seq), key))
 
-    def pending(self) -> int:
-        with self._cond:
-            return sum(len(q) for q in self._queues.values()) + len(self._held)
-
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until nothing is queued, held or in flight (for tests)."""
         deadline = time.monotonic() + timeout

@@ -414,3 +414,16 @@ def test_info_of_an_unknown_or_malformed_id_is_404(api):
     response = api.get("/v1/fax/not-a-uuid/info")
     assert response.status_code == 404
     assert json.loads(response.text)["error"].startswith("NotFoundError")
+
+
+def test_a_seeded_fax_can_be_resent(sandbox, api):
+    sandbox.seed(20, seed=9)
+    rows = api.get("/v1/fax/history", params={"direction": "outbound", "limit": 20}).json()["rows"]
+    original = rows[0]
+    body = api.post("/v1/fax/resend", data={"messageId": original["messageId"]}).json()
+    (again,) = body["success"]
+    assert again["pagesCount"] == original["pagesCount"]
+    done = sandbox.wait_for_fax(again["messageId"])
+    assert done["pagesComplete"] in (0, original["pagesCount"])
+    pdf = api.get(f"/v1/fax/{again['messageId']}/download").content
+    assert pdf_pages(pdf) == original["pagesCount"]
