@@ -93,7 +93,9 @@ class Request:
             return Form()
         if mime == "multipart/form-data":
             return parse_multipart(self.body, self.content_type)
-        if mime == "application/x-www-form-urlencoded":
+        if mime == "application/x-www-form-urlencoded" or (
+            not mime and self.body.lstrip()[:1] not in (b"{", b"[")
+        ):  # a body without Content-Type is read as urlencoded, as curl -d sends it
             form = Form()
             try:
                 text = self.body.decode("utf-8")

@@ -48,6 +48,12 @@ class _ServerHandler(ServerHandler):
 
 
 class _RequestHandler(WSGIRequestHandler):
+    def get_environ(self) -> dict:
+        environ = super().get_environ()
+        if self.headers.get("Content-Type") is None:
+            environ["CONTENT_TYPE"] = ""  # wsgiref would claim text/plain
+        return environ
+
     def log_message(self, format: str, *args) -> None:
         """The app logs one line per request itself; wsgiref's stderr log stays quiet."""
 

@@ -210,3 +210,46 @@ def test_the_sandbox_info_endpoint_describes_the_sandbox(sandbox, api):
     assert info["url"] == sandbox.url
     assert info["accountId"] == sandbox.account_id
     assert len(info["numbers"]) == 3
+
+
+def test_a_form_body_without_content_type_is_read_as_urlencoded(api):
+    fax = api.send().json()
+    response = api.patch(f"/v1/fax/{fax['messageId']}", data="isArchived=true")
+    assert response.request.headers.get("Content-Type") is None
+    assert response.status_code == 200
+    assert response.json()["isArchived"] is True
+    response = api.post("/v1/numbers/provision", data="type=order")
+    assert (
+        response.json()["message"] == "numbers is required for type=order (E.164, comma-separated)"
+    )
+
+
+def test_make_run_starts_the_sandbox_with_the_portals_credentials_out_of_argv(tmp_path):
+    from types import SimpleNamespace
+
+    from drenfax_portal.devrun import sandbox_command, sandbox_env
+
+    settings = SimpleNamespace(
+        SANDBOX_PORT=0,
+        DRENFAX_ACCOUNT_ID="6c838c7c-cb48-4763-84d6-233b5f8cf782",
+        DRENFAX_API_KEY="portal-key",
+        DRENFAX_WEBHOOK_AUTH="drenfax:hook-secret",
+        VAR_DIR=tmp_path,
+    )
+    command = sandbox_command(settings)
+    assert command[command.index("--state") + 1] == str(tmp_path / "sandbox.sqlite3")
+    assert command[command.index("--webhook-url") + 1].endswith("/webhooks/drenfax/")
+    assert "portal-key" not in command and "drenfax:hook-secret" not in command
+    process = subprocess.Popen(
+        [*command, "--quiet"], env=sandbox_env(settings), stdout=subprocess.PIPE, text=True
+    )
+    try:
+        lines = [process.stdout.readline() for _ in range(5)]
+        assert "API key:     portal-key" in lines[1]
+        assert "Account id:  6c838c7c-cb48-4763-84d6-233b5f8cf782" in lines[2]
+        assert "Webhooks:    http://" in lines[4]
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert (tmp_path / "sandbox.sqlite3").exists()
