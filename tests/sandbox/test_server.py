@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import shutil
 import signal
 import subprocess
 import sys
@@ -253,3 +254,39 @@ def test_make_run_starts_the_sandbox_with_the_portals_credentials_out_of_argv(tm
         process.communicate(timeout=10)
     assert process.returncode == 0
     assert (tmp_path / "sandbox.sqlite3").exists()
+
+
+def test_concurrent_requests_are_all_served_consistently(sandbox_factory):
+    from concurrent.futures import ThreadPoolExecutor
+
+    sandbox = sandbox_factory(speed=500, history_rate="1000/60")
+    api = Api(sandbox)
+
+    def work(i: int) -> list[int]:
+        codes = [api.send(f"21255502{i:02d}").status_code for _ in range(5)]
+        codes.append(api.get("/v1/fax/history", params={"limit": 50}).status_code)
+        codes.append(api.post("/_sandbox/inbound", json={}).status_code)
+        return codes
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(work, range(24)))
+    assert {code for codes in results for code in codes} == {200}
+    counts = api.get("/_sandbox/stats").json()["faxes"]
+    assert counts["outbound"] == 24 * 5 and counts["inbound"] == 24
+    rows = api.get("/v1/fax/history", params={"limit": 500}).json()["rows"]
+    assert len({r["messageId"] for r in rows}) == 144
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_curl_uploads_go_through_without_the_expect_100_wait(sandbox, tmp_path):
+    document = tmp_path / "big.txt"
+    document.write_text("words and more words\n" * 500)
+    started = time.monotonic()
+    result = subprocess.run(
+        ["curl", "-s", "-H", f"Authorization: Basic {sandbox.api_key}",
+         "-F", "recipientFax=2125550123", "-F", f"attachments=@{document};type=text/plain",
+         f"{sandbox.url}/v1/faxes"],
+        capture_output=True, text=True, timeout=20, check=True,
+    )  # fmt: skip
+    assert time.monotonic() - started < 0.9
+    assert '"pagesCount": 10' in result.stdout
