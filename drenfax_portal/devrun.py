@@ -55,27 +55,29 @@ def main() -> int:
 
 def start_sandbox(settings) -> subprocess.Popen[bytes]:
     """The embedded sandbox, its state kept under var/, its webhooks sent to this portal."""
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "drenfax_portal.sandbox",
-            "--port",
-            str(settings.SANDBOX_PORT),
-            "--api-key",
-            settings.DRENFAX_API_KEY,
-            "--account-id",
-            settings.DRENFAX_ACCOUNT_ID,
-            "--state",
-            str(settings.VAR_DIR / "sandbox-state.sqlite3"),
-            "--webhook-url",
-            f"http://{PORTAL_ADDR}/webhooks/drenfax/",
-            "--webhook-auth",
-            settings.DRENFAX_WEBHOOK_AUTH,
-            "--inbound-every",
-            os.environ.get("SANDBOX_INBOUND_EVERY", "300"),
-        ]
-    )
+    command = [
+        sys.executable,
+        "-m",
+        "drenfax_portal.sandbox",
+        "--port",
+        str(settings.SANDBOX_PORT),
+        "--account-id",
+        settings.DRENFAX_ACCOUNT_ID,
+        "--state",
+        str(settings.VAR_DIR / "sandbox.sqlite3"),
+        "--webhook-url",
+        f"http://{PORTAL_ADDR}/webhooks/drenfax/",
+        "--inbound-every",
+        os.environ.get("SANDBOX_INBOUND_EVERY", "300"),
+        "--quiet",
+    ]
+    # Secrets go through the environment, not argv (which `ps` shows to every local user).
+    env = {
+        **os.environ,
+        "SANDBOX_API_KEY": settings.DRENFAX_API_KEY,
+        "SANDBOX_WEBHOOK_AUTH": settings.DRENFAX_WEBHOOK_AUTH,
+    }
+    return subprocess.Popen(command, env=env)
 
 
 def wait_for(url: str, api_key: str, timeout: float = 20.0) -> None:
@@ -91,8 +93,13 @@ def wait_for(url: str, api_key: str, timeout: float = 20.0) -> None:
             time.sleep(0.2)
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def supervise(procs: Procs) -> int:
-    """Wait until Ctrl-C or until one process dies, then stop them all."""
+    """Wait until Ctrl-C (or SIGTERM) or until one process dies, then stop them all."""
+    signal.signal(signal.SIGTERM, _interrupt)
     code = 0
     try:
         while True:
