@@ -54,8 +54,12 @@ def main() -> int:
 
 
 def start_sandbox(settings) -> subprocess.Popen[bytes]:
-    """The embedded sandbox, its state kept under var/, its webhooks sent to this portal."""
-    command = [
+    return subprocess.Popen([*sandbox_command(settings), "--quiet"], env=sandbox_env(settings))
+
+
+def sandbox_command(settings) -> list[str]:
+    """The embedded sandbox: state under var/, webhooks to the portal with its credentials."""
+    return [
         sys.executable,
         "-m",
         "drenfax_portal.sandbox",
@@ -69,15 +73,16 @@ def start_sandbox(settings) -> subprocess.Popen[bytes]:
         f"http://{PORTAL_ADDR}/webhooks/drenfax/",
         "--inbound-every",
         os.environ.get("SANDBOX_INBOUND_EVERY", "300"),
-        "--quiet",
     ]
+
+
+def sandbox_env(settings) -> dict[str, str]:
     # Secrets go through the environment, not argv (which `ps` shows to every local user).
-    env = {
+    return {
         **os.environ,
         "SANDBOX_API_KEY": settings.DRENFAX_API_KEY,
         "SANDBOX_WEBHOOK_AUTH": settings.DRENFAX_WEBHOOK_AUTH,
     }
-    return subprocess.Popen(command, env=env)
 
 
 def wait_for(url: str, api_key: str, timeout: float = 20.0) -> None:
