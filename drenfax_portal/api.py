@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from math import ceil
 
 from django.conf import settings
@@ -58,4 +59,7 @@ def describe_error(exc: DrenfaxError) -> str:
         return f"Drenfax had a problem on its side (error {exc.status_code}). Try again later."
     if isinstance(exc, InvalidInputError) and exc.status_code is None:
         return str(exc)  # our own check, already in plain words
-    return exc.detail or str(exc)
+    if exc.detail:
+        # "InvalidInputError: invalid fax number" reads better without the class name.
+        return re.sub(r"^[A-Za-z]+Error:\s*", "", exc.detail)
+    return str(exc)

@@ -68,3 +68,24 @@ def api(settings):
     settings.DRENFAX_ACCOUNT_ID = ACCOUNT_ID
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
+
+
+@pytest.fixture
+def sandbox(settings):
+    """A fresh Drenfax sandbox in this process, with the portal's settings pointed at it."""
+    from drenfax_portal.sandbox import start_sandbox
+
+    with start_sandbox(speed=50, history_rate="8/60") as running:
+        settings.DRENFAX_API_URL = running.url
+        settings.DRENFAX_API_KEY = running.api_key
+        settings.DRENFAX_ACCOUNT_ID = running.account_id
+        settings.DRENFAX_HISTORY_RATE = (8, 60.0)
+        yield running
+
+
+def history_calls(sandbox, status: str | None = None) -> int:
+    """How many history calls the sandbox answered (with that status, if given)."""
+    stats = sandbox.stats()
+    if status is None:
+        return stats["calls"].get("GET /v1/fax/history", 0)
+    return stats["responses"].get("GET /v1/fax/history", {}).get(status, 0)

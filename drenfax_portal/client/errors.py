@@ -219,8 +219,10 @@ def _message_from_json(data: Any, depth: int = 0) -> str | None:
     parts: list[str] = []
     for key in ("error", "message", "errors", "detail"):
         found = _message_from_json(data.get(key), depth + 1)
-        if found and found not in parts:
-            parts.append(found)
+        if not found or any(found in part for part in parts):
+            continue  # often `message` repeats `error` without its prefix
+        parts = [part for part in parts if part not in found]
+        parts.append(found)
     if parts:
         return ": ".join(parts)
     if depth > 0:

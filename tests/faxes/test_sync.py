@@ -1,0 +1,183 @@
+"""The fax sync against the sandbox: backfill, increments, rate limits, reconciling."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from drenfax_portal.api import get_client
+from faxes.models import Fax, RateLimitBucket, SyncState
+from faxes.services import fax_merge_payloads
+from faxes.sync import reconcile_open_faxes, sync_faxes_step, sync_numbers
+from tests.conftest import ACCOUNT_ID, API_URL, history_calls
+from tests.factories import fax_payload
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def step(sandbox, **kwargs):
+    from drenfax_portal.api import history_rate_limiter
+
+    with get_client() as client:
+        return sync_faxes_step(
+            client=client, account_id=sandbox.account_id, limiter=history_rate_limiter(), **kwargs
+        )
+
+
+@pytest.mark.django_db
+def test_a_backfill_uses_one_history_call_per_500_faxes(sandbox):
+    sandbox.seed(1234, days=20)
+    report = step(sandbox)
+    assert report.calls == 3 == history_calls(sandbox)
+    assert report.backfill_done and not report.error
+    assert Fax.objects.count() == 1234
+    assert SyncState.objects.get().backfill_done
+
+
+@pytest.mark.django_db
+def test_an_interrupted_backfill_resumes_without_refetching(sandbox):
+    sandbox.seed(1234, days=20)
+    first = step(sandbox, max_calls=1)
+    assert first.calls == 1 and not first.backfill_done
+    assert Fax.objects.count() == 500
+    second = step(sandbox)
+    assert second.calls == 2 and second.backfill_done
+    assert history_calls(sandbox) == 3
+    assert Fax.objects.count() == 1234
+
+
+@pytest.mark.django_db
+def test_a_second_run_fetches_only_the_new_page(sandbox):
+    sandbox.seed(700, days=5)
+    step(sandbox)
+    sandbox.reset_stats()
+    new = sandbox.inbound(pages=2)
+    report = step(sandbox)
+    assert report.calls == 1 == history_calls(sandbox)
+    assert report.created == 1
+    assert Fax.objects.filter(message_id=new["messageId"]).exists()
+
+
+@pytest.mark.django_db
+def test_a_429_from_the_provider_is_waited_out(sandbox):
+    sandbox.seed(10, days=1)
+    sandbox.add_fault(endpoint="GET /v1/fax/history", fault="429", count=1, retry_after=1)
+    report = step(sandbox)
+    assert not report.error
+    assert Fax.objects.count() == 10
+    assert history_calls(sandbox, "429") == 1 and history_calls(sandbox, "200") == 1
+
+
+@pytest.mark.django_db
+def test_a_persistent_429_pauses_every_process(sandbox):
+    sandbox.add_fault(endpoint="GET /v1/fax/history", fault="429", count=10, retry_after=120)
+    report = step(sandbox)
+    assert report.retry_after >= 100 and not report.error
+    bucket = RateLimitBucket.objects.get(key=sandbox.account_id)
+    assert bucket.blocked_until > timezone.now() + timedelta(seconds=100)
+    # The next step does not call the provider until the pause is over.
+    calls = history_calls(sandbox)
+    again = step(sandbox)
+    assert again.retry_after > 0 and history_calls(sandbox) == calls
+
+
+@pytest.mark.django_db
+def test_stale_history_rows_never_regress_a_terminal_fax(api):
+    done = fax_payload(status="success", pagesComplete=3, createdAt="2026-11-20T10:00:00Z")
+    fax_merge_payloads([done], source="webhook")
+    SyncState.objects.create(key=f"faxes:{ACCOUNT_ID}", backfill_done=True)
+    stale = {**done, "status": "processing", "pagesComplete": 1}
+    api.get(f"{API_URL}/v1/fax/history", json={"count": "1", "rows": [stale]})
+    with get_client() as client:
+        report = sync_faxes_step(client=client, account_id=ACCOUNT_ID)
+    assert report.calls == 1 and not report.error
+    fax = Fax.objects.get(message_id=done["messageId"])
+    assert fax.status == "success" and fax.pages_complete == 3
+
+
+@pytest.mark.django_db
+def test_open_faxes_are_reconciled_when_no_webhook_came(sandbox):
+    with get_client() as client:
+        sent = client.send_fax(["+12065550123"], cover_page=True, subject="Reconcile me")
+        fax_merge_payloads([sent.raw], source="portal")
+        sandbox.wait_for_fax(sent.message_id)
+        Fax.objects.update(updated_at=timezone.now() - timedelta(minutes=5))
+        assert reconcile_open_faxes(client=client) == 1
+    fax = Fax.objects.get(message_id=sent.message_id)
+    assert fax.status == "success"
+    assert fax.events.filter(source="sync", status="success").exists()
+
+
+@pytest.mark.django_db
+def test_a_fax_deleted_at_the_provider_is_hidden(sandbox):
+    with get_client() as client:
+        sent = client.send_fax(["+12065550123"], cover_page=True)
+        fax_merge_payloads([sent.raw], source="portal")
+        client.delete_fax(sent.message_id)
+        Fax.objects.update(updated_at=timezone.now() - timedelta(minutes=5))
+        reconcile_open_faxes(client=client)
+    assert Fax.objects.get(message_id=sent.message_id).deleted_at is not None
+
+
+@pytest.mark.django_db
+def test_numbers_sync_caches_the_accounts_numbers(sandbox):
+    with get_client() as client:
+        assert sync_numbers(client=client) == 3
+        numbers = client.list_numbers().rows
+    from fax_numbers.models import FaxNumber
+
+    assert {n.uuid for n in numbers} == {
+        str(u) for u in FaxNumber.objects.values_list("uuid", flat=True)
+    }
+    assert all(n.number.startswith("+1") for n in FaxNumber.objects.all())
+
+
+SYNC_PROCESS = """
+import django
+django.setup()
+from drenfax_portal.api import get_client, history_rate_limiter
+from django.conf import settings
+from faxes.sync import sync_faxes_step
+with get_client() as client:
+    for _ in range(3):
+        report = sync_faxes_step(
+            client=client, account_id=settings.DRENFAX_ACCOUNT_ID,
+            limiter=history_rate_limiter(), max_calls=2,
+        )
+        assert not report.error, report.error
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_sync_processes_never_exceed_the_rate_limit(settings):
+    from drenfax_portal.sandbox import start_sandbox
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{db['NAME']}"
+    else:
+        url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    with start_sandbox(speed=50, history_rate="8/3") as sandbox:
+        sandbox.seed(3000, days=10)
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "DRENFAX_API_URL": sandbox.url,
+            "DRENFAX_API_KEY": sandbox.api_key,
+            "DRENFAX_ACCOUNT_ID": sandbox.account_id,
+            "DRENFAX_HISTORY_RATE": "8/3",
+        }
+        procs = [
+            subprocess.Popen([sys.executable, "-c", SYNC_PROCESS], cwd=BASE_DIR, env=env)
+            for _ in range(3)
+        ]
+        assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
+        assert history_calls(sandbox) == 18
+        assert history_calls(sandbox, "429") == 0
