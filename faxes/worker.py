@@ -84,7 +84,8 @@ class Worker:
                 try:
                     report = self.step()
                     if report is not None:
-                        log.info("sync: %s", report)
+                        busy = report.created or report.updated or report.reconciled
+                        log.log(logging.INFO if busy else logging.DEBUG, "sync: %s", report)
                 except Exception:
                     log.exception("sync step failed")
                 if report is not None and report.retry_after:
