@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -43,19 +44,34 @@ class DatabaseRateLimiter:
         self._now = now
         # When this process was first told to wait for a key, to record how long it waited.
         self._denied_since: dict[str, datetime] = {}
+        self._taken = threading.local()  # the token this thread took last: (key, pk)
 
     def try_acquire(self, key: str) -> float:
         """Take a token and return 0.0, or take nothing and return the seconds to wait.
 
         This is the client's `RateLimiter` interface: it never blocks; the client waits.
         """
-        wait = self._try_take(key, self._denied_since.get(key))
+        wait, token = self._try_take(key, self._denied_since.get(key))
         if wait > 0:
             self._denied_since.setdefault(key, self._now())
             log.info("rate limit for %s: next token in %.2fs", key, wait)
         else:
             self._denied_since.pop(key, None)
+            self._taken.token = (key, token)
         return wait
+
+    def completed(self, key: str) -> None:
+        """Re-date this thread's last token to now, when its request has finished.
+
+        The provider counts a call when it arrives, some time after the token was taken;
+        measuring the window from the request's end (an upper bound of its arrival) keeps a
+        slow request from letting the next window's calls land inside the provider's.
+        """
+        taken = getattr(self._taken, "token", None)
+        if taken is None or taken[0] != key:
+            return
+        self._taken.token = None
+        RateLimitToken.objects.filter(pk=taken[1]).update(taken_at=self._now())
 
     def penalize(self, key: str, seconds: float) -> None:
         """Record a pause the provider asked for (a 429 with Retry-After)."""
@@ -70,13 +86,13 @@ class DatabaseRateLimiter:
         """How many tokens had to wait since a time (for the health panel)."""
         return RateLimitToken.objects.filter(key=key, taken_at__gte=since, waited__gt=0).count()
 
-    def _try_take(self, key: str, denied_since: datetime | None) -> float:
-        """Take a token and return 0, or return how long to wait before trying again."""
+    def _try_take(self, key: str, denied_since: datetime | None) -> tuple[float, int | None]:
+        """Take a token: (0, its pk), or (seconds to wait before trying again, None)."""
         with transaction.atomic():
             bucket = self._bucket(key)
             now = self._now()
             if bucket.blocked_until and bucket.blocked_until > now:
-                return (bucket.blocked_until - now).total_seconds()
+                return (bucket.blocked_until - now).total_seconds(), None
             window_start = now - timedelta(seconds=self.per)
             # Tokens older than an hour are only kept for the health panel's count.
             RateLimitToken.objects.filter(key=key, taken_at__lt=now - timedelta(hours=1)).delete()
@@ -87,10 +103,10 @@ class DatabaseRateLimiter:
             )
             if len(recent) < self.rate:
                 waited = (now - denied_since).total_seconds() if denied_since else 0.0
-                RateLimitToken.objects.create(key=key, taken_at=now, waited=waited)
-                return 0.0
+                token = RateLimitToken.objects.create(key=key, taken_at=now, waited=waited)
+                return 0.0, token.pk
             # The oldest of the last `rate` tokens leaves the window first.
-            return max((recent[-1] - window_start).total_seconds(), 0.001)
+            return max((recent[-1] - window_start).total_seconds(), 0.001), None
 
     @staticmethod
     def _bucket(key: str) -> RateLimitBucket:

@@ -648,19 +648,23 @@ class DrenfaxClient:
             if rate_limit_key is not None:
                 self._take_token(rate_limit_key, started=started, method=method, path=path)
             try:
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    data=body,
-                    files=files,
-                    headers=headers,
-                    auth=self._auth,
-                    timeout=self.timeout,
-                    stream=stream,
-                    # A redirected POST may be replayed as a GET by requests; never follow.
-                    allow_redirects=retryable,
-                )
+                try:
+                    response = self.session.request(
+                        method,
+                        url,
+                        params=params,
+                        data=body,
+                        files=files,
+                        headers=headers,
+                        auth=self._auth,
+                        timeout=self.timeout,
+                        stream=stream,
+                        # A redirected POST may be replayed as a GET by requests; never follow.
+                        allow_redirects=retryable,
+                    )
+                finally:
+                    if rate_limit_key is not None:
+                        self._token_done(rate_limit_key)
             except requests.RequestException as exc:
                 error = transport_error(exc, method=method, path=path)
                 pause = self.retry.backoff(attempt) if not error.request_sent else None
@@ -694,6 +698,12 @@ class DrenfaxClient:
 
     def _remaining(self, started: float) -> float:
         return started + self.retry.total_seconds - self.clock()
+
+    def _token_done(self, key: str) -> None:
+        """Tell a limiter that wants to know that the rate-limited request has finished."""
+        done = getattr(self.rate_limiter, "completed", None)
+        if done is not None:
+            done(key)
 
     def _take_token(self, key: str, *, started: float, method: str, path: str) -> None:
         """Wait (within the retry budget) for a rate-limiter token, or raise."""

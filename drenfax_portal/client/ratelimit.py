@@ -37,6 +37,12 @@ class RateLimiter(Protocol):
         """Take a token for `key` and return 0.0, or return the seconds until one is free."""
         ...
 
+    # Optional: `completed(key)`, when a limiter defines it, is called once the request that
+    # took the token has finished (answered or failed). The provider counts a call when it
+    # arrives, which is some time after the token was taken; a limiter shared by several
+    # processes can re-date the token to this moment, an upper bound of the arrival, so that
+    # transit delays never squeeze a ninth call into the provider's window.
+
 
 class InProcessRateLimiter:
     """A thread-safe sliding-window limiter: at most `rate` tokens per `per` seconds per key.
