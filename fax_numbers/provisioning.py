@@ -79,10 +79,16 @@ def provisioning_execute(*, client: DrenfaxClient, provisioning: Provisioning) -
             numbers=provisioning.numbers if order else (),
             quantity=None if order else provisioning.quantity,
         )
-    except (TransportError, ServerError) as exc:
-        sent = not isinstance(exc, TransportError) or exc.request_sent
-        state = Provisioning.State.UNKNOWN if sent else Provisioning.State.FAILED
-        return _finish(provisioning, state, error=describe_error(exc))
+    except TransportError as exc:
+        if not exc.request_sent:
+            return _finish(provisioning, Provisioning.State.FAILED, error=describe_error(exc))
+        log.warning("provisioning %s: %s", provisioning.key, exc)
+        text = "Drenfax did not answer in time (a network problem or a timeout)."
+        return _finish(provisioning, Provisioning.State.UNKNOWN, error=text)
+    except ServerError as exc:
+        log.warning("provisioning %s: %s", provisioning.key, exc)
+        text = f"Drenfax had a problem on its side (error {exc.status_code})."
+        return _finish(provisioning, Provisioning.State.UNKNOWN, error=text)
     except DrenfaxError as exc:
         return _finish(provisioning, Provisioning.State.FAILED, error=describe_error(exc))
     with transaction.atomic():
