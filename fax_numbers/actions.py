@@ -139,7 +139,10 @@ def number_set_manager(
 ) -> FaxNumber:
     """Change the Drenfax account that manages a number."""
     answer = client.update_number(str(number.uuid), managed_by=str(managed_by))
-    return number_apply_answer(number=number, raw={"managedBy": str(managed_by), **answer.raw})
+    # Without a `manager` object in the answer the old manager's name would stay: drop it
+    # until the next sync names the new one.
+    known = {"managedBy": str(managed_by), "manager": {"uuid": str(managed_by)}}
+    return number_apply_answer(number=number, raw={**known, **answer.raw})
 
 
 def number_release(*, client: DrenfaxClient, number: FaxNumber) -> FaxNumber:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -69,6 +70,13 @@ def has_password(number: FaxNumber) -> bool:
     return StorageCredential.objects.filter(number=number).exists()
 
 
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
 def detail_context(request: HtmxHttpRequest, number: FaxNumber, **forms: Any) -> dict[str, Any]:
     """What the number's page and its sections show; `forms` replaces a section's form
     (a bound one with errors)."""
@@ -81,11 +89,10 @@ def detail_context(request: HtmxHttpRequest, number: FaxNumber, **forms: Any) ->
     people = list(number.assigned_users.order_by("first_name", "last_name", "username"))
     profiles = {p.user_id: p for p in Profile.objects.filter(user__in=people)}
     api_users = [u for u in number.raw.get("users") or [] if isinstance(u, dict)]
+    api_ids = [i for i in (_uuid(u.get("userId")) for u in api_users) if i is not None]
     linked = {
         str(p.drenfax_user_id): p.user
-        for p in Profile.objects.filter(
-            drenfax_user_id__in=[str(u.get("userId")) for u in api_users if u.get("userId")]
-        ).select_related("user")
+        for p in Profile.objects.filter(drenfax_user_id__in=api_ids).select_related("user")
     }
     stored_password = has_password(number)
     context.update(

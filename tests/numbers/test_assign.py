@@ -153,3 +153,9 @@ def test_the_page_lists_people_and_the_users_drenfax_has(staff_client, alice_at_
     assert "Also assigned at Drenfax" in body  # Alice
     assert "Portal only: no Drenfax user id" in body  # Bob
     assert "Assigned at Drenfax" in body and "portal user alice" in body
+
+
+def test_odd_user_ids_from_the_api_do_not_break_the_page(staff_client, alice):
+    number = cached_number("2065550100", alice, users=("not-a-uuid",))
+    body = staff_client.get(f"/numbers/{number.uuid}/").content.decode()
+    assert "not linked to a portal user" in body

@@ -53,3 +53,12 @@ def test_an_api_refusal_changes_nothing(staff_client, api, alice_number):
     assert "The manager account was not changed." in body
     alice_number.refresh_from_db()
     assert alice_number.managed_by == before
+
+
+def test_an_answer_without_the_manager_does_not_keep_the_old_name(staff_client, api, alice_number):
+    answer = number_payload(uid=str(alice_number.uuid))
+    del answer["managedBy"], answer["manager"]
+    api.patch(f"{API_URL}/v1/numbers/{alice_number.uuid}", json=answer)
+    staff_client.post(f"/numbers/{alice_number.uuid}/manager/", {"managed_by": MANAGER_ID})
+    alice_number.refresh_from_db()
+    assert str(alice_number.managed_by) == MANAGER_ID and alice_number.manager_name == ""
