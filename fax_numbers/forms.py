@@ -154,7 +154,7 @@ class ProvisionForm(PortalForm):
         required=False, min_value=1, max_value=PROVISION_MAX, label="How many"
     )
     # Where the numbers came from, for the "back to the search" link.
-    search = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+    search = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -94,6 +94,8 @@ def test_htmx_gets_the_people_section_with_the_outcome(staff_client, api, bob, f
     assert body.lstrip().startswith('<section id="people"') and "<html" not in body
     assert "msg-warning" in body and "bob" in body
     assert f'<option value="{bob.pk}">' not in body  # no longer offered
+    # The state badge in the page's title is updated alongside (out of band).
+    assert '<span id="number-state" class="badge badge-available" hx-swap-oob="true">' in body
 
 
 def test_choosing_nobody_or_someone_assigned_already_is_refused(
