@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from django.http import HttpRequest
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.middleware import HtmxDetails
 
@@ -19,3 +23,19 @@ def safe_next(request: HttpRequest, default: str) -> str:
     ):
         return candidate
     return default
+
+
+def staff_or_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Let staff through; anyone else gets the same 404 as for a page that does not exist.
+
+    A 404 (not a 403) so members learn nothing about staff pages or the objects behind them.
+    Put it above method decorators, so a member's POST is refused before anything runs.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not (request.user.is_authenticated and request.user.is_staff):
+            raise Http404("No such page")
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("drenfax_portal.accounts.urls")),
     path("faxes/", include("faxes.urls")),
+    path("numbers/", include("fax_numbers.urls")),
     path("admin/", admin.site.urls),
     path("webhooks/", include("faxes.urls_webhooks")),
 ]

@@ -58,3 +58,48 @@ class StorageCredential(models.Model):
 
     def __str__(self) -> str:
         return f"storage password of number {self.number_id}"
+
+
+class Provisioning(models.Model):
+    """One request to provision numbers, written down before the API call.
+
+    Its `key` comes from the confirmation form, so a double click, a browser retry or a
+    resubmitted page finds the same row and never provisions (and pays for) numbers twice.
+    """
+
+    class Kind(models.TextChoices):
+        ORDER = "order", "Selected numbers"
+        LOCAL = "local", "Random local numbers"
+        TOLL_FREE = "toll-free", "Random toll-free numbers"
+
+    class State(models.TextChoices):
+        SUBMITTING = "submitting", "Asking Drenfax"
+        DONE = "done", "Provisioned"
+        FAILED = "failed", "Refused; nothing was provisioned"
+        UNKNOWN = "unknown", "Outcome unknown"
+
+    key = models.UUIDField(unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # E.164 numbers asked for (kind "order"); empty for random numbers.
+    numbers = models.JSONField(default=list, blank=True)
+    quantity = models.PositiveIntegerField(null=True, blank=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.SUBMITTING)
+    error = models.CharField(max_length=1000, blank=True)
+    # UUIDs of the numbers Drenfax provisioned, in its order.
+    results = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"provisioning {self.key} ({self.state})"
+
+    @property
+    def count(self) -> int:
+        """How many numbers were asked for."""
+        return len(self.numbers) if self.kind == self.Kind.ORDER else (self.quantity or 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from fax_numbers.models import FaxNumber
@@ -28,3 +28,34 @@ def get_number_for_user(user: AbstractBaseUser, uuid: object) -> FaxNumber:
         return visible_numbers(user).get(uuid=uuid)
     except (FaxNumber.DoesNotExist, ValidationError, ValueError, TypeError):
         raise Http404("No such number") from None
+
+
+def filter_numbers(user: AbstractBaseUser, *, q: str = "", state: str = "") -> QuerySet[FaxNumber]:
+    """The user's visible numbers narrowed by the list's filters.
+
+    `state` is a FaxNumber state, "all", or "" for every number still on the account.
+    `q` matches digits of the number ("(206) 555" finds +12065550100), the manager's name
+    and the assigned people's names.
+    """
+    numbers = visible_numbers(user)
+    if state == "all":
+        pass
+    elif state:
+        numbers = numbers.filter(state=state)
+    else:
+        numbers = numbers.exclude(state=FaxNumber.State.REMOVED)
+    text = q.strip()
+    if text:
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if digits and not any(ch.isalpha() for ch in text):
+            match = Q(number__contains=digits)  # a typed (part of a) phone number
+        else:
+            match = (
+                Q(manager_name__icontains=text)
+                | Q(assigned_users__username__icontains=text)
+                | Q(assigned_users__first_name__icontains=text)
+                | Q(assigned_users__last_name__icontains=text)
+            )
+        # A subquery, so a number with two matching people is listed once.
+        numbers = numbers.filter(pk__in=FaxNumber.objects.filter(match).values("pk"))
+    return numbers.prefetch_related("assigned_users").order_by("number")

@@ -100,3 +100,13 @@ def numbers_mark_removed(keep_uuids: Iterable[uuid.UUID]) -> int:
         .exclude(state=FaxNumber.State.REMOVED)
         .update(state=FaxNumber.State.REMOVED, synced_at=timezone.now())
     )
+
+
+def number_apply_answer(*, number: FaxNumber, raw: dict[str, Any]) -> FaxNumber:
+    """Update a cached number from the API's answer about it, which may be partial.
+
+    The add-user and settings answers leave out fields the numbers list has (`managedBy`,
+    `owner`...), so the answer is laid over what the cache knew instead of replacing it.
+    """
+    merged = {"number": number.number, **number.raw, **raw, "uuid": str(number.uuid)}
+    return number_upsert(merged)

@@ -1,0 +1,131 @@
+"""Provisioning numbers without ever provisioning twice.
+
+1. The confirmation page carries a one-time key. `provisioning_claim` writes the request
+   down under that key before anything is sent; a second request with the same key (a
+   double click, a browser retry, a resubmitted page) finds it and shows its result instead
+   of calling the API again.
+2. `provisioning_execute` makes the one API call. Drenfax's answer decides the state:
+   "done" (the new numbers enter the cache at once), "failed" (refused, e.g. a number that
+   was not in a search of the last 24 hours), or "unknown" when the request may have reached
+   Drenfax (a timeout after sending, a 5xx): then the numbers list tells, never a retry.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from drenfax_portal.api import describe_error
+from drenfax_portal.client import DrenfaxClient, DrenfaxError, ServerError, TransportError
+from fax_numbers.models import Provisioning
+from fax_numbers.services import number_upsert
+
+log = logging.getLogger(__name__)
+
+# A request still "submitting" after this long lost its process mid-call: its outcome is
+# unknown, and its page stops waiting.
+STALE_AFTER = timedelta(minutes=2)
+
+
+def new_provisioning_key() -> str:
+    """A one-time key for a rendered confirmation form."""
+    return str(uuid.uuid4())
+
+
+def provisioning_claim(
+    *,
+    key: uuid.UUID,
+    user: AbstractBaseUser,
+    kind: str,
+    numbers: Sequence[str] = (),
+    quantity: int | None = None,
+) -> tuple[Provisioning, bool]:
+    """Write the request down before calling Drenfax; (provisioning, True) if this call made it.
+
+    A key already used returns the existing request and False: the caller shows its result
+    and must not call the API. Another user's key is a 404.
+    """
+    try:
+        with transaction.atomic():
+            provisioning = Provisioning.objects.create(
+                key=key,
+                user=user,
+                kind=kind,
+                numbers=list(numbers) if kind == Provisioning.Kind.ORDER else [],
+                quantity=None if kind == Provisioning.Kind.ORDER else (quantity or 1),
+            )
+        return provisioning, True
+    except IntegrityError:
+        provisioning = Provisioning.objects.get(key=key)
+        if provisioning.user_id != user.pk:
+            raise Http404("No such request") from None
+        return provisioning, False
+
+
+def provisioning_execute(*, client: DrenfaxClient, provisioning: Provisioning) -> Provisioning:
+    """Make the request's one API call and record what came of it."""
+    order = provisioning.kind == Provisioning.Kind.ORDER
+    try:
+        answer = client.provision_numbers(
+            provisioning.kind,
+            numbers=provisioning.numbers if order else (),
+            quantity=None if order else provisioning.quantity,
+        )
+    except TransportError as exc:
+        if not exc.request_sent:
+            return _finish(provisioning, Provisioning.State.FAILED, error=describe_error(exc))
+        log.warning("provisioning %s: %s", provisioning.key, exc)
+        text = "Drenfax did not answer in time (a network problem or a timeout)."
+        return _finish(provisioning, Provisioning.State.UNKNOWN, error=text)
+    except ServerError as exc:
+        log.warning("provisioning %s: %s", provisioning.key, exc)
+        text = f"Drenfax had a problem on its side (error {exc.status_code})."
+        return _finish(provisioning, Provisioning.State.UNKNOWN, error=text)
+    except DrenfaxError as exc:
+        return _finish(provisioning, Provisioning.State.FAILED, error=describe_error(exc))
+    with transaction.atomic():
+        uuids = [str(number_upsert(n.raw).uuid) for n in answer if n.uuid]
+        if not uuids:
+            return _finish(
+                provisioning,
+                Provisioning.State.UNKNOWN,
+                error="Drenfax accepted the request but listed no numbers.",
+            )
+        return _finish(provisioning, Provisioning.State.DONE, results=uuids)
+
+
+def _finish(
+    provisioning: Provisioning, state: str, *, error: str = "", results: list[str] | None = None
+) -> Provisioning:
+    provisioning.state = state
+    provisioning.error = error[:1000]
+    provisioning.results = results or []
+    provisioning.completed_at = timezone.now()
+    provisioning.save(update_fields=["state", "error", "results", "completed_at"])
+    if state == Provisioning.State.UNKNOWN:
+        log.warning("provisioning %s: outcome unknown (%s)", provisioning.key, error)
+    return provisioning
+
+
+def provisioning_is_waiting(provisioning: Provisioning) -> bool:
+    """Whether another request is still waiting for Drenfax's answer (the page polls)."""
+    return (
+        provisioning.state == Provisioning.State.SUBMITTING
+        and timezone.now() - provisioning.created_at < STALE_AFTER
+    )
+
+
+def get_provisioning(key: object) -> Provisioning:
+    """A provisioning request by key (staff pages only), or 404."""
+    try:
+        return Provisioning.objects.get(key=key)
+    except (Provisioning.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise Http404("No such request") from None
