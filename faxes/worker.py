@@ -15,6 +15,7 @@ from django.utils import timezone
 from drenfax_portal.api import get_client, history_rate_limiter
 from faxes.models import SyncState
 from faxes.ratelimit import default_holder, lease_acquire, lease_release
+from faxes.submissions import reconcile_unknown_submissions
 from faxes.sync import SyncReport, reconcile_open_faxes, state_key, sync_faxes_step, sync_numbers
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,11 @@ class Worker:
                 max_calls=settings.DRENFAX_HISTORY_RATE[0],
             )
             report.reconciled = reconcile_open_faxes(client=client)
+            try:
+                # Sends whose outcome is unknown: looked up, never sent again.
+                reconcile_unknown_submissions(client=client, account_id=self.account_id)
+            except Exception:
+                log.exception("reconciling submissions failed")
             return report
         finally:
             client.close()
