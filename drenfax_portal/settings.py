@@ -248,3 +248,21 @@ DRENFAX_WEBHOOK_MAX_JSON_BYTES = env.int("DRENFAX_WEBHOOK_MAX_JSON_BYTES", defau
 DRENFAX_WEBHOOK_MAX_MULTIPART_BYTES = env.int(
     "DRENFAX_WEBHOOK_MAX_MULTIPART_BYTES", default=30 * 1024 * 1024
 )
+
+
+def _positive(name: str, value: float) -> float:
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be a positive number, got {value!r}")
+    return value
+
+
+# What one send may carry, stated on the send form and enforced server-side. Megabytes are
+# MiB (1024 * 1024 bytes), as the form shows them.
+SEND_MAX_FILES = int(_positive("SEND_MAX_FILES", env.int("SEND_MAX_FILES", default=10)))
+SEND_MAX_FILE_MB = _positive("SEND_MAX_FILE_MB", env.float("SEND_MAX_FILE_MB", default=10))
+SEND_MAX_TOTAL_MB = _positive("SEND_MAX_TOTAL_MB", env.float("SEND_MAX_TOTAL_MB", default=25))
+# Files uploaded on the send form stay on the server (under FAX_DOCUMENTS_DIR/uploads) this
+# long, so a failed or corrected send needs no second upload; then the worker deletes them.
+UPLOAD_RETENTION_HOURS = _positive(
+    "UPLOAD_RETENTION_HOURS", env.float("UPLOAD_RETENTION_HOURS", default=24)
+)

@@ -1,6 +1,8 @@
 """Fax documents (PDFs) stored on local disk, outside any static or media URL.
 
 Files live under FAX_DOCUMENTS_DIR with random names; only access-checked views read them.
+Fax PDFs sit in `YYYY/MM/`; the send form's uploads and previews in their own subfolders
+(`uploads/`, `previews/`), which the retention purge sweeps.
 """
 
 from __future__ import annotations
@@ -24,14 +26,21 @@ def documents_dir() -> Path:
     return path
 
 
-def _new_relative_path() -> str:
+def _new_relative_path(folder: str = "", suffix: str = ".pdf") -> str:
     now = timezone.now()
-    return f"{now:%Y/%m}/{secrets.token_hex(16)}.pdf"
+    prefix = f"{folder}/" if folder else ""
+    return f"{prefix}{now:%Y/%m}/{secrets.token_hex(16)}{suffix}"
 
 
-def write_document(chunks: Iterable[bytes]) -> tuple[str, int]:
-    """Write a document atomically under a random name; returns (relative path, size)."""
-    relative = _new_relative_path()
+def write_document(
+    chunks: Iterable[bytes], *, folder: str = "", suffix: str = ".pdf"
+) -> tuple[str, int]:
+    """Write a document atomically under a random name; returns (relative path, size).
+
+    `folder` is a subfolder of the documents directory (e.g. "uploads"), `suffix` the
+    file name's ending; the name itself is random and says nothing about the content.
+    """
+    relative = _new_relative_path(folder, suffix)
     target = documents_dir() / relative
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = target.with_suffix(".part")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -209,6 +211,41 @@ class Submission(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in (self.State.SUBMITTING, self.State.UNKNOWN)
+
+
+class StagedFile(models.Model):
+    """A document kept on the server for the send form, never under a URL of its own.
+
+    An upload: a file the user chose, checked and kept so that a re-rendered form (a
+    correction, a refused send) refers to it by its opaque `token` instead of asking for it
+    again. A preview: the PDF Drenfax rendered of a send, shown inline before it goes out.
+    Only their owner reaches them; the purge deletes them after the retention period.
+    """
+
+    class Kind(models.TextChoices):
+        UPLOAD = "upload", "Upload"
+        PREVIEW = "preview", "Preview"
+
+    token = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staged_files"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # The name shown to the user and sent to Drenfax (its ending matches `file_type`).
+    filename = models.CharField(max_length=255)
+    # What the bytes are (pdf, tiff, png, jpeg, doc, docx, txt), whatever the name said.
+    file_type = models.CharField(max_length=8)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    path = models.CharField(max_length=255)  # relative to FAX_DOCUMENTS_DIR
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "created_at"], name="stagedfile_kind_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.filename} ({self.token})"
 
 
 class FaxEvent(models.Model):

@@ -9,7 +9,9 @@
    have reached the provider (a timeout or reset after sending, a 5xx).
 3. `reconcile_unknown_submissions` (run by the sync worker) looks for the faxes an unknown
    submission may have created (same recipients, a window after it started) and settles it
-   as "done" or "not_sent". Nothing is ever re-sent automatically.
+   as "done" or "not_sent". A submission left "submitting" (the process died during the
+   call) becomes unknown after STALE_SUBMITTING_AFTER and is settled the same way. Nothing
+   is ever re-sent automatically.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from drenfax_portal.api import describe_error
 from drenfax_portal.client import (
     BatchResult,
     DrenfaxClient,
@@ -43,6 +46,9 @@ log = logging.getLogger(__name__)
 RECONCILE_WINDOW = timedelta(minutes=10)
 # An unknown submission with no trace after this long was not sent.
 GIVE_UP_AFTER = timedelta(minutes=15)
+# A submission still "submitting" after this long lost its process mid-call (a worker
+# restart, a crash): longer than any call can take, given the client's timeouts.
+STALE_SUBMITTING_AFTER = timedelta(minutes=10)
 
 
 def new_submission_key() -> str:
@@ -88,19 +94,29 @@ def submission_claim(
 
 
 def submission_execute(submission: Submission, call: Callable[[], BatchResult | Any]) -> Submission:
-    """Make the submission's one API call and record what came of it."""
+    """Make the submission's one API call and record what came of it.
+
+    A refusal is recorded in plain words (`describe_error`) for the user; an unknown
+    outcome keeps the technical message (the page explains it in its own words).
+    """
     try:
         answer = call()
     except TransportError as exc:
-        state = Submission.State.UNKNOWN if exc.request_sent else Submission.State.FAILED
-        return _finish(submission, state, error=str(exc))
+        if exc.request_sent:
+            return _finish(submission, Submission.State.UNKNOWN, error=str(exc))
+        return _finish(submission, Submission.State.FAILED, error=describe_error(exc))
     except RateLimitedError as exc:
-        return _finish(submission, Submission.State.FAILED, error=str(exc))
+        return _finish(submission, Submission.State.FAILED, error=describe_error(exc))
     except ServerError as exc:
         # The provider may have created the faxes before failing: find out, never resend.
         return _finish(submission, Submission.State.UNKNOWN, error=str(exc))
     except DrenfaxError as exc:
-        return _finish(submission, Submission.State.FAILED, error=str(exc))
+        return _finish(submission, Submission.State.FAILED, error=describe_error(exc))
+    except BaseException as exc:
+        # Not the client's doing (a bug, an interrupted worker): whether the request left is
+        # unknown, so it is reconciled like a timeout rather than left "submitting".
+        _finish(submission, Submission.State.UNKNOWN, error=f"{type(exc).__name__}: {exc}")
+        raise
     return _record_answer(submission, answer)
 
 
@@ -182,11 +198,24 @@ def submission_settle_from_cache(submission: Submission) -> bool:
     return True
 
 
+def submissions_expire_stale(*, now: Any = None) -> int:
+    """Mark submissions stuck in "submitting" as unknown, to be reconciled; returns how many."""
+    cutoff = (now or timezone.now()) - STALE_SUBMITTING_AFTER
+    stale = Submission.objects.filter(state=Submission.State.SUBMITTING, created_at__lt=cutoff)
+    count = stale.update(
+        state=Submission.State.UNKNOWN, error="The portal stopped before Drenfax answered."
+    )
+    if count:
+        log.warning("%d submission(s) stuck while sending; reconciling them", count)
+    return count
+
+
 def reconcile_unknown_submissions(
     *, client: DrenfaxClient, account_id: str | None = None, limit: int = 5
 ) -> int:
     """Settle submissions whose outcome is unknown; returns how many were settled."""
     account_id = account_id or settings.DRENFAX_ACCOUNT_ID
+    submissions_expire_stale()
     settled = 0
     for submission in Submission.objects.filter(state=Submission.State.UNKNOWN).order_by(
         "created_at"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from faxes.views import detail, history
+from faxes.views import detail, history, send
 
 app_name = "faxes"
 
@@ -9,6 +9,10 @@ urlpatterns = [
     path("export.csv", history.fax_export, name="export"),
     path("refresh/", history.sync_refresh, name="refresh"),
     path("sync-status/", history.sync_status, name="sync_status"),
+    path("send/", send.send_form, name="send"),
+    path("send/upload/", send.send_upload, name="send_upload"),
+    path("send/recipients/", send.send_check_recipients, name="send_recipients"),
+    path("send/preview/<uuid:token>/", send.send_preview_pdf, name="send_preview"),
     path("submissions/<uuid:key>/", detail.submission_detail, name="submission"),
     path("<uuid:message_id>/", detail.fax_detail, name="detail"),
     path("<uuid:message_id>/row/", history.fax_row, name="row"),

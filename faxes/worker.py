@@ -16,12 +16,15 @@ from drenfax_portal.api import get_client, history_rate_limiter
 from faxes.models import SyncState
 from faxes.pdf_fetch import fetch_wanted_pdfs
 from faxes.ratelimit import default_holder, lease_acquire, lease_release
+from faxes.submissions import reconcile_unknown_submissions
 from faxes.sync import SyncReport, reconcile_open_faxes, state_key, sync_faxes_step, sync_numbers
+from faxes.uploads import staged_files_purge
 
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "sync-worker"
 NUMBERS_EVERY = timedelta(minutes=5)
+PURGE_EVERY = timedelta(minutes=10)
 
 
 class Worker:
@@ -31,6 +34,7 @@ class Worker:
         self.account_id = settings.DRENFAX_ACCOUNT_ID
         self.stopping = threading.Event()
         self._numbers_synced_at: float | None = None
+        self._purged_at: float | None = None
 
     def lease_ttl(self) -> float:
         # Long enough to cover a step that waits out the rate limit, short enough to hand over.
@@ -40,6 +44,7 @@ class Worker:
         """One round of work if this process holds the lease; None if another one does."""
         if not lease_acquire(LEASE_NAME, self.holder, ttl=self.lease_ttl()):
             return None
+        self._purge_if_due()  # needs no API, so it runs even while the API is down
         client = get_client()
         try:
             if self._numbers_due():
@@ -58,9 +63,28 @@ class Worker:
             )
             report.reconciled = reconcile_open_faxes(client=client)
             fetch_wanted_pdfs(client=client)  # inbound faxes whose webhook came without the PDF
+            try:
+                # Sends whose outcome is unknown: looked up, never sent again.
+                reconcile_unknown_submissions(client=client, account_id=self.account_id)
+            except Exception:
+                log.exception("reconciling submissions failed")
             return report
         finally:
             client.close()
+
+    def _purge_if_due(self) -> None:
+        """Delete the send form's uploads and previews past their retention period."""
+        if (
+            self._purged_at is not None
+            and time.monotonic() - self._purged_at < PURGE_EVERY.total_seconds()
+        ):
+            return
+        try:
+            purged = staged_files_purge()
+            self._purged_at = time.monotonic()
+            log.info("purge: %s", purged)
+        except Exception:  # keep the loop alive; the next round retries
+            log.exception("purging uploads failed")
 
     def _numbers_due(self) -> bool:
         state = SyncState.objects.filter(key=state_key(self.account_id)).first()

@@ -27,3 +27,18 @@ def duration_ms(value: int | None) -> str:
 @register.filter
 def bps(value: int | None) -> str:
     return f"{value:,} bps" if value else ""
+
+
+@register.filter
+def file_type_label(value: str) -> str:
+    """pdf -> "PDF", docx -> "Word document (DOCX)"."""
+    from faxes.uploads import FILE_TYPES
+
+    kind = FILE_TYPES.get(value or "")
+    return kind.label if kind else (value or "").upper()
+
+
+@register.filter
+def char_count(value: str | None) -> int:
+    """Characters as the API counts them: a line break (CRLF from a browser) is one."""
+    return len((value or "").replace("\r\n", "\n"))

@@ -17,6 +17,7 @@ from faxes import actions
 from faxes.documents import open_document
 from faxes.models import Direction, Submission
 from faxes.selectors import get_fax_for_user, get_submission_for_user
+from faxes.sending import send_summary
 from faxes.submissions import (
     new_submission_key,
     parse_submission_key,
@@ -172,4 +173,9 @@ def submission_detail(request: HtmxHttpRequest, key) -> HttpResponse:
     template = "faxes/submission.html"
     if request.htmx:
         template += "#outcome"
-    return render(request, template, {"submission": submission, "rows": rows})
+    context = {
+        "submission": submission,
+        "rows": rows,
+        "send": send_summary(submission, request.user),
+    }
+    return render(request, template, context)

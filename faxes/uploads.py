@@ -1,0 +1,455 @@
+"""Files for the send form: what they are, kept on the server, and deleted in time.
+
+- `inspect_file` decides a file's type from its bytes (never its name or the browser's
+  content type) and counts its pages; anything that cannot be faxed is refused with a
+  sentence the form shows (`RefusedFile`).
+- `SendUploadHandler` stops reading a file once it is over the size caps, so a 30 MB upload
+  is refused with a message instead of being stored or failing the request.
+- `staged_file_create` keeps an accepted upload under FAX_DOCUMENTS_DIR/uploads with a random
+  name; the form then refers to it by an opaque token tied to its owner (`staged_uploads`),
+  so a correction or a refused send never asks for the file again.
+- `staged_files_purge` deletes uploads after UPLOAD_RETENTION_HOURS and previews after
+  PREVIEW_TTL; the sync worker runs it, and so does `manage.py purge_uploads`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+import unicodedata
+import uuid
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import IO, Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+
+from faxes.documents import delete_document, documents_dir, open_document, write_document
+from faxes.models import StagedFile, Submission
+
+log = logging.getLogger(__name__)
+
+MB = 1024 * 1024
+UPLOADS_FOLDER = "uploads"
+PREVIEWS_FOLDER = "previews"
+# A preview is shown right away and holds a patient's pages: it does not stay long.
+PREVIEW_TTL = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class FileType:
+    label: str
+    content_type: str
+    extensions: tuple[str, ...]
+
+
+FILE_TYPES: dict[str, FileType] = {
+    "pdf": FileType("PDF", "application/pdf", (".pdf",)),
+    "tiff": FileType("TIFF image", "image/tiff", (".tif", ".tiff")),
+    "png": FileType("PNG image", "image/png", (".png",)),
+    "jpeg": FileType("JPEG image", "image/jpeg", (".jpg", ".jpeg")),
+    "doc": FileType("Word document (DOC)", "application/msword", (".doc",)),
+    "docx": FileType(
+        "Word document (DOCX)",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        (".docx",),
+    ),
+    "txt": FileType("Plain text", "text/plain", (".txt",)),
+}
+ACCEPTED_TYPES = "PDF, TIFF, PNG, JPEG, Word (DOC, DOCX) or plain text (UTF-8)"
+# For the file picker only (a hint to the browser); the server decides by the bytes.
+ACCEPT_ATTRIBUTE = ",".join(
+    [ext for t in FILE_TYPES.values() for ext in t.extensions]
+    + [t.content_type for t in FILE_TYPES.values()]
+)
+
+_PDF = b"%PDF-"
+_TIFF = (b"II*\x00", b"MM\x00*")
+_PNG = b"\x89PNG\r\n\x1a\n"
+_JPEG = b"\xff\xd8\xff"
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = b"PK\x03\x04"
+# Every Word 97-2003 file holds a stream of this name (in the OLE2 directory, UTF-16).
+_WORD_STREAM = "WordDocument".encode("utf-16-le")
+_CHUNK = 1024 * 1024
+
+
+class RefusedFile(ValueError):
+    """A file that cannot be faxed; `str()` says why, in plain words, without its name."""
+
+
+@dataclass(frozen=True)
+class Inspection:
+    file_type: str
+    pages: int | None  # None when only Drenfax can tell (Word, text)
+
+    @property
+    def content_type(self) -> str:
+        return FILE_TYPES[self.file_type].content_type
+
+
+def limits() -> dict[str, Any]:
+    """The caps of one send, from settings, in bytes and as the form states them."""
+    max_file = int(settings.SEND_MAX_FILE_MB * MB)
+    max_total = int(settings.SEND_MAX_TOTAL_MB * MB)
+    return {
+        "max_files": settings.SEND_MAX_FILES,
+        "max_file": max_file,
+        "max_total": max_total,
+        "max_file_text": filesizeformat(max_file),
+        "max_total_text": filesizeformat(max_total),
+        "accepted": ACCEPTED_TYPES,
+        "accept": ACCEPT_ATTRIBUTE,
+    }
+
+
+def inspect_file(handle: IO[bytes]) -> Inspection:
+    """What a file is, by its bytes; raises RefusedFile for anything we cannot fax."""
+    handle.seek(0)
+    head = handle.read(1024)
+    handle.seek(0)
+    if not head:
+        raise RefusedFile("it is empty")
+    if _PDF in head:
+        return Inspection("pdf", _pdf_pages(handle))
+    if head.startswith(_TIFF):
+        return Inspection("tiff", _tiff_pages(handle))
+    if head.startswith(_PNG):
+        return Inspection("png", 1)
+    if head.startswith(_JPEG):
+        return Inspection("jpeg", 1)
+    if head.startswith(_OLE2):
+        if _contains(handle, _WORD_STREAM):
+            return Inspection("doc", None)
+        raise RefusedFile("it is an Office file but not a Word document (save it as PDF to fax it)")
+    if head.startswith(_ZIP):
+        if _is_docx(handle):
+            return Inspection("docx", None)
+        raise RefusedFile("it is a ZIP archive, not a Word document")
+    if _is_utf8_text(handle):
+        return Inspection("txt", None)
+    raise RefusedFile(
+        f"its content is not {ACCEPTED_TYPES}, whatever its name says, so it cannot be faxed"
+    )
+
+
+def _pdf_pages(handle: IO[bytes]) -> int:
+    # pypdf is imported here: only uploads need it, and it is slow to import.
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(handle)
+        if reader.is_encrypted:
+            raise RefusedFile(
+                "it is a password-protected (encrypted) PDF; save or print an unprotected "
+                "copy and upload that"
+            )
+        pages = len(reader.pages)
+    except RefusedFile:
+        raise
+    except Exception as exc:  # a damaged file can make any parser fail in any way
+        log.info("unreadable PDF upload: %r", exc)
+        raise RefusedFile("it is a damaged PDF that cannot be read") from None
+    if pages == 0:
+        raise RefusedFile("it is a PDF without any pages")
+    return pages
+
+
+def _tiff_pages(handle: IO[bytes]) -> int | None:
+    """The number of images (IFDs) in a TIFF, or None if the chain cannot be followed."""
+    data = handle.read()
+    handle.seek(0)
+    order = "little" if data[:2] == b"II" else "big"
+    offset = int.from_bytes(data[4:8], order)
+    seen: set[int] = set()
+    while offset:
+        if offset in seen or offset + 2 > len(data) or len(seen) > 10_000:
+            return None
+        seen.add(offset)
+        entries = int.from_bytes(data[offset : offset + 2], order)
+        next_at = offset + 2 + entries * 12
+        if next_at + 4 > len(data):
+            return None
+        offset = int.from_bytes(data[next_at : next_at + 4], order)
+    return len(seen) or None
+
+
+def _chunks(handle: IO[bytes]) -> Iterable[bytes]:
+    handle.seek(0)
+    while chunk := handle.read(_CHUNK):
+        yield chunk
+    handle.seek(0)
+
+
+def _contains(handle: IO[bytes], needle: bytes) -> bool:
+    tail = b""
+    for chunk in _chunks(handle):
+        if needle in tail + chunk:
+            handle.seek(0)
+            return True
+        tail = chunk[-len(needle) :]
+    return False
+
+
+def _is_docx(handle: IO[bytes]) -> bool:
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            return "word/document.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+    finally:
+        handle.seek(0)
+
+
+def _is_utf8_text(handle: IO[bytes]) -> bool:
+    """UTF-8 text without NUL bytes (UTF-16 text and binaries have them)."""
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for chunk in _chunks(handle):
+            if b"\x00" in chunk:
+                return False
+            utf8.decode(chunk)
+        utf8.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+
+
+def clean_filename(name: str, file_type: str) -> str:
+    """A file name safe to show and to send, ending as its type does ("scan" -> "scan.png")."""
+    name = unicodedata.normalize("NFC", name or "").strip()
+    name = _UNSAFE_NAME.sub("_", name).strip(" .") or "document"
+    extensions = FILE_TYPES[file_type].extensions
+    if not name.lower().endswith(extensions):
+        name = f"{name}{extensions[0]}"
+    if len(name) > 120:
+        stem, dot, ext = name.rpartition(".")
+        name = f"{stem[: 119 - len(ext)]}{dot}{ext}"
+    return name
+
+
+class SendUploadHandler(FileUploadHandler):
+    """Refuses oversized files while the request is read, instead of storing them.
+
+    Put first in `request.upload_handlers` (before anything reads `request.POST`). A file
+    over the per-file cap, one that takes this request's files over the per-send cap, or
+    one past the file count is skipped (Django reads on past it), and noted in `refused`
+    as (file name, reason) for the form to show. Nothing is stored for a skipped file.
+    """
+
+    def __init__(self, request: Any = None) -> None:
+        super().__init__(request)
+        caps = limits()
+        self.max_file = caps["max_file"]
+        self.max_total = caps["max_total"]
+        self.max_files = caps["max_files"]
+        self.refused: list[tuple[str, str]] = []
+        self.count = 0
+        self.total = 0
+        self.size = 0
+        self.skipping = False
+
+    def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
+        # SkipFile must not be raised here: Django would close the previous file's handle.
+        super().new_file(field_name, file_name, *args, **kwargs)
+        self.count += 1
+        self.size = 0
+        self.skipping = False
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self.size += len(raw_data)
+        reason = None
+        if self.count > self.max_files:
+            reason = f"more than {self.max_files} files were chosen for one send"
+        elif self.size > self.max_file:
+            reason = f"it is larger than {filesizeformat(self.max_file)}, the limit per file"
+        elif self.total + self.size > self.max_total:
+            reason = (
+                f"together with the other files it is over {filesizeformat(self.max_total)}, "
+                "the limit per send"
+            )
+        if reason is not None:
+            self.refused.append((self.file_name or "a file", reason))
+            self.count -= 1
+            raise SkipFile(reason)
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        self.total += file_size
+        return None
+
+
+def staged_file_create(*, user: AbstractBaseUser, upload: UploadedFile) -> StagedFile:
+    """Check an uploaded file and keep it for this user; raises RefusedFile."""
+    upload.seek(0)
+    inspection = inspect_file(upload.file)
+    if upload.size > limits()["max_file"]:  # the handler's check, for uploads made elsewhere
+        raise RefusedFile(f"it is larger than {limits()['max_file_text']}, the limit per file")
+    relative, size = write_document(upload.chunks(), folder=UPLOADS_FOLDER, suffix=".upload")
+    try:
+        return StagedFile.objects.create(
+            user=user,
+            kind=StagedFile.Kind.UPLOAD,
+            filename=clean_filename(upload.name or "", inspection.file_type),
+            file_type=inspection.file_type,
+            content_type=inspection.content_type,
+            size=size,
+            pages=inspection.pages,
+            path=relative,
+        )
+    except BaseException:
+        delete_document(relative)
+        raise
+
+
+def parse_tokens(values: Iterable[Any]) -> list[uuid.UUID]:
+    """The valid, distinct tokens among posted values, in their order."""
+    tokens: list[uuid.UUID] = []
+    for value in values:
+        try:
+            token = uuid.UUID(str(value))
+        except ValueError:
+            continue
+        if token not in tokens:
+            tokens.append(token)
+    return tokens
+
+
+def staged_uploads(user: AbstractBaseUser, tokens: Sequence[uuid.UUID]) -> list[StagedFile]:
+    """The user's kept uploads for these tokens, in the tokens' order.
+
+    Someone else's token, an expired one or a preview's is simply not found.
+    """
+    found = {
+        f.token: f
+        for f in StagedFile.objects.filter(
+            user_id=user.pk, kind=StagedFile.Kind.UPLOAD, token__in=list(tokens)
+        )
+    }
+    return [found[t] for t in tokens if t in found]
+
+
+def staged_file_read(staged: StagedFile) -> bytes:
+    """The kept file's bytes; FileNotFoundError if it was purged meanwhile."""
+    with open_document(staged.path) as handle:
+        return handle.read()
+
+
+def preview_store(*, user: AbstractBaseUser, pdf: bytes) -> StagedFile:
+    """Keep a rendered preview for its owner to view (until PREVIEW_TTL)."""
+    relative, size = write_document([pdf], folder=PREVIEWS_FOLDER, suffix=".pdf")
+    return StagedFile.objects.create(
+        user=user,
+        kind=StagedFile.Kind.PREVIEW,
+        filename="preview.pdf",
+        file_type="pdf",
+        content_type="application/pdf",
+        size=size,
+        path=relative,
+    )
+
+
+def preview_for_user(user: AbstractBaseUser, token: Any) -> StagedFile | None:
+    """The user's own, still fresh preview with this token, or None."""
+    try:
+        token = uuid.UUID(str(token))
+    except ValueError:
+        return None
+    return StagedFile.objects.filter(
+        user_id=user.pk,
+        kind=StagedFile.Kind.PREVIEW,
+        token=token,
+        created_at__gt=timezone.now() - PREVIEW_TTL,
+    ).first()
+
+
+def upload_retention() -> timedelta:
+    return timedelta(hours=settings.UPLOAD_RETENTION_HOURS)
+
+
+@dataclass
+class PurgeReport:
+    uploads: int = 0
+    previews: int = 0
+    orphans: int = 0
+    drafts: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.uploads} upload(s), {self.previews} preview(s), {self.orphans} stray "
+            f"file(s) and {self.drafts} saved form(s) deleted"
+        )
+
+
+def staged_files_purge(*, now: Any = None) -> PurgeReport:
+    """Delete uploads past the retention period and previews past PREVIEW_TTL.
+
+    Also deletes stray files in the uploads and previews folders that no row names (a crash
+    between writing and recording) once they are as old, and drops the saved form of sends
+    older than the retention period: without their files it could not be restored anyway.
+    """
+    now = now or timezone.now()
+    report = PurgeReport()
+    upload_cutoff = now - upload_retention()
+    preview_cutoff = now - PREVIEW_TTL
+    for kind, cutoff in (
+        (StagedFile.Kind.UPLOAD, upload_cutoff),
+        (StagedFile.Kind.PREVIEW, preview_cutoff),
+    ):
+        expired = StagedFile.objects.filter(kind=kind, created_at__lt=cutoff)
+        for pk, path in expired.values_list("pk", "path").iterator():
+            delete_document(path)
+            StagedFile.objects.filter(pk=pk).delete()
+            if kind == StagedFile.Kind.UPLOAD:
+                report.uploads += 1
+            else:
+                report.previews += 1
+    report.orphans = _purge_stray_files(older_than=min(upload_cutoff, preview_cutoff))
+    report.drafts = _forget_old_drafts(upload_cutoff)
+    return report
+
+
+def _purge_stray_files(*, older_than: Any) -> int:
+    base = documents_dir()
+    known = set(StagedFile.objects.values_list("path", flat=True))
+    removed = 0
+    for folder in (UPLOADS_FOLDER, PREVIEWS_FOLDER):
+        root = base / folder
+        if not root.is_dir():
+            continue
+        for path in root.rglob("*"):
+            if not path.is_file():
+                continue
+            relative = path.relative_to(base).as_posix()
+            try:
+                modified = path.stat().st_mtime
+            except FileNotFoundError:
+                continue
+            if relative not in known and modified < older_than.timestamp():
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+def _forget_old_drafts(cutoff: Any) -> int:
+    forgotten = 0
+    old = Submission.objects.filter(created_at__lt=cutoff, summary__has_key="form")
+    for submission in old.only("pk", "summary").iterator():
+        with transaction.atomic():
+            summary = dict(submission.summary)
+            summary.pop("form", None)
+            Submission.objects.filter(pk=submission.pk).update(summary=summary)
+        forgotten += 1
+    return forgotten

@@ -1,0 +1,306 @@
+"""The send form: recipients, files, cover page, options, preview, and a send that happens once.
+
+Everything works as a plain multipart form post; htmx and portal.js only add the live
+recipient check, the inline preview, uploads with a progress bar and reordering in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import FileResponse, Http404, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from drenfax_portal.api import describe_error, get_client
+from drenfax_portal.client import DrenfaxError
+from drenfax_portal.http import HtmxHttpRequest
+from faxes.documents import open_document
+from faxes.models import StagedFile, Submission
+from faxes.selectors import get_submission_for_user
+from faxes.sending import (
+    MAX_RECIPIENTS,
+    PREVIEW_FIELDS,
+    CoverPages,
+    FileGone,
+    SendDraft,
+    accept_uploads,
+    check_recipients,
+    cover_pages,
+    draft_data_for_resend,
+    fax_preview,
+    fax_send,
+    retention_text,
+)
+from faxes.submissions import new_submission_key, parse_submission_key
+from faxes.uploads import SendUploadHandler, limits, parse_tokens, preview_for_user, staged_uploads
+
+TEMPLATE = "faxes/send.html"
+UNREADABLE = {
+    TooManyFilesSent: "Too many files were chosen at once",
+    TooManyFieldsSent: "The form had too many fields",
+    RequestDataTooBig: "The text of the form was too long",
+}
+
+
+def _unreadable_reason(exc: Exception) -> str:
+    reason = next((text for kind, text in UNREADABLE.items() if isinstance(exc, kind)), None)
+    return f"{reason or 'The upload could not be read'}; nothing was sent."
+
+
+def limited_uploads(on_unreadable: Callable[[HtmxHttpRequest, str], HttpResponse]):
+    """Read a view's uploads through SendUploadHandler, then check CSRF as usual.
+
+    Upload handlers must be in place before anything reads `request.POST`, and
+    CsrfViewMiddleware reads it; so the view is exempt from the middleware and protected
+    here once the body is parsed (the pattern Django documents). The view receives
+    `refused`: the files the handler stopped reading, with the reasons. A body Django will
+    not parse (too many files or fields) gets `on_unreadable`, not a bare 400 page.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        protected = csrf_protect(view)
+
+        @wraps(view)
+        def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            refused: list[tuple[str, str]] = []
+            if request.method == "POST":
+                handler = SendUploadHandler(request)
+                request.upload_handlers.insert(0, handler)
+                refused = handler.refused
+                try:
+                    request.POST  # noqa: B018 (parse now, through the handler above)
+                except (
+                    MultiPartParserError,
+                    TooManyFilesSent,
+                    TooManyFieldsSent,
+                    RequestDataTooBig,
+                ) as exc:
+                    return on_unreadable(request, _unreadable_reason(exc))
+            return protected(request, *args, refused=refused, **kwargs)
+
+        return csrf_exempt(wrapper)
+
+    return decorator
+
+
+def _form_unreadable(request: HtmxHttpRequest, reason: str) -> HttpResponse:
+    draft = SendDraft.blank(user=request.user, covers=cover_pages())
+    return _render(request, draft, key=new_submission_key(), error=reason, status=400)
+
+
+def _upload_unreadable(request: HtmxHttpRequest, reason: str) -> HttpResponse:
+    context = {"files": [], "refused": [("Your files", reason)]}
+    return render(request, f"{TEMPLATE}#upload-result", context, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@limited_uploads(_form_unreadable)
+def send_form(request: HtmxHttpRequest, refused: list[tuple[str, str]]) -> HttpResponse:
+    """The send form; POST with `action` = send, preview, or an edit (update, up:/down:/
+    remove:<file>, add_field, remove_field:<row>) that only shows the form again."""
+    covers = cover_pages()
+    if request.method == "GET":
+        return _new_form(request, covers)
+    key = parse_submission_key(request.POST.get("submission_key"))
+    if key is not None and (used := _used_submission(request, key)) is not None:
+        messages.info(request, "This form was sent already; here is what came of it.")
+        return _redirect(request, reverse("faxes:submission", args=[used.key]))
+    draft = SendDraft.from_data(
+        request.POST,
+        user=request.user,
+        covers=covers,
+        uploads=request.FILES.getlist("attachments"),
+        refused=refused,
+    )
+    action = request.POST.get("action", "")
+    if action == "preview":
+        return _preview(request, draft, key or new_submission_key())
+    if action != "send":
+        return _render(request, draft, key=key, show_errors=action == "update")
+    if key is None:
+        error = "The form had expired, so nothing was sent. Check it and send again."
+        return _render(request, draft, key=new_submission_key(), error=error, show_errors=True)
+    return _send(request, draft, key)
+
+
+def _send(request: HtmxHttpRequest, draft: SendDraft, key) -> HttpResponse:
+    if not draft.is_valid():
+        error = "Nothing was sent: correct what is marked below."
+        return _render(request, draft, key=key, error=error, show_errors=True)
+    if draft.refused:
+        # The fax would go out without a file the user meant to send.
+        error = "Nothing was sent: some files could not be added (see Documents)."
+        return _render(request, draft, key=key, error=error, show_errors=True)
+    try:
+        with get_client() as client:
+            submission, created = fax_send(client=client, user=request.user, key=key, draft=draft)
+    except FileGone:
+        return _render(request, draft, key=key, error=_gone_message(), show_errors=True)
+    if created and submission.state == Submission.State.FAILED:
+        # Nothing left: fill the form in again, files kept, under a new key.
+        error = f"Nothing was sent. {submission.error}"
+        return _render(request, draft, key=new_submission_key(), error=error, show_errors=True)
+    return redirect("faxes:submission", key=submission.key)
+
+
+def _preview(request: HtmxHttpRequest, draft: SendDraft, key) -> HttpResponse:
+    preview: StagedFile | None = None
+    preview_error = ""
+    draft.form.is_valid()
+    draft.form.drop_errors(keep=PREVIEW_FIELDS)
+    if draft.missing_files:
+        preview_error = _gone_message()
+    elif draft.form.errors:
+        preview_error = "Correct what is marked to see the preview."
+    else:
+        try:
+            with get_client() as client:
+                preview = fax_preview(client=client, user=request.user, draft=draft)
+        except FileGone:
+            preview_error = _gone_message()
+        except DrenfaxError as exc:
+            preview_error = f"Drenfax could not render the preview. {describe_error(exc)}"
+    context = {"preview": preview, "preview_error": preview_error}
+    if request.htmx:
+        context["preview_problems"] = _problems(draft)
+        return _no_store(render(request, f"{TEMPLATE}#preview", context))
+    return _render(request, draft, key=key, show_errors=True, **context)
+
+
+def _new_form(request: HtmxHttpRequest, covers: CoverPages) -> HttpResponse:
+    """A blank form, or the form of an earlier send of the user's (`?from=<key>`)."""
+    source = request.GET.get("from")
+    if not source:
+        return _render(request, SendDraft.blank(user=request.user, covers=covers))
+    submission = get_submission_for_user(request.user, source)
+    if submission.user_id != request.user.pk or submission.kind != Submission.Kind.SEND:
+        raise Http404("No such send")
+    data = draft_data_for_resend(submission)
+    if data is None:
+        messages.info(
+            request,
+            f"That send's form and files are no longer kept (they are deleted after "
+            f"{retention_text()}); fill the form in again.",
+        )
+        return _render(request, SendDraft.blank(user=request.user, covers=covers))
+    draft = SendDraft.from_data(data, user=request.user, covers=covers)
+    return _render(request, draft, error=_gone_message() if draft.missing_files else "")
+
+
+def _render(
+    request: HtmxHttpRequest,
+    draft: SendDraft,
+    *,
+    key=None,
+    error: str = "",
+    show_errors: bool = False,
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
+    if draft.form.is_bound and not show_errors:
+        draft.form.drop_errors(keep=frozenset())
+    tz = draft.form.tz
+    context = {
+        "draft": draft,
+        "form": draft.form,
+        "check": draft.form.recipient_check,
+        "covers": draft.form.covers,
+        "cover_value": draft.form["cover_page"].value() or "",
+        "submission_key": key or new_submission_key(),
+        "error": error,
+        "limits": limits(),
+        "max_recipients": MAX_RECIPIENTS,
+        "region": settings.DEFAULT_PHONE_REGION,
+        "tzname": tz.key,
+        "now_local": timezone.now().astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
+        "retention": retention_text(),
+        "refused": draft.refused,
+        "files": draft.files,
+        **extra,
+    }
+    return _no_store(render(request, TEMPLATE, context, status=status))
+
+
+def _problems(draft: SendDraft) -> list[tuple[str, str]]:
+    return [
+        (draft.form[name].label if name in draft.form.fields else "Form", message)
+        for name, errors in draft.form.errors.items()
+        for message in errors
+    ]
+
+
+def _gone_message() -> str:
+    return (
+        "Some files are no longer kept on the server (they are deleted after "
+        f"{retention_text()}); add them again."
+    )
+
+
+def _used_submission(request: HtmxHttpRequest, key) -> Submission | None:
+    submission = Submission.objects.filter(key=key).first()
+    if submission is not None and submission.user_id != request.user.pk:
+        raise Http404("No such submission")
+    return submission
+
+
+def _redirect(request: HtmxHttpRequest, url: str) -> HttpResponse:
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    # The form can hold a patient's details and documents' names: never cached.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@limited_uploads(_upload_unreadable)
+def send_upload(request: HtmxHttpRequest, refused: list[tuple[str, str]]) -> HttpResponse:
+    """portal.js uploads chosen files here at once (with a progress bar); the answer is
+    their rows for the form's file list, and the refusals. `files` are the files already
+    on the form, so the count and size caps cover the whole send."""
+    kept = staged_uploads(request.user, parse_tokens(request.POST.getlist("files")))
+    files, more = accept_uploads(
+        user=request.user, uploads=request.FILES.getlist("attachments"), kept=kept
+    )
+    context = {"files": files, "refused": [*refused, *more]}
+    return _no_store(render(request, f"{TEMPLATE}#upload-result", context))
+
+
+@require_POST
+def send_check_recipients(request: HtmxHttpRequest) -> HttpResponse:
+    """The recipients as typed so far, each normalised or flagged (htmx, on change)."""
+    context = {
+        "check": check_recipients(request.POST.get("recipients", "")),
+        "max_recipients": MAX_RECIPIENTS,
+    }
+    return render(request, f"{TEMPLATE}#recipients-check", context)
+
+
+@require_GET
+@xframe_options_sameorigin  # shown in the form's inline viewer
+def send_preview_pdf(request: HtmxHttpRequest, token) -> HttpResponse:
+    """A preview the user rendered, for them only, for an hour, never cached."""
+    preview = preview_for_user(request.user, token)
+    if preview is None:
+        raise Http404("No such preview")
+    try:
+        handle = open_document(preview.path)
+    except FileNotFoundError:
+        raise Http404("No such preview") from None
+    response = FileResponse(handle, content_type="application/pdf", filename="preview.pdf")
+    return _no_store(response)
