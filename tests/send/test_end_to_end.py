@@ -1,21 +1,70 @@
-"""End-to-end sends against the sandbox and in a browser: they need the sandbox (issue 4),
-not merged on this branch yet. The integrator replaces these placeholders."""
+"""Sends against the sandbox: a timeout after the fax was created is never a second fax."""
 
 from __future__ import annotations
 
+import time
+import uuid
+from datetime import timedelta
+
 import pytest
 
-pytestmark = pytest.mark.skip(reason="needs the Drenfax sandbox (issue 4), not merged yet")
+from drenfax_portal.api import get_client
+from faxes.models import Fax, Submission
+from faxes.submissions import reconcile_unknown_submissions
+from tests.send.helpers import form_data
+
+pytestmark = pytest.mark.django_db
 
 
-def test_a_stall_after_create_is_unknown_then_reconciled_to_the_one_fax_that_exists():
-    """Sandbox fault `stall_after_create` on POST /v1/faxes with a read timeout shorter than
-    the stall: the submission is "unknown", the worker reconciles it to the single fax the
-    sandbox holds, and a resubmission of the same key calls nothing."""
+def send_calls(sandbox) -> int:
+    calls = sandbox.stats()["calls"]
+    return calls.get("POST /v1/faxes", 0) + calls.get("POST /v1/faxes/multiple", 0)
 
 
-@pytest.mark.browser
-def test_a_member_uploads_reorders_previews_and_sends_to_two_numbers():
-    """Playwright in Debian's Chromium: sign in as a member, upload two files, reorder them,
-    add a cover page, preview, send to two numbers (one a sandbox failure number), and watch
-    both reach their final status in the history."""
+def test_a_stall_after_create_is_unknown_then_reconciled_to_the_one_fax_that_exists(
+    sandbox, settings, alice_client
+):
+    settings.DRENFAX_TIMEOUT = (2, 1)  # the read times out before the sandbox answers
+    sandbox.add_fault(endpoint="POST /v1/faxes", fault="stall_after_create", stall_seconds=3)
+    key = str(uuid.uuid4())
+    data = form_data(submission_key=key, recipients="(206) 555-0123", subject="Stalled")
+
+    response = alice_client.post("/faxes/send/", data)
+    assert response.status_code == 302 and response["Location"] == f"/faxes/submissions/{key}/"
+    submission = Submission.objects.get(key=key)
+    assert submission.state == Submission.State.UNKNOWN
+    assert "Outcome unknown" in alice_client.get(response["Location"]).content.decode()
+    assert sandbox.stats()["faxes"]["total"] == 1
+
+    # The same form again (a retry, a double click) calls nothing.
+    alice_client.post("/faxes/send/", data)
+    assert sandbox.stats()["faxes"]["total"] == 1
+
+    with get_client() as client:
+        assert reconcile_unknown_submissions(client=client) == 1
+    submission.refresh_from_db()
+    assert submission.state == Submission.State.DONE
+    fax = Fax.objects.get(submission=submission)
+    assert fax.fax_number == "+12065550123" and fax.sent_by == submission.user
+    deadline = time.monotonic() + 10  # the stalled call is counted once it has answered
+    while send_calls(sandbox) == 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert sandbox.stats()["faxes"]["total"] == 1 and send_calls(sandbox) == 1
+
+
+def test_a_send_that_never_reached_the_provider_settles_as_not_sent(
+    sandbox, settings, alice_client
+):
+    sandbox.add_fault(endpoint="POST /v1/faxes", fault="503", count=1)
+    key = str(uuid.uuid4())
+    alice_client.post("/faxes/send/", form_data(submission_key=key, recipients="(206) 555-0123"))
+    submission = Submission.objects.get(key=key)
+    assert submission.state == Submission.State.UNKNOWN  # a 5xx may hide a created fax
+    Submission.objects.filter(pk=submission.pk).update(
+        created_at=submission.created_at - timedelta(minutes=30)
+    )
+    with get_client() as client:
+        reconcile_unknown_submissions(client=client)
+    submission.refresh_from_db()
+    assert submission.state == Submission.State.NOT_SENT
+    assert sandbox.stats()["faxes"]["total"] == 0

@@ -142,7 +142,7 @@ def test_a_refusal_brings_the_form_back_with_its_files_and_a_new_key(alice_clien
     response = alice_client.post("/faxes/send/", data)
     page = text(response)
     assert response.status_code == 200
-    assert "Nothing was sent. InvalidInputError: bad callerId" in page
+    assert "Nothing was sent. bad callerId" in page
     assert 'value="Lab results"' in page and "a.pdf" in page and "2 pages" in page
     new_key = key_of(page)
     assert new_key != old_key
