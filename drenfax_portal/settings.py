@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "drenfax_portal.accounts",
     "faxes",
     "fax_numbers",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from drenfax_portal import views
+from dashboard import views as dashboard
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard.home, name="home"),
+    path("", include("dashboard.urls")),
     path("accounts/", include("drenfax_portal.accounts.urls")),
     path("faxes/", include("faxes.urls")),
     path("admin/", admin.site.urls),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class FaxStatus(models.TextChoices):
@@ -218,6 +219,26 @@ class FaxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fax_id} {self.status or self.note} ({self.source})"
+
+
+class FaxRead(models.Model):
+    """A user opened this fax's detail page: it no longer counts as unread for them.
+
+    Marks are per user. Faxes older than the user's inbox horizon (`Profile.inbox_read_before`,
+    moved by "mark all read") count as read without a mark; see `faxes.reads`.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    fax = models.ForeignKey(Fax, on_delete=models.CASCADE, related_name="reads")
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "fax"], name="faxread_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"fax {self.fax_id} read by user {self.user_id}"
 
 
 class SyncState(models.Model):
