@@ -110,6 +110,10 @@ class Fax(models.Model):
             models.Index(fields=["fax_number"], name="fax_faxnumber"),
             models.Index(fields=["fax_caller_id"], name="fax_callerid"),
             models.Index(fields=["status", "last_checked_at"], name="fax_status_checked"),
+            # Faxes that finished recently (the notification worker's scan).
+            models.Index(
+                fields=["direction", "status", "resolved_at"], name="fax_dir_status_resolved"
+            ),
         ]
 
     def __str__(self) -> str:

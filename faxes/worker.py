@@ -16,6 +16,7 @@ from drenfax_portal.api import get_client, history_rate_limiter
 from faxes.models import SyncState
 from faxes.ratelimit import default_holder, lease_acquire, lease_release
 from faxes.sync import SyncReport, reconcile_open_faxes, state_key, sync_faxes_step, sync_numbers
+from notifications.services import notifications_process
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +57,21 @@ class Worker:
                 max_calls=settings.DRENFAX_HISTORY_RATE[0],
             )
             report.reconciled = reconcile_open_faxes(client=client)
+            # After the sync, so that what it just recorded is notified in the same step.
+            self._notify(client)
             return report
         finally:
             client.close()
+
+    def _notify(self, client) -> None:
+        """Enqueue and send notification emails; a mail problem never stops the sync."""
+        try:
+            notified = notifications_process(client=client)
+        except Exception:
+            log.exception("notifications failed")
+            return
+        if notified.enqueued or notified.sent or notified.digests or notified.failed:
+            log.info("notifications: %s", notified)
 
     def _numbers_due(self) -> bool:
         state = SyncState.objects.filter(key=state_key(self.account_id)).first()

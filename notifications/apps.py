@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    """Email notifications about faxes: preferences, team defaults and the outbox."""
+
+    name = "notifications"
+    verbose_name = "Notifications"
