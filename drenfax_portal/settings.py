@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "drenfax_portal.accounts",
     "faxes",
     "fax_numbers",
+    "drenfax_portal.notifications",
+    "drenfax_portal.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -266,3 +268,39 @@ SEND_MAX_TOTAL_MB = _positive("SEND_MAX_TOTAL_MB", env.float("SEND_MAX_TOTAL_MB"
 UPLOAD_RETENTION_HOURS = _positive(
     "UPLOAD_RETENTION_HOURS", env.float("UPLOAD_RETENTION_HOURS", default=24)
 )
+
+
+# --- Email and notifications ----------------------------------------------------------------
+# Where email goes, as a URL (django-environ): the console (development default) prints each
+# message; production uses SMTP, e.g. smtp+tls://user:password@smtp.example.com:587 (or
+# EMAIL_URL_FILE naming a file that holds it, as the URL carries the password).
+_email = env.email_url_config(env_secret("EMAIL_URL") or "consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+for _name in ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"):
+    if _email.get(_name) is not None:
+        globals()[_name] = _email[_name]
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
+# Seconds before an SMTP connection or command gives up (the worker must not hang on it).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Drenfax Portal <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# The portal's address as users reach it, for the links in emails (no trailing slash).
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="").rstrip("/")
+if not PORTAL_BASE_URL:
+    if DEBUG:
+        PORTAL_BASE_URL = "http://127.0.0.1:8000"
+    elif ALLOWED_HOSTS[0].startswith((".", "*")):
+        raise ImproperlyConfigured("PORTAL_BASE_URL must be set when ALLOWED_HOSTS has a wildcard")
+    else:
+        PORTAL_BASE_URL = f"https://{ALLOWED_HOSTS[0]}"
+# Data protection: notification emails carry a fax's metadata and a link, never the document,
+# unless this is on. An emailed fax leaves the portal's access rule, deletion and audit trail
+# (think of medical or legal paperwork sitting in mailboxes); turn it on only if that is
+# acceptable for every number's faxes.
+NOTIFY_ATTACH_DOCUMENTS = env.bool("NOTIFY_ATTACH_DOCUMENTS", default=False)
+# The hour (0-23, each user's own time zone) at which daily digests go out.
+NOTIFY_DIGEST_HOUR = env.int("NOTIFY_DIGEST_HOUR", default=7)
+if not 0 <= NOTIFY_DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured(f"NOTIFY_DIGEST_HOUR must be 0-23, got {NOTIFY_DIGEST_HOUR}")

@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from drenfax_portal import views
+from drenfax_portal.dashboard import views as dashboard
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard.home, name="home"),
+    path("", include("drenfax_portal.dashboard.urls")),
+    path("accounts/notifications/", include("drenfax_portal.notifications.urls")),
     path("accounts/", include("drenfax_portal.accounts.urls")),
     path("faxes/", include("faxes.urls")),
     path("numbers/", include("fax_numbers.urls")),

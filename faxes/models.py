@@ -130,6 +130,10 @@ class Fax(models.Model):
             models.Index(fields=["fax_caller_id"], name="fax_callerid"),
             models.Index(fields=["status", "last_checked_at"], name="fax_status_checked"),
             models.Index(fields=["pdf_state", "pdf_retry_at"], name="fax_pdf_state"),
+            # Faxes that finished recently (the notification worker's scan).
+            models.Index(
+                fields=["direction", "status", "resolved_at"], name="fax_dir_status_resolved"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -333,6 +337,26 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"webhook delivery {self.pk} ({self.event or 'no event'}): {self.outcome}"
+
+
+class FaxRead(models.Model):
+    """A user opened this fax's detail page: it no longer counts as unread for them.
+
+    Marks are per user. Faxes older than the user's inbox horizon (`Profile.inbox_read_before`,
+    moved by "mark all read") count as read without a mark; see `faxes.reads`.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    fax = models.ForeignKey(Fax, on_delete=models.CASCADE, related_name="reads")
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "fax"], name="faxread_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"fax {self.fax_id} read by user {self.user_id}"
 
 
 class SyncState(models.Model):

@@ -156,5 +156,7 @@ def _write(columns: list[str], chunk: list[tuple[Any, ...]]) -> int:
                     copy.write_row(values)
         else:
             marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", chunk)
+            # Table and column names come from the model, not from input.
+            sql = f"INSERT INTO {table} ({quoted}) VALUES ({marks})"  # noqa: S608
+            cursor.executemany(sql, chunk)
     return len(chunk)

@@ -13,6 +13,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from drenfax_portal.api import get_client, history_rate_limiter
+from drenfax_portal.notifications.services import notifications_process
 from faxes.models import SyncState
 from faxes.pdf_fetch import fetch_wanted_pdfs
 from faxes.ratelimit import default_holder, lease_acquire, lease_release
@@ -68,6 +69,9 @@ class Worker:
                 reconcile_unknown_submissions(client=client, account_id=self.account_id)
             except Exception:
                 log.exception("reconciling submissions failed")
+
+            # After the sync, so that what it just recorded is notified in the same step.
+            self._notify(client)
             return report
         finally:
             client.close()
@@ -85,6 +89,16 @@ class Worker:
             log.info("purge: %s", purged)
         except Exception:  # keep the loop alive; the next round retries
             log.exception("purging uploads failed")
+
+    def _notify(self, client) -> None:
+        """Enqueue and send notification emails; a mail problem never stops the sync."""
+        try:
+            notified = notifications_process(client=client)
+        except Exception:
+            log.exception("notifications failed")
+            return
+        if notified.enqueued or notified.sent or notified.digests or notified.failed:
+            log.info("notifications: %s", notified)
 
     def _numbers_due(self) -> bool:
         state = SyncState.objects.filter(key=state_key(self.account_id)).first()

@@ -13,7 +13,7 @@ def validate_timezone(value: str) -> None:
 
 
 class Profile(models.Model):
-    """Portal-side settings of a user: their Drenfax user id and their time zone."""
+    """Portal-side settings of a user: their Drenfax user id, time zone and inbox horizon."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
@@ -26,6 +26,8 @@ class Profile(models.Model):
         help_text="The user's id at Drenfax; needed to mirror number assignments to the API.",
     )
     timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
+    # Inbound faxes created before this count as read ("mark all read" moves it forward).
+    inbox_read_before = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"

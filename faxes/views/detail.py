@@ -16,6 +16,7 @@ from fax_numbers.phone import InvalidNumber, parse_number
 from faxes import actions
 from faxes.documents import open_document
 from faxes.models import Direction, Submission
+from faxes.reads import fax_mark_read
 from faxes.selectors import get_fax_for_user, get_submission_for_user
 from faxes.sending import send_summary
 from faxes.submissions import (
@@ -37,6 +38,8 @@ def fax_detail(request: HtmxHttpRequest, message_id) -> HttpResponse:
     template = "faxes/detail.html"
     if request.htmx and request.htmx.target == "fax-status":
         template += "#status"
+    else:  # the page itself was opened: the fax is read (its status polls are not)
+        fax_mark_read(user=request.user, fax=fax)
     return render(request, template, context)
 
 

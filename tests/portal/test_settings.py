@@ -88,3 +88,51 @@ def test_an_empty_variable_keeps_the_sandbox_default():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "True"
+
+
+def settings_of(*names: str, **env: str) -> list[str]:
+    code = "from django.conf import settings; " + "; ".join(
+        f"print(repr(settings.{name}))" for name in names
+    )
+    result = run_manage("shell", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-len(names) :]
+
+
+def test_email_goes_to_the_console_by_default():
+    assert settings_of("EMAIL_BACKEND", "NOTIFY_ATTACH_DOCUMENTS", EMAIL_URL="") == [
+        "'django.core.mail.backends.console.EmailBackend'",
+        "False",
+    ]
+
+
+def test_an_smtp_email_url_configures_every_smtp_setting():
+    values = settings_of(
+        "EMAIL_BACKEND",
+        "EMAIL_HOST",
+        "EMAIL_PORT",
+        "EMAIL_HOST_USER",
+        "EMAIL_HOST_PASSWORD",
+        "EMAIL_USE_TLS",
+        "EMAIL_TIMEOUT",
+        EMAIL_URL="smtp+tls://fax%40example.com:s3cr%2Ft@smtp.example.com:587",
+    )
+    assert values == [
+        "'django.core.mail.backends.smtp.EmailBackend'",
+        "'smtp.example.com'",
+        "587",
+        "'fax@example.com'",
+        "'s3cr/t'",
+        "True",
+        "10",
+    ]
+
+
+def test_links_in_emails_default_to_the_first_allowed_host_in_production():
+    values = settings_of(
+        "PORTAL_BASE_URL",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="portal.example.com,www.example.com",
+    )
+    assert values == ["'https://portal.example.com'"]

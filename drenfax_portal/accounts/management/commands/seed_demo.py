@@ -3,15 +3,20 @@ from __future__ import annotations
 import random
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from itertools import accumulate
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from drenfax_portal.accounts.services import profile_for
+from drenfax_portal.notifications.services import NOTIFY_WITHIN, notifications_enqueue
 from fax_numbers.models import FaxNumber
 from faxes.models import Direction, Fax, FaxEvent, FaxStatus
 from faxes.payload import search_text
@@ -25,6 +30,44 @@ DEMO_USERS = [
 FAILURES = [("Busy", "17"), ("No answer", "18"), ("Not a fax machine", "21")]
 SUBJECTS = ["Referral", "Lab results", "Invoice", "Prior authorization", "Contract", "Records"]
 NAMES = ["Dr. Patel", "Mercy Clinic", "Acme Freight", "Lee & Park LLP", "Front desk", ""]
+SPAN = timedelta(days=90)
+# How busy a day is, by how many days ago it was: this week most, this month less.
+DAYS = range(SPAN.days)
+DAY_WEIGHTS = list(accumulate(6.0 if d < 7 else 2.5 if d < 30 else 1.0 for d in DAYS))
+# Office hours, busiest late morning and early afternoon.
+HOURS = range(24)
+HOUR_WEIGHTS = list(accumulate([0.1] * 7 + [1, 3, 5, 6, 5, 3, 5, 6, 5, 3, 1] + [0.2] * 6))
+
+
+def _office_moment(rng: random.Random, now: datetime) -> datetime:
+    """When a fax of a team's working week happened (server time zone), never in the future."""
+    local_now = timezone.localtime(now)
+    while True:
+        days_ago = rng.choices(DAYS, cum_weights=DAY_WEIGHTS)[0]
+        day = local_now.date() - timedelta(days=days_ago)
+        if day.weekday() >= 5 and rng.random() > 0.15:
+            continue  # weekends are quiet
+        hour = rng.choices(HOURS, cum_weights=HOUR_WEIGHTS)[0]
+        moment = timezone.make_aware(
+            datetime.combine(day, time(hour, rng.randint(0, 59), rng.randint(0, 59)))
+        )
+        if moment <= now:
+            return moment
+
+
+def _status(rng: random.Random, direction: str, age: timedelta) -> str:
+    if age < timedelta(minutes=20) and rng.random() < 0.3:
+        return rng.choice([FaxStatus.PROCESSING, FaxStatus.TRANSMITTING])
+    roll = rng.random()
+    if direction == Direction.OUTBOUND:
+        return (
+            FaxStatus.FAILED
+            if roll < 0.07
+            else FaxStatus.CANCELLED
+            if roll < 0.08
+            else FaxStatus.SUCCESS
+        )
+    return FaxStatus.FAILED if roll < 0.03 else FaxStatus.SUCCESS
 
 
 class Command(BaseCommand):
@@ -104,29 +147,26 @@ class Command(BaseCommand):
         return numbers
 
     def _create_faxes(self, count: int, rng: random.Random) -> int:
+        """A team's last 90 days, busiest this week: weekdays in office hours, a few failures."""
         numbers = self._numbers(rng)
         senders = {n.pk: n.assigned_users.first() for n in numbers if n.assigned_users.exists()}
         now = timezone.now()
-        span = timedelta(days=90).total_seconds()
+        self._team_has_been_here(now - SPAN - timedelta(days=1))
         batch: list[Fax] = []
+        recent: list[uuid.UUID] = []  # finished lately: recorded as notified, not emailed
         made = 0
-        for i in range(count):
+        for _ in range(count):
             number = rng.choice(numbers)
             direction = Direction.INBOUND if rng.random() < 0.45 else Direction.OUTBOUND
-            roll = rng.random()
-            created = now - timedelta(seconds=span * (i / max(count, 1)) + rng.random() * 60)
-            status = (
-                FaxStatus.FAILED
-                if roll < 0.08
-                else FaxStatus.PROCESSING
-                if roll < 0.09 and i < 50
-                else FaxStatus.SUCCESS
-            )
+            created = _office_moment(rng, now)
+            status = _status(rng, direction, now - created)
             other = (
                 f"+1{rng.choice(['206', '312', '415', '617', '718'])}555{rng.randint(0, 9999):04d}"
             )
             pages = rng.randint(1, 12)
             failure = rng.choice(FAILURES) if status == FaxStatus.FAILED else None
+            done = status in (FaxStatus.SUCCESS, FaxStatus.FAILED, FaxStatus.CANCELLED)
+            duration = pages * rng.randint(20_000, 40_000)
             fax = Fax(
                 message_id=uuid.uuid4(),
                 direction=direction,
@@ -135,20 +175,24 @@ class Command(BaseCommand):
                 fax_caller_id=other if direction == Direction.INBOUND else number.number,
                 fax_csid=rng.choice(NAMES) if direction == Direction.INBOUND else "Drenfax",
                 pages_count=pages,
-                pages_complete=pages if status == FaxStatus.SUCCESS else rng.randint(0, pages),
+                pages_complete=pages
+                if status == FaxStatus.SUCCESS
+                else rng.randint(0, pages)
+                if done
+                else rng.randint(0, pages - 1),
                 result_code=failure[1] if failure else ("0" if status == FaxStatus.SUCCESS else ""),
                 result_info=failure[0]
                 if failure
                 else ("OK" if status == FaxStatus.SUCCESS else ""),
                 error_info=failure[0] if failure else "",
-                duration=pages * rng.randint(20_000, 40_000),
+                duration=duration if done else None,
                 fax_speed=rng.choice([9600, 14400, 33600]),
                 subject=rng.choice(SUBJECTS) if direction == Direction.OUTBOUND else "",
                 recipient_name=rng.choice(NAMES) if direction == Direction.OUTBOUND else "",
-                is_archived=rng.random() < 0.1,
+                is_archived=done and created < now - timedelta(days=14) and rng.random() < 0.15,
                 created_at=created,
-                resolved_at=created + timedelta(minutes=2)
-                if status != FaxStatus.PROCESSING
+                resolved_at=min(created + timedelta(milliseconds=duration + 20_000), now)
+                if done
                 else None,
                 tags=["billing"] if rng.random() < 0.05 else [],
                 number=number,
@@ -166,15 +210,74 @@ class Command(BaseCommand):
                     "custom_fields": {},
                 }
             )
+            if done and fax.resolved_at > now - NOTIFY_WITHIN:
+                recent.append(fax.message_id)
             batch.append(fax)
             if len(batch) >= 5000:
                 made += self._flush(batch)
-        return made + self._flush(batch)
+        made += self._flush(batch)
+        self._a_few_failures(rng, now)
+        self._leave_a_few_unread(rng)
+        # The worker must not email the team about invented faxes.
+        seeded = Fax.objects.filter(message_id__in=recent)
+        while notifications_enqueue(faxes=seeded, skip_reason="seeded demo data"):
+            pass
+        return made
+
+    @staticmethod
+    def _team_has_been_here(since: datetime) -> None:
+        """Faxes from before someone joined count as read; the demo team joined long ago."""
+        team = Q(username__in=[u[0] for u in DEMO_USERS]) | Q(username__startswith="member")
+        get_user_model().objects.filter(team, date_joined__gt=since).update(date_joined=since)
+
+    @staticmethod
+    def _a_few_failures(rng: random.Random, now: datetime) -> None:
+        """Every member has a failure or two this week to resend (chance alone may not)."""
+        week = now - timedelta(days=7)
+        for member in get_user_model().objects.filter(is_staff=False):
+            mine = Fax.objects.filter(
+                direction=Direction.OUTBOUND, sent_by=member, created_at__gte=week
+            )
+            missing = 2 - mine.filter(status=FaxStatus.FAILED).count()
+            delivered = list(mine.filter(status=FaxStatus.SUCCESS).values_list("pk", flat=True))
+            for pk in rng.sample(delivered, max(min(missing, len(delivered)), 0)):
+                reason, code = rng.choice(FAILURES)
+                Fax.objects.filter(pk=pk).update(
+                    status=FaxStatus.FAILED,
+                    pages_complete=0,
+                    result_code=code,
+                    result_info=reason,
+                    error_info=reason,
+                )
+                FaxEvent.objects.filter(fax_id=pk).update(status=FaxStatus.FAILED)
+
+    @staticmethod
+    def _leave_a_few_unread(rng: random.Random) -> None:
+        """Each member has read all but their few newest received faxes ("mark all read")."""
+        for member in get_user_model().objects.filter(is_staff=False):
+            newest = list(
+                Fax.objects.filter(
+                    direction=Direction.INBOUND,
+                    status=FaxStatus.SUCCESS,
+                    is_archived=False,
+                    number__assigned_users=member,
+                )
+                .order_by("-first_seen_at")
+                .values_list("first_seen_at", flat=True)[: rng.randint(2, 5)]
+            )
+            if newest:
+                profile = profile_for(member)
+                profile.inbox_read_before = newest[-1]
+                profile.save(update_fields=["inbox_read_before"])
 
     @staticmethod
     @transaction.atomic
     def _flush(batch: list[Fax]) -> int:
         created = Fax.objects.bulk_create(batch)
+        # As if the portal had learned of each fax when it finished, not all just now.
+        Fax.objects.filter(pk__in=[f.pk for f in created]).update(
+            first_seen_at=Coalesce("resolved_at", "created_at")
+        )
         FaxEvent.objects.bulk_create(
             FaxEvent(fax=f, source=FaxEvent.Source.SYNC, status=f.status, note="seeded")
             for f in created

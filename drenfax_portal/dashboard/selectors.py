@@ -1,0 +1,288 @@
+"""The home page's queries, each panel one or two indexed queries whatever the data size.
+
+Every fax query starts from `visible_faxes(user)`, the access rule. Figures are grouped in
+the database (one grouped query for the 30 days of activity), never counted row by row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncDate
+
+from drenfax_portal.api import history_rate_limiter
+from drenfax_portal.dashboard.webhooks import WebhookHealth, webhook_health
+from fax_numbers.models import FaxNumber
+from fax_numbers.selectors import visible_numbers
+from faxes.models import Direction, Fax, FaxStatus, SyncState
+from faxes.reads import unread_inbound
+from faxes.selectors import visible_faxes
+from faxes.sync import sync_state
+
+ACTIVITY_DAYS = 30
+FAILURES_DAYS = 7
+# A fax still processing or transmitting after this long has lost its way (scheduled faxes
+# legitimately wait for their date and are left out).
+STUCK_AFTER = timedelta(hours=1)
+STUCK_STATUSES = (FaxStatus.PROCESSING, FaxStatus.TRANSMITTING)
+MAX_NUMBERS = 100
+
+
+def _indexable(user: AbstractBaseUser, faxes: QuerySet[Fax]) -> QuerySet[Fax]:
+    """The same faxes, with a member's numbers also given as a literal list.
+
+    The access rule's "number in (my numbers' subquery) or sent by me" hides the indexes from
+    PostgreSQL's planner; this equivalent condition (AND-ed, so it can only narrow) lets it
+    combine the number and sender indexes instead of scanning the date range of everyone.
+    """
+    if user.is_staff:
+        return faxes
+    mine = list(FaxNumber.objects.filter(assigned_users=user).values_list("id", flat=True))
+    return faxes.filter(Q(number_id__in=mine) | Q(sent_by_id=user.pk))
+
+
+# --- Unread inbound ---------------------------------------------------------------------------
+
+
+@dataclass
+class Inbox:
+    count: int
+    by_number: dict[int, int]
+    faxes: list[Fax]  # the newest unread ones
+    has_numbers: bool = True  # False: nothing can be unread for this user
+
+
+def inbox(user: AbstractBaseUser, *, now: datetime, limit: int = 8) -> Inbox:
+    unread = unread_inbound(user, now=now)
+    by_number = dict(
+        unread.order_by().values("number_id").annotate(n=Count("id")).values_list("number_id", "n")
+    )
+    count = sum(by_number.values())
+    if not count:
+        has_numbers = FaxNumber.objects.filter(assigned_users=user).exists()
+        return Inbox(count=0, by_number={}, faxes=[], has_numbers=has_numbers)
+    faxes = list(unread.select_related("number")[:limit])
+    return Inbox(count=count, by_number=by_number, faxes=faxes)
+
+
+# --- Failed outbound --------------------------------------------------------------------------
+
+
+@dataclass
+class Failures:
+    faxes: list[Fax]
+    total: int
+    since: date
+
+
+def recent_failures(
+    user: AbstractBaseUser, *, now: datetime, tz: tzinfo, limit: int = 8
+) -> Failures:
+    """Failed outbound faxes of the last 7 days (archived ones count as dealt with)."""
+    since = now - timedelta(days=FAILURES_DAYS)
+    failed = _indexable(user, visible_faxes(user)).filter(
+        direction=Direction.OUTBOUND,
+        status=FaxStatus.FAILED,
+        is_archived=False,
+        created_at__gte=since,
+    )
+    rows = list(failed.select_related("sent_by").order_by("-created_at", "-id")[: limit + 1])
+    total = len(rows) if len(rows) <= limit else failed.count()
+    return Failures(faxes=rows[:limit], total=total, since=since.astimezone(tz).date())
+
+
+# --- Activity: today, 30 days, per day --------------------------------------------------------
+
+
+@dataclass
+class DayCounts:
+    day: date
+    in_ok: int = 0
+    in_failed: int = 0
+    in_total: int = 0
+    out_ok: int = 0
+    out_failed: int = 0
+    out_total: int = 0
+    pages: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.in_total + self.out_total
+
+
+@dataclass
+class Totals:
+    sent: int = 0
+    received: int = 0
+    in_ok: int = 0
+    in_failed: int = 0
+    out_ok: int = 0
+    out_failed: int = 0
+    pages: int = 0
+
+    def add(self, day: DayCounts) -> None:
+        self.sent += day.out_total
+        self.received += day.in_total
+        self.in_ok += day.in_ok
+        self.in_failed += day.in_failed
+        self.out_ok += day.out_ok
+        self.out_failed += day.out_failed
+        self.pages += day.pages
+
+    @property
+    def succeeded(self) -> int:
+        return self.in_ok + self.out_ok
+
+    @property
+    def failed(self) -> int:
+        return self.in_failed + self.out_failed
+
+    @property
+    def success_rate(self) -> float | None:
+        """Delivered out of finished (delivered or failed), in percent; None when none."""
+        finished = self.succeeded + self.failed
+        return 100.0 * self.succeeded / finished if finished else None
+
+
+@dataclass
+class Activity:
+    days: list[DayCounts]  # oldest first, the last one is today
+    today: Totals = field(default_factory=Totals)
+    period: Totals = field(default_factory=Totals)
+
+    @property
+    def first_day(self) -> date:
+        return self.days[0].day
+
+    @property
+    def last_day(self) -> date:
+        return self.days[-1].day
+
+
+def activity(
+    user: AbstractBaseUser, *, now: datetime, tz: tzinfo, days: int = ACTIVITY_DAYS
+) -> Activity:
+    """Faxes per local day over the last `days` days, in one grouped query."""
+    today = now.astimezone(tz).date()
+    first = today - timedelta(days=days - 1)
+    start = datetime.combine(first, time.min, tzinfo=tz)
+    end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=tz)
+    rows = (
+        _indexable(user, visible_faxes(user))
+        .filter(created_at__gte=start, created_at__lt=end)
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values("day", "direction", "status")
+        .annotate(count=Count("id"), pages=Sum("pages_complete"))
+        .order_by()
+    )
+    by_day = {first + timedelta(days=i): DayCounts(first + timedelta(days=i)) for i in range(days)}
+    for row in rows:
+        counts = by_day.get(row["day"])
+        if counts is None:
+            continue
+        side = "in" if row["direction"] == Direction.INBOUND else "out"
+        setattr(counts, f"{side}_total", getattr(counts, f"{side}_total") + row["count"])
+        if row["status"] == FaxStatus.SUCCESS:
+            setattr(counts, f"{side}_ok", getattr(counts, f"{side}_ok") + row["count"])
+        elif row["status"] == FaxStatus.FAILED:
+            setattr(counts, f"{side}_failed", getattr(counts, f"{side}_failed") + row["count"])
+        counts.pages += row["pages"] or 0
+    result = Activity(days=list(by_day.values()))
+    for counts in result.days:
+        result.period.add(counts)
+    result.today.add(result.days[-1])
+    return result
+
+
+# --- Numbers ----------------------------------------------------------------------------------
+
+
+@dataclass
+class NumberRow:
+    number: FaxNumber
+    last_inbound: Fax | None
+    unread: int
+    members: list = field(default_factory=list)
+
+
+def numbers_overview(
+    user: AbstractBaseUser, *, unread_by_number: dict[int, int]
+) -> list[NumberRow]:
+    """The user's numbers (staff: every number) with the last inbound fax of each."""
+    last_inbound = (
+        Fax.objects.filter(
+            number_id=OuterRef("pk"), direction=Direction.INBOUND, deleted_at__isnull=True
+        )
+        .order_by("-created_at", "-id")
+        .values("pk")[:1]
+    )
+    numbers = (
+        visible_numbers(user)
+        .exclude(state=FaxNumber.State.REMOVED)
+        .annotate(last_inbound_id=Subquery(last_inbound))
+        .order_by("number")
+    )
+    if user.is_staff:
+        numbers = numbers.prefetch_related("assigned_users")
+    numbers = list(numbers[:MAX_NUMBERS])
+    faxes = Fax.objects.in_bulk([n.last_inbound_id for n in numbers if n.last_inbound_id])
+    return [
+        NumberRow(
+            number=n,
+            last_inbound=faxes.get(n.last_inbound_id),
+            unread=unread_by_number.get(n.pk, 0),
+            members=list(n.assigned_users.all()) if user.is_staff else [],
+        )
+        for n in numbers
+    ]
+
+
+# --- The link's health (staff) ----------------------------------------------------------------
+
+
+@dataclass
+class Health:
+    sync: SyncState
+    sync_overdue: bool
+    rate_limit_waits: int
+    stuck_count: int
+    stuck: list[Fax]
+    stuck_after: timedelta
+    webhooks: WebhookHealth
+
+    @property
+    def problems(self) -> list[str]:
+        found = []
+        if self.sync.last_error:
+            found.append("the last sync failed")
+        elif self.sync_overdue:
+            found.append("no successful sync recently")
+        if self.webhooks.failed_count:
+            found.append("webhook deliveries failed")
+        if self.stuck_count:
+            found.append("faxes look stuck")
+        return found
+
+
+def link_health(*, now: datetime, limit: int = 5) -> Health:
+    state = sync_state(settings.DRENFAX_ACCOUNT_ID)
+    overdue_after = timedelta(seconds=max(300.0, settings.SYNC_INTERVAL * 4))
+    stuck = Fax.objects.filter(
+        status__in=STUCK_STATUSES, created_at__lt=now - STUCK_AFTER, deleted_at__isnull=True
+    )
+    oldest = list(stuck.order_by("created_at", "id")[: limit + 1])
+    return Health(
+        sync=state,
+        sync_overdue=state.last_success_at is None or state.last_success_at < now - overdue_after,
+        rate_limit_waits=history_rate_limiter().waits_since(
+            settings.DRENFAX_ACCOUNT_ID, now - timedelta(hours=1)
+        ),
+        stuck_count=len(oldest) if len(oldest) <= limit else stuck.count(),
+        stuck=oldest[:limit],
+        stuck_after=STUCK_AFTER,
+        webhooks=webhook_health(limit=limit),
+    )

@@ -1,0 +1,154 @@
+"""The notification emails: a fax's metadata and a link to the portal, never the document.
+
+Attaching the document is a data-protection choice left to the operator
+(`NOTIFY_ATTACH_DOCUMENTS`, off by default): a fax is often health, legal or financial
+paperwork, and an email copy escapes the portal's access rule, its deletion and its audit
+trail. With the setting on, single-fax emails carry the PDF; digests never do.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from drenfax_portal.accounts.services import profile_for
+from drenfax_portal.client import DrenfaxClient, DrenfaxError
+from drenfax_portal.notifications.models import Notification
+from fax_numbers.phone import format_national
+from faxes.actions import fax_fetch_pdf
+from faxes.documents import open_document
+from faxes.models import Fax
+
+log = logging.getLogger(__name__)
+
+# Bigger documents stay in the portal even when attaching is allowed (mail servers refuse
+# messages of a few tens of megabytes, and base64 adds a third).
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
+
+
+def portal_url(path: str) -> str:
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def one_line(text: str, limit: int = 150) -> str:
+    """A header-safe subject: provider text (CSID, subject) may hold newlines."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _phone(value: str) -> str:
+    return format_national(value) if value else ""
+
+
+def fax_subject(fax: Fax, event: str) -> str:
+    if event == Notification.Event.INBOUND:
+        sender = _phone(fax.fax_caller_id) or fax.fax_csid or "an unknown sender"
+        pages = f" ({fax.pages_complete} page{'s' if fax.pages_complete != 1 else ''})"
+        return one_line(
+            f"New fax from {sender} to {_phone(fax.fax_number)}"
+            + (pages if fax.pages_complete else "")
+        )
+    return one_line(f"Fax to {_phone(fax.fax_number)} failed: {fax.reason}")
+
+
+def _context(user: AbstractBaseUser) -> dict[str, object]:
+    return {
+        "user": user,
+        "preferences_url": portal_url(reverse("notifications:preferences")),
+        "home_url": portal_url(reverse("home")),
+    }
+
+
+def fax_email(notification: Notification, *, client: DrenfaxClient | None = None) -> EmailMessage:
+    """The email for one notification, in the recipient's time zone."""
+    fax, user = notification.fax, notification.user
+    attachment, attachment_note = None, ""
+    if settings.NOTIFY_ATTACH_DOCUMENTS:
+        attachment, attachment_note = _document(fax, client)
+    template = (
+        "notifications/email/fax_inbound.txt"
+        if notification.event == Notification.Event.INBOUND
+        else "notifications/email/fax_failed.txt"
+    )
+    with timezone.override(profile_for(user).tzinfo):
+        body = render_to_string(
+            template,
+            {
+                **_context(user),
+                "fax": fax,
+                "fax_url": portal_url(reverse("faxes:detail", args=[fax.message_id])),
+                "attached": attachment is not None,
+                "attachment_note": attachment_note,
+            },
+        )
+    message = EmailMessage(
+        subject=fax_subject(fax, notification.event),
+        body=body,
+        to=[user.email],  # type: ignore[attr-defined]
+        headers=HEADERS,
+    )
+    if attachment is not None:
+        message.attach(f"fax-{fax.message_id}.pdf", attachment, "application/pdf")
+    return message
+
+
+def digest_email(user: AbstractBaseUser, notifications: Sequence[Notification]) -> EmailMessage:
+    """One email listing the waiting notifications (never with documents)."""
+    received = [n for n in notifications if n.event == Notification.Event.INBOUND]
+    failed = [n for n in notifications if n.event == Notification.Event.FAILED]
+    parts = []
+    if received:
+        parts.append(f"{len(received)} fax{'es' if len(received) != 1 else ''} received")
+    if failed:
+        parts.append(f"{len(failed)} failed")
+    with timezone.override(profile_for(user).tzinfo):
+        body = render_to_string(
+            "notifications/email/digest.txt",
+            {
+                **_context(user),
+                "received": [(n.fax, _fax_url(n.fax)) for n in received],
+                "failed": [(n.fax, _fax_url(n.fax)) for n in failed],
+            },
+        )
+    return EmailMessage(
+        subject=one_line(f"Your daily fax digest: {', '.join(parts)}"),
+        body=body,
+        to=[user.email],  # type: ignore[attr-defined]
+        headers=HEADERS,
+    )
+
+
+def _fax_url(fax: Fax) -> str:
+    return portal_url(reverse("faxes:detail", args=[fax.message_id]))
+
+
+def _document(fax: Fax, client: DrenfaxClient | None) -> tuple[bytes | None, str]:
+    """The fax's PDF for an attachment, or None and a sentence saying why not."""
+    if not fax.pdf_path:  # another recipient's email may have fetched it meanwhile
+        fax.refresh_from_db(fields=["pdf_path", "is_file_purged"])
+    if not fax.pdf_path:
+        if fax.is_file_purged:
+            return None, "The provider has purged the document; it cannot be attached."
+        if client is None:
+            return None, "The document is not attached (it was not downloaded yet)."
+        try:
+            fax_fetch_pdf(client=client, fax=fax)
+        except DrenfaxError as exc:
+            log.warning("attaching fax %s: %s", fax.message_id, exc)
+            return None, "The document could not be fetched from Drenfax to attach it."
+    try:
+        with open_document(fax.pdf_path) as handle:
+            data = handle.read(MAX_ATTACHMENT_BYTES + 1)
+    except FileNotFoundError:
+        return None, "The stored document is missing; it is not attached."
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        return None, "The document is too large to attach."
+    return data, ""

@@ -1,0 +1,79 @@
+"""Who wants which emails: a user's own choices, else the team defaults staff set."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from drenfax_portal.notifications.models import NotificationDefaults, NotificationPreference
+
+
+@dataclass(frozen=True)
+class Preferences:
+    inbound: bool
+    failures: bool
+    digest: bool
+    own: bool  # False while the user follows the team defaults
+
+    def as_initial(self) -> dict[str, object]:
+        return {
+            "inbound": self.inbound,
+            "failures": self.failures,
+            "delivery": "digest" if self.digest else "each",
+        }
+
+
+def team_defaults() -> NotificationDefaults:
+    defaults, _ = NotificationDefaults.objects.get_or_create(pk=1)
+    return defaults
+
+
+def _from_defaults(defaults: NotificationDefaults) -> Preferences:
+    return Preferences(defaults.inbound, defaults.failures, defaults.digest, own=False)
+
+
+def _from_row(row: NotificationPreference) -> Preferences:
+    return Preferences(row.inbound, row.failures, row.digest, own=True)
+
+
+def preferences_for(user: AbstractBaseUser) -> Preferences:
+    row = NotificationPreference.objects.filter(user_id=user.pk).first()
+    return _from_row(row) if row else _from_defaults(team_defaults())
+
+
+def preferences_for_users(user_ids: Iterable[int]) -> dict[int, Preferences]:
+    """Everyone's effective preferences in two queries (for the worker)."""
+    ids = set(user_ids)
+    rows = {p.user_id: _from_row(p) for p in NotificationPreference.objects.filter(user_id__in=ids)}
+    if len(rows) < len(ids):
+        fallback = _from_defaults(team_defaults())
+        rows.update({uid: fallback for uid in ids - rows.keys()})
+    return rows
+
+
+def preferences_save(
+    *, user: AbstractBaseUser, inbound: bool, failures: bool, digest: bool
+) -> NotificationPreference:
+    row, _ = NotificationPreference.objects.update_or_create(
+        user_id=user.pk, defaults={"inbound": inbound, "failures": failures, "digest": digest}
+    )
+    return row
+
+
+def preferences_reset(*, user: AbstractBaseUser) -> None:
+    """Follow the team defaults again."""
+    NotificationPreference.objects.filter(user_id=user.pk).delete()
+
+
+@transaction.atomic
+def defaults_save(
+    *, by: AbstractBaseUser, inbound: bool, failures: bool, digest: bool
+) -> NotificationDefaults:
+    defaults = NotificationDefaults.objects.select_for_update().get(pk=team_defaults().pk)
+    defaults.inbound, defaults.failures, defaults.digest = inbound, failures, digest
+    defaults.updated_by_id = by.pk
+    defaults.save()
+    return defaults

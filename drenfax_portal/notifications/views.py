@@ -1,0 +1,67 @@
+"""Each user's notification preferences; staff also set the team defaults there."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from drenfax_portal.http import HtmxHttpRequest
+from drenfax_portal.notifications.forms import PreferencesForm
+from drenfax_portal.notifications.preferences import (
+    Preferences,
+    defaults_save,
+    preferences_for,
+    preferences_reset,
+    preferences_save,
+    team_defaults,
+)
+
+
+def _defaults_form(data=None) -> PreferencesForm:
+    defaults = team_defaults()
+    initial = Preferences(defaults.inbound, defaults.failures, defaults.digest, own=False)
+    return PreferencesForm(data, initial=initial.as_initial(), prefix="defaults")
+
+
+@require_http_methods(["GET", "POST"])
+def preferences(request: HtmxHttpRequest) -> HttpResponse:
+    current = preferences_for(request.user)
+    form = PreferencesForm(request.POST or None, initial=current.as_initial())
+    if request.method == "POST" and form.is_valid():
+        preferences_save(user=request.user, **form.choices)
+        messages.success(request, "Your notification preferences are saved.")
+        return redirect("notifications:preferences")
+    context = {
+        "form": form,
+        "current": current,
+        "defaults_form": _defaults_form() if request.user.is_staff else None,
+    }
+    return render(request, "notifications/preferences.html", context)
+
+
+@require_POST
+def reset_to_defaults(request: HtmxHttpRequest) -> HttpResponse:
+    preferences_reset(user=request.user)
+    messages.success(request, "You now follow the team defaults.")
+    return redirect("notifications:preferences")
+
+
+@require_POST
+def team_defaults_update(request: HtmxHttpRequest) -> HttpResponse:
+    """Staff: the defaults for everyone who has not chosen their own."""
+    if not request.user.is_staff:
+        raise Http404("No such page")
+    form = _defaults_form(request.POST)
+    if not form.is_valid():
+        current = preferences_for(request.user)
+        context = {
+            "form": PreferencesForm(initial=current.as_initial()),
+            "current": current,
+            "defaults_form": form,
+        }
+        return render(request, "notifications/preferences.html", context, status=400)
+    defaults_save(by=request.user, **form.choices)
+    messages.success(request, "The team defaults are saved.")
+    return redirect("notifications:preferences")
