@@ -7,6 +7,7 @@ app_name = "faxes"
 urlpatterns = [
     path("", history.fax_list, name="list"),
     path("export.csv", history.fax_export, name="export"),
+    path("count/", history.fax_count, name="count"),
     path("refresh/", history.sync_refresh, name="refresh"),
     path("sync-status/", history.sync_status, name="sync_status"),
     path("send/", send.send_form, name="send"),

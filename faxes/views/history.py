@@ -14,7 +14,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from drenfax_portal.http import HtmxHttpRequest, safe_next
-from faxes.history import HistoryFilterForm, filter_faxes, paginate
+from faxes.history import (
+    COUNT_LIMIT,
+    HistoryFilterForm,
+    count_matches,
+    filter_faxes,
+    paginate,
+)
 from faxes.selectors import get_fax_for_user
 from faxes.sync import request_refresh, sync_state
 
@@ -49,6 +55,18 @@ def _query_without(request: HtmxHttpRequest, *names: str) -> str:
     for name in names:
         query.pop(name, None)
     return query.urlencode()
+
+
+@require_GET
+def fax_count(request: HtmxHttpRequest) -> HttpResponse:
+    """How many faxes match the filters: loaded after the page, so counting never slows it."""
+    form = HistoryFilterForm(request.GET, user=request.user)
+    total = count_matches(filter_faxes(request.user, form.filters))
+    return render(
+        request,
+        "faxes/history.html#count",
+        {"total": total, "count_limit": COUNT_LIMIT, "form": form},
+    )
 
 
 @require_GET

@@ -195,7 +195,21 @@ def test_pages_walk_older_and_back_newer_without_gaps_or_repeats(staff_client, n
     assert 'rel="next"' not in page3.content.decode()
     newer = re.search(r'rel="prev" href="\?([^"]+)"', page3.content.decode()).group(1)
     assert ids(staff_client.get("/faxes/?" + newer.replace("&amp;", "&"))) == expected[25:50]
-    assert "More than" not in page1.content.decode() and "60 faxes" in page1.content.decode()
+    assert 'hx-get="/faxes/count/?' in page1.content.decode()  # counted after the page
+    assert "60 faxes" in staff_client.get("/faxes/count/").content.decode()
+
+
+def test_the_count_stops_at_its_limit(staff_client, numbers, monkeypatch):
+    monkeypatch.setattr("faxes.views.history.COUNT_LIMIT", 3)
+    monkeypatch.setattr("faxes.history.COUNT_LIMIT", 3)
+    for _ in range(5):
+        make_fax()
+    assert "More than 3 faxes" in staff_client.get("/faxes/count/").content.decode()
+
+
+def test_the_count_follows_filters_and_the_access_rule(alice_client, faxes):
+    body = alice_client.get("/faxes/count/?direction=outbound").content.decode()
+    assert "2 faxes match these filters" in body
 
 
 def test_a_garbled_cursor_shows_the_first_page(alice_client, faxes):
