@@ -121,7 +121,16 @@ def fax_merge_payloads(
     ids = [f["message_id"] for f in parsed]
     existing = {f.message_id: f for f in Fax.objects.select_for_update().filter(message_id__in=ids)}
     numbers = _NumberLookup()
+    fresh: dict[Any, dict[str, Any]] = {}
     for fields in parsed:
+        if fields["message_id"] not in existing:
+            fresh.setdefault(fields["message_id"], fields)
+    bulk = _bulk_create(list(fresh.values()), source=source, sent_by=sent_by, numbers=numbers)
+    for fields in parsed:
+        if bulk is not None and fresh.get(fields["message_id"]) is fields:
+            report.outcomes.append(bulk[fields["message_id"]])
+            existing[fields["message_id"]] = bulk[fields["message_id"]].fax
+            continue
         current = existing.get(fields["message_id"])
         if current is None:
             outcome = _create(fields, source=source, sent_by=sent_by, numbers=numbers)
@@ -155,6 +164,43 @@ def _stale_recorded(fax: Fax, fields: dict[str, Any], source: str) -> bool:
         status=fields["status"],
         pages_complete=fields["pages_complete"],
     ).exists()
+
+
+def _bulk_create(
+    rows: list[dict[str, Any]],
+    *,
+    source: str,
+    sent_by: AbstractBaseUser | None,
+    numbers: _NumberLookup,
+) -> dict[Any, MergeOutcome] | None:
+    """Create several new faxes in two statements (a sync page is mostly new faxes).
+
+    None when one of them was created meanwhile by another worker: the caller then takes
+    the one-by-one path, which handles that race row by row.
+    """
+    if len(rows) < 2:
+        return None
+    faxes = [Fax(**fields, sent_by=sent_by) for fields in rows]
+    for fax in faxes:
+        fax.number = numbers.for_fax(fax)
+    try:
+        with transaction.atomic():
+            created = Fax.objects.bulk_create(faxes)
+    except IntegrityError:
+        return None
+    if any(fax.pk is None for fax in created):  # a backend that cannot return the new ids
+        created = list(Fax.objects.filter(message_id__in=[f.message_id for f in faxes]))
+    FaxEvent.objects.bulk_create(
+        FaxEvent(
+            fax=fax,
+            source=source,
+            status=fax.status,
+            pages_complete=fax.pages_complete,
+            note="first seen",
+        )
+        for fax in created
+    )
+    return {fax.message_id: MergeOutcome(fax=fax, created=True, changed=True) for fax in created}
 
 
 def _create(
