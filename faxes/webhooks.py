@@ -354,22 +354,21 @@ def webhook_receive(*, body: Body, headers: dict[str, str]) -> WebhookDelivery:
             attachment_path, attachment_size = write_document([body.attachment])
         else:
             remark = "the attachment is not a PDF (no %PDF- header) and was not stored"
+    delivery = WebhookDelivery(
+        event=_clean_text(body.event)[:100],
+        content_type=_clean_text(body.content_type)[:255],
+        headers=headers,
+        body_kind=body.kind,
+        body=body.text,
+        attachment_path=attachment_path,
+        attachment_size=attachment_size,
+        error=remark,
+    )
     try:
-        with transaction.atomic():
-            delivery = WebhookDelivery.objects.create(
-                event=_clean_text(body.event)[:100],
-                content_type=_clean_text(body.content_type)[:255],
-                headers=headers,
-                body_kind=body.kind,
-                body=body.text,
-                attachment_path=attachment_path,
-                attachment_size=attachment_size,
-                error=remark,
-            )
-            if body.error:
-                _record(delivery, Outcome.FAILED, error=body.error, status=400)
-            else:
-                webhook_process(delivery)
+        if body.error:
+            _record(delivery, Outcome.FAILED, error=body.error, status=400)
+        else:
+            webhook_process(delivery)
     except BaseException:
         if attachment_path:
             delete_document(attachment_path)
@@ -387,28 +386,30 @@ def webhook_receive(*, body: Body, headers: dict[str, str]) -> WebhookDelivery:
 
 
 def webhook_process(delivery: WebhookDelivery) -> None:
-    """Apply a stored delivery and record its outcome; the one path for first receipt and
-    replay. Must run inside a transaction. Never raises for anything in the delivery: every
-    failure is recorded as `failed` with its reason, the partial effect rolled back."""
+    """Apply a delivery and store it with its outcome, in one transaction; the one path for
+    first receipt and replay. Never raises for anything in the delivery: every failure is
+    stored as `failed` with its reason, the partial effect rolled back (a database that is
+    down does raise: nothing could be stored)."""
     created_files: list[str] = []
     remark = delivery.error if delivery.outcome == Outcome.PENDING else ""
     try:
         with transaction.atomic():
             outcome = _apply(delivery, created_files)
+            _record(delivery, outcome, error=remark, status=200)
     except Exception as exc:
         for relative in created_files:  # their database rows were rolled back
             delete_document(relative)
         delivery.fax = None
         if isinstance(exc, Rejected):
-            _record(delivery, Outcome.FAILED, error=str(exc), status=exc.status)
+            error, status = str(exc), exc.status
         else:
             # A bug, or a value the database refused: kept for a replay after the fix, and
-            # answered 422, never 500 (the provider retries either way).
-            log.exception("webhook delivery %s could not be processed", delivery.pk)
-            error = f"could not be processed ({type(exc).__name__}: {exc})"
-            _record(delivery, Outcome.FAILED, error=error, status=422)
-    else:
-        _record(delivery, outcome, error=remark, status=200)
+            # answered 422, never 500 (the provider retries either way). If the database is
+            # down, storing the failure raises too, and the view answers 503.
+            log.exception("webhook delivery for %s could not be processed", delivery.message_id)
+            error, status = f"could not be processed ({type(exc).__name__}: {exc})", 422
+        with transaction.atomic():
+            _record(delivery, Outcome.FAILED, error=error, status=status)
 
 
 def _record(delivery: WebhookDelivery, outcome: str, *, error: str, status: int) -> None:
