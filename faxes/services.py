@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fax_numbers.models import FaxNumber
+from faxes.bulk import insert_rows
 from faxes.models import STATUS_RANK, TERMINAL_STATUSES, Direction, Fax, FaxEvent
 from faxes.payload import InvalidPayload, fax_fields
 
@@ -180,27 +181,43 @@ def _bulk_create(
     """
     if len(rows) < 2:
         return None
-    faxes = [Fax(**fields, sent_by=sent_by) for fields in rows]
-    for fax in faxes:
-        fax.number = numbers.for_fax(fax)
+    sender = sent_by.pk if sent_by is not None else None
+    for fields in rows:
+        number = numbers.for_number(_our_number(fields))
+        fields["number_id"] = number.pk if number else None
+        fields["sent_by_id"] = sender
     try:
         with transaction.atomic():
-            created = Fax.objects.bulk_create(faxes)
+            insert_rows(Fax, rows)
     except IntegrityError:
         return None
-    if any(fax.pk is None for fax in created):  # a backend that cannot return the new ids
-        created = list(Fax.objects.filter(message_id__in=[f.message_id for f in faxes]))
-    FaxEvent.objects.bulk_create(
-        FaxEvent(
-            fax=fax,
-            source=source,
-            status=fax.status,
-            pages_complete=fax.pages_complete,
-            note="first seen",
+    pks = dict(
+        Fax.objects.filter(message_id__in=[f["message_id"] for f in rows]).values_list(
+            "message_id", "pk"
         )
-        for fax in created
+    )
+    created = [Fax(pk=pks[fields["message_id"]], **fields) for fields in rows]
+    insert_rows(
+        FaxEvent,
+        (
+            {
+                "fax_id": fax.pk,
+                "source": source,
+                "status": fax.status,
+                "pages_complete": fax.pages_complete,
+                "note": "first seen",
+            }
+            for fax in created
+        ),
     )
     return {fax.message_id: MergeOutcome(fax=fax, created=True, changed=True) for fax in created}
+
+
+def _our_number(fields: dict[str, Any]) -> str:
+    """Inbound: the receiving number; outbound: the caller id."""
+    if fields["direction"] == Direction.INBOUND:
+        return fields["fax_number"]
+    return fields["fax_caller_id"]
 
 
 def _create(
@@ -270,7 +287,11 @@ class _NumberLookup:
         self._cache: dict[str, FaxNumber | None] = {}
 
     def for_fax(self, fax: Fax) -> FaxNumber | None:
-        e164 = fax.fax_number if fax.direction == Direction.INBOUND else fax.fax_caller_id
+        return self.for_number(
+            fax.fax_number if fax.direction == Direction.INBOUND else fax.fax_caller_id
+        )
+
+    def for_number(self, e164: str) -> FaxNumber | None:
         if not e164:
             return None
         if e164 not in self._cache:

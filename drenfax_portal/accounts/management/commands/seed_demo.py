@@ -18,7 +18,7 @@ from drenfax_portal.accounts.services import profile_for
 from drenfax_portal.notifications.services import NOTIFY_WITHIN, notifications_enqueue
 from fax_numbers.models import FaxNumber
 from faxes.models import Direction, Fax, FaxEvent, FaxStatus
-from faxes.seeding import bulk_insert_faxes
+from faxes.bulk import bulk_insert_faxes
 
 # (username, first name, last name, staff)
 DEMO_USERS = [
