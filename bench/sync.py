@@ -1,6 +1,6 @@
 """Sync against the sandbox with a short rate-limit window: calls used and wall time.
 
-    python -m bench.sync [--faxes 64000] [--rate 8/5]
+python -m bench.sync [--faxes 64000] [--rate 8/5]
 """
 
 from __future__ import annotations
@@ -65,11 +65,25 @@ def main() -> None:
     section = f"Sync of {args.faxes:,} faxes, history limit {args.rate} s"
     emit(
         [
-            Row(section, "history calls used", float(calls), float(needed), "calls",
-                "= ceil(n / 500)", limit=1.0,
-                note=f"{refused} refused with 429; {Fax.objects.count():,} faxes cached"),
-            Row(section, "wall time of the backfill", wall, bound, "s",
-                "≤ 1.05× the rate-limit bound", limit=1.05),
+            Row(
+                section,
+                "history calls used",
+                float(calls),
+                float(needed),
+                "calls",
+                "= ceil(n / 500)",
+                limit=1.0,
+                note=f"{refused} refused with 429; {Fax.objects.count():,} faxes cached",
+            ),
+            Row(
+                section,
+                "wall time of the backfill",
+                wall,
+                bound,
+                "s",
+                "≤ 1.05× the rate-limit bound",
+                limit=1.05,
+            ),
         ]
     )
 

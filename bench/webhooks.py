@@ -1,6 +1,6 @@
 """Webhook ingest under gunicorn (2 workers), loaded by wrk, against a bare Django view.
 
-    python -m bench.webhooks --db URL --label SQLite [--seconds 10]
+python -m bench.webhooks --db URL --label SQLite [--seconds 10]
 """
 
 from __future__ import annotations
@@ -95,8 +95,19 @@ def main() -> None:
     args = parser.parse_args()
     section = f"Webhook ingest, gunicorn 2 workers ({args.label})"
     if not shutil.which("wrk"):
-        emit([Row(section, "not measured: wrk is missing (apt install wrk)", None, None, "",
-                  "", kind="info")])
+        emit(
+            [
+                Row(
+                    section,
+                    "not measured: wrk is missing (apt install wrk)",
+                    None,
+                    None,
+                    "",
+                    "",
+                    kind="info",
+                )
+            ]
+        )
         return
     if args.db.startswith("sqlite"):
         path = Path(args.db.split("sqlite:///", 1)[1])
@@ -114,8 +125,18 @@ def main() -> None:
 
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "drenfax_portal.wsgi:application", "--workers", "2",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "drenfax_portal.wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
         cwd=BASE_DIR,
         env={**os.environ, **env_extra},
     )
@@ -144,16 +165,38 @@ def main() -> None:
     )
     emit(
         [
-            Row(section, "accepted deliveries per second", hooks["rate"], bare["rate"], "req/s",
-                "≥ 0.5× a bare view storing the body", kind="ratio_min", limit=0.5,
-                note="baseline: a Django view that INSERTs the body and answers 200"),
-            Row(section, "p99 latency of a delivery", hooks["p99_ms"], bare["p99_ms"], "ms",
-                "< 100 ms", kind="max", limit=100),
-            Row(section, "deliveries recorded exactly once", float(recorded),
-                float(hooks["requests"]), "deliveries",
-                "each sent delivery stored once, none failed", kind="bool",
+            Row(
+                section,
+                "accepted deliveries per second",
+                hooks["rate"],
+                bare["rate"],
+                "req/s",
+                "≥ 0.5× a bare view storing the body",
+                kind="ratio_min",
+                limit=0.5,
+                note="baseline: a Django view that INSERTs the body and answers 200",
+            ),
+            Row(
+                section,
+                "p99 latency of a delivery",
+                hooks["p99_ms"],
+                bare["p99_ms"],
+                "ms",
+                "< 100 ms",
+                kind="max",
+                limit=100,
+            ),
+            Row(
+                section,
+                "deliveries recorded exactly once",
+                float(recorded),
+                float(hooks["requests"]),
+                "deliveries",
+                "each sent delivery stored once, none failed",
+                kind="bool",
                 limit=1 if exactly_once else 0,
-                note=f"{hooks['errors']} non-2xx; {distinct} distinct message ids; {faxes} faxes"),
+                note=f"{hooks['errors']} non-2xx; {distinct} distinct message ids; {faxes} faxes",
+            ),
         ]
     )
 
