@@ -139,7 +139,7 @@ def measure(args, seed_time: float | None) -> list[Row]:
         ]
         for name, url, limit in scenarios:
             assert client.get(url).status_code == 200, url
-            samples = timed(lambda url=url: client.get(url), repeat=args.repeat)
+            samples = timed(lambda url=url, c=client: c.get(url), repeat=args.repeat)
             rows.append(
                 Row(
                     section,

@@ -7,7 +7,7 @@ os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
-from drenfax_portal.settings import *  # noqa: E402, F403
+from drenfax_portal.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
 # Static files straight from the source tree: the benchmark never runs collectstatic.

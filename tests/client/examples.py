@@ -5,7 +5,7 @@ Only JSON syntax slips of the reference are fixed, each noted above its example;
 are kept as they are, since the client must cope with them.
 """
 
-# ruff: noqa: E501, RUF001
+# ruff: noqa: E501
 
 # POST /v1/faxes
 SEND_FAX = r"""{
