@@ -36,14 +36,19 @@ def main() -> int:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
 
-    subprocess.run(manage("migrate", "--noinput", "-v", "0"), check=True)
+    from django.core.management import call_command
+    from django.db import connections
+
+    # In this process rather than as `manage.py` subprocesses: each would boot Django again.
+    call_command("migrate", interactive=False, verbosity=0)
     procs: Procs = []
     try:
         if settings.DRENFAX_SANDBOX:
             procs.append(("sandbox", start_sandbox(settings)))
             wait_for(f"{settings.DRENFAX_API_URL}/_sandbox/info", settings.DRENFAX_API_KEY)
-            subprocess.run(manage("seed_demo"), check=True)
-            subprocess.run(manage("seed_sandbox"), check=True)
+            call_command("seed_demo")
+            call_command("seed_sandbox")
+        connections.close_all()
         procs.append(("worker", subprocess.Popen(manage("sync_faxes", "--interval", "5"))))
         procs.append(("portal", subprocess.Popen(manage("runserver", PORTAL_ADDR))))
     except BaseException:
