@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from drenfax_portal.api import describe_error, get_client
+from drenfax_portal.audit.services import audit_record
 from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest
 from faxes.documents import open_document
@@ -148,6 +149,11 @@ def _send(request: HtmxHttpRequest, draft: SendDraft, key) -> HttpResponse:
             submission, created = fax_send(client=client, user=request.user, key=key, draft=draft)
     except FileGone:
         return _render(request, draft, key=key, error=_gone_message(), show_errors=True)
+    if created:  # a reused key sent nothing new (and was audited when it did)
+        ok = submission.state != Submission.State.FAILED
+        audit_record(
+            "fax.sent", target=submission, success=ok, details={"to": submission.recipients}
+        )
     if created and submission.state == Submission.State.FAILED:
         # Nothing left: fill the form in again, files kept, under a new key.
         error = f"Nothing was sent. {submission.error}"
