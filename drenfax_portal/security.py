@@ -24,6 +24,11 @@ from django.views.debug import SafeExceptionReporterFilter
 
 REDACTED = "[redacted]"
 
+# The CSP of a PDF the portal shows in its own inline viewer (with X-Frame-Options
+# SAMEORIGIN): the portal's pages may frame it, nothing else may. `object-src 'none'` stays:
+# Chromium's built-in PDF viewer renders under it (checked in tests/security).
+PDF_FRAME_POLICY = {"frame-ancestors": ["'self'"]}
+
 # Credentials after an auth scheme (Authorization: Basic xxx, Bearer xxx), wherever they appear.
 _AUTH_HEADER = re.compile(
     r"(?i)(\b(?:proxy-)?authorization\b['\"]?\s*[:=]\s*['\"]?(?:basic|bearer|token|digest)?\s*)"

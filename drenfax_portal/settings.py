@@ -125,10 +125,11 @@ TEMPLATES = [
     },
 ]
 
-# Database: a SQLite file under var/ by default; PostgreSQL in production via DATABASE_URL.
+# Database: a SQLite file under var/ by default; PostgreSQL in production via DATABASE_URL
+# (or DATABASE_URL_FILE: the URL carries the password).
 DATABASES = {
     "default": env.db_url_config(
-        env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+        env_secret("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -269,7 +270,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Every sign-in is in the audit trail already; axes would log each one again.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 
@@ -357,8 +362,17 @@ def _positive(name: str, value: float) -> float:
 SEND_MAX_FILES = int(_positive("SEND_MAX_FILES", env.int("SEND_MAX_FILES", default=10)))
 SEND_MAX_FILE_MB = _positive("SEND_MAX_FILE_MB", env.float("SEND_MAX_FILE_MB", default=10))
 SEND_MAX_TOTAL_MB = _positive("SEND_MAX_TOTAL_MB", env.float("SEND_MAX_TOTAL_MB", default=25))
+# Pages one send may carry (PDF and TIFF files are counted when uploaded).
+SEND_MAX_PAGES = int(_positive("SEND_MAX_PAGES", env.int("SEND_MAX_PAGES", default=200)))
 # Files uploaded on the send form stay on the server (under FAX_DOCUMENTS_DIR/uploads) this
 # long, so a failed or corrected send needs no second upload; then the worker deletes them.
 UPLOAD_RETENTION_HOURS = _positive(
     "UPLOAD_RETENTION_HOURS", env.float("UPLOAD_RETENTION_HOURS", default=24)
 )
+# Fax PDFs (and PDFs that came with webhooks) are kept on the portal's disk this many days
+# after they were stored, then deleted by the worker (`manage.py purge_documents`); opening
+# such a fax later fetches its document from Drenfax again while Drenfax still has it.
+# 0 keeps them until the fax is deleted.
+DOCUMENT_RETENTION_DAYS = env.int("DOCUMENT_RETENTION_DAYS", default=30)
+if DOCUMENT_RETENTION_DAYS < 0:
+    raise ImproperlyConfigured("DOCUMENT_RETENTION_DAYS must be 0 (keep) or a number of days")

@@ -76,14 +76,19 @@ def _valid_ip(value: str) -> str | None:
         return None
 
 
+# How the portal's URLs name these objects; anything else goes by its primary key. (Never
+# guess from attribute names: a TOTP device's `key` is its secret.)
+_PUBLIC_IDS = {
+    "faxes.fax": "message_id",
+    "faxes.submission": "key",
+    "numbers.faxnumber": "uuid",
+    "numbers.provisioning": "key",
+}
+
+
 def _identify(target: models.Model) -> tuple[str, str]:
-    """(type, id) of an object as the portal's URLs name it: a fax by its message id, a
-    number by its uuid, a submission by its key; anything else by its primary key."""
-    object_id = next(
-        (getattr(target, name) for name in ("message_id", "uuid", "key") if hasattr(target, name)),
-        target.pk,
-    )
-    return target._meta.label_lower, str(object_id)
+    label = target._meta.label_lower
+    return label, str(getattr(target, _PUBLIC_IDS.get(label, "pk")))
 
 
 def _clean_details(details: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -91,8 +96,8 @@ def _clean_details(details: Mapping[str, Any] | None) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     for name, value in list((details or {}).items())[:_MAX_DETAILS]:
         name = str(name)[:64]
-        if any(part in name.lower() for part in _SECRET_KEYS):
-            continue
+        if any(part in name.lower() for part in _SECRET_KEYS) and not isinstance(value, bool):
+            continue  # "new_password": True may say that it changed, never what it is
         cleaned[name] = _clean_value(value)
     return cleaned
 

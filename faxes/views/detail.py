@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,6 +14,7 @@ from drenfax_portal.api import describe_error, get_client
 from drenfax_portal.audit.services import audit_record, audited
 from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest, safe_next
+from drenfax_portal.security import PDF_FRAME_POLICY
 from fax_numbers.phone import InvalidNumber, parse_number
 from faxes import actions
 from faxes.documents import open_document
@@ -45,6 +47,7 @@ def fax_detail(request: HtmxHttpRequest, message_id) -> HttpResponse:
 
 @require_GET
 @xframe_options_sameorigin  # the detail page shows it in an inline viewer
+@csp_replace(PDF_FRAME_POLICY)
 def fax_pdf(request: HtmxHttpRequest, message_id) -> HttpResponse:
     """The fax document, fetched from the provider once, then served from local storage."""
     fax = get_fax_for_user(request.user, message_id)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -27,6 +28,7 @@ from drenfax_portal.api import describe_error, get_client
 from drenfax_portal.audit.services import audit_record
 from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest
+from drenfax_portal.security import PDF_FRAME_POLICY
 from faxes.documents import open_document
 from faxes.models import StagedFile, Submission
 from faxes.selectors import get_submission_for_user
@@ -299,6 +301,7 @@ def send_check_recipients(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 @xframe_options_sameorigin  # shown in the form's inline viewer
+@csp_replace(PDF_FRAME_POLICY)
 def send_preview_pdf(request: HtmxHttpRequest, token) -> HttpResponse:
     """A preview the user rendered, for them only, for an hour, never cached."""
     preview = preview_for_user(request.user, token)
