@@ -11,12 +11,14 @@ device (each failure doubles the wait) and refuses a TOTP code already used.
 from __future__ import annotations
 
 import base64
+import math
 import re
 
 import segno
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -123,10 +125,20 @@ def token_check(*, user: AbstractBaseUser, token: str) -> Device | None:
     return device if device.verify_token(token) else None
 
 
-def throttled(user: AbstractBaseUser) -> bool:
-    """Whether wrong codes have made the devices wait before the next try."""
-    devices = [d for d in (totp_device(user), recovery_device(user)) if d is not None]
-    return any(not d.verify_is_allowed()[0] for d in devices)
+def wait_seconds(user: AbstractBaseUser) -> int:
+    """How long repeated wrong codes make the user wait before the next try (0: no wait).
+
+    django-otp doubles the wait with each failure (1 s, 2 s, 4 s...); the first one or two
+    are too short to mention.
+    """
+    wait = 0.0
+    for device in (totp_device(user), recovery_device(user)):
+        if device is None:
+            continue
+        allowed, info = device.verify_is_allowed()
+        if not allowed and info and info.get("failure_count", 0) >= 3 and info.get("locked_until"):
+            wait = max(wait, (info["locked_until"] - timezone.now()).total_seconds())
+    return max(0, math.ceil(wait))
 
 
 @transaction.atomic

@@ -64,8 +64,9 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 
 def _wrong_code(request: HtmxHttpRequest, form: TokenForm) -> None:
-    if two_factor.throttled(request.user):
-        text = "Too many wrong codes: wait a minute, then try again."
+    wait = two_factor.wait_seconds(request.user)
+    if wait:
+        text = f"Too many wrong codes: wait {wait} seconds, then try again."
     else:
         text = "That code is not right. Check the time on your phone, or use a recovery code."
     form.add_error("token", text)
