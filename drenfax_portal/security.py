@@ -6,7 +6,8 @@
   key, database and email passwords) and credentials in `Authorization` headers or
   `password=...` pairs with "[redacted]"; `install_log_redaction()` applies it to every log
   record as it is created, so no handler (console, file, email, a test's caplog) sees them.
-- `SecretsExceptionReporterFilter` keeps the same values out of 500 reports.
+- `SecretsExceptionReporterFilter` and `RedactingExceptionReporter` keep the same values out
+  of 500 reports (the DEBUG page and the error emails to ADMINS).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.views.debug import SafeExceptionReporterFilter
+from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 REDACTED = "[redacted]"
 
@@ -72,6 +73,7 @@ def redact(text: str) -> str:
     """The text with known secrets and credential-looking values replaced by [redacted]."""
     if not text:
         return text
+    text = str(text)  # lazy strings (settings, translations) too
     pattern = _values_pattern(secret_values())
     if pattern is not None:
         text = pattern.sub(REDACTED, text)
@@ -156,9 +158,20 @@ class SecretsExceptionReporterFilter(SafeExceptionReporterFilter):
 
     def cleanse_setting(self, key: Any, value: Any) -> Any:
         value = super().cleanse_setting(key, value)
-        if isinstance(value, str):
+        if type(value) is str:  # not lazy objects, which pretend to be str
             return redact(value)
         return value
+
+
+class RedactingExceptionReporter(ExceptionReporter):
+    """A 500 report (the DEBUG page, the admins' email) passed through `redact()` as a whole:
+    exception messages, chained causes and the request's URL may carry a secret too."""
+
+    def get_traceback_html(self) -> str:
+        return redact(super().get_traceback_html())
+
+    def get_traceback_text(self) -> str:
+        return redact(super().get_traceback_text())
 
 
 class _RedactedRepr:

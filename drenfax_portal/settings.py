@@ -254,6 +254,9 @@ AXES_VERBOSE = False  # our own audit trail records attempts and lockouts
 REQUIRE_2FA = env.bool("REQUIRE_2FA", default=False)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Drenfax Portal")
 RECOVERY_CODES_COUNT = 10
+# The admin shows no one's authenticator key, QR code or recovery codes: staff can remove a
+# lost authenticator (the user then sets up a new one), never copy it.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Audit trail: events older than this are deleted by the worker (`manage.py purge_audit`).
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=6 * 365 + 2)  # six years
@@ -263,6 +266,7 @@ if AUDIT_RETENTION_DAYS < 1:
 # 500 reports (and their emails) hide settings, headers, POST fields and traceback variables
 # that look like or contain secrets.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "drenfax_portal.security.SecretsExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "drenfax_portal.security.RedactingExceptionReporter"
 
 LOGGING = {
     "version": 1,
