@@ -206,7 +206,8 @@ if not DEBUG:
 # proxies stand in front of the portal; then the address the nearest of them put into
 # X-Forwarded-For (counted from the right: the left end is whatever the client sent).
 # Default: 1 behind the TLS proxy of SECURE_PROXY_SSL_HEADER (DEBUG off), else 0.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if USE_PROXY_SSL_HEADER else 0)
+_proxies = env.str("TRUSTED_PROXY_COUNT", default="")  # empty: the default, as in .env.example
+TRUSTED_PROXY_COUNT = int(_proxies) if _proxies.strip() else (1 if USE_PROXY_SSL_HEADER else 0)
 
 # Content Security Policy (django-csp 4): our own scripts, styles and frames only; no inline
 # script or style, no eval, no plugins, no <base>, forms post only to the portal.
