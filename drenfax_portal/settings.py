@@ -229,7 +229,7 @@ CONTENT_SECURITY_POLICY = {
 # Browser features the portal never uses, refused for it and anything it might embed.
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
-    "magnetometer=(), microphone=(), midi=(), payment=(), usb=(), interest-cohort=()"
+    "magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
 )
 
 # Idle logoff: the first request after this many minutes without activity needs a new

@@ -67,6 +67,9 @@ def test_the_main_pages_work_under_the_csp_without_violations(portal, page, staf
 
     page.goto(f"{base}/accounts/login/")
     assert violations(page) == []
+    # htmx 2 took its settings from the page's <meta name="htmx-config">.
+    config = "[htmx.config.selfRequestsOnly, htmx.config.allowEval, htmx.config.allowScriptTags]"
+    assert page.evaluate(config) == [True, False, False]
     sign_in(page, base, "staffer", PASSWORD)
 
     page.goto(f"{base}/faxes/")
