@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -60,25 +61,51 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "drenfax_portal.accounts",
+    "drenfax_portal.audit",
     "faxes",
     "fax_numbers",
     "drenfax_portal.notifications",
     "drenfax_portal.dashboard",
 ]
 
+# Order matters (see README, "Security and data protection"):
+# - SecurityHeadersMiddleware and CSPMiddleware first, so every response carries the headers;
+# - AuditContextMiddleware after AuthenticationMiddleware, so audit rows know who and where;
+# - IdleTimeoutMiddleware before LoginRequiredMiddleware, whose htmx-aware subclass then
+#   sends a signed-out user (idle or not) to the login page (HX-Redirect for htmx requests);
+# - OTPMiddleware before TwoFactorMiddleware, which holds every page until the second factor;
+# - AxesMiddleware last, as django-axes asks (it turns a lockout into the lockout page).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "drenfax_portal.security.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "drenfax_portal.audit.middleware.AuditContextMiddleware",
+    "drenfax_portal.accounts.middleware.IdleTimeoutMiddleware",
+    "drenfax_portal.accounts.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "drenfax_portal.accounts.middleware.TwoFactorMiddleware",
     "drenfax_portal.accounts.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes checks sign-in attempts first; then Django's usual backend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "drenfax_portal.urls"
@@ -100,10 +127,11 @@ TEMPLATES = [
     },
 ]
 
-# Database: a SQLite file under var/ by default; PostgreSQL in production via DATABASE_URL.
+# Database: a SQLite file under var/ by default; PostgreSQL in production via DATABASE_URL
+# (or DATABASE_URL_FILE: the URL carries the password).
 DATABASES = {
     "default": env.db_url_config(
-        env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+        env_secret("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -157,10 +185,17 @@ STORAGES = {
 # sets X-Forwarded-Proto; every check of `manage.py check --deploy` passes.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Pages may not be framed; the two PDF views (shown in the portal's own inline viewer) relax
+# this to SAMEORIGIN, in this header and in the CSP's frame-ancestors.
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# A closed browser ends the session; IDLE_TIMEOUT_MINUTES ends an unattended one.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+USE_PROXY_SSL_HEADER = not DEBUG and env.bool("SECURE_PROXY_SSL_HEADER", default=True)
 if not DEBUG:
-    if env.bool("SECURE_PROXY_SSL_HEADER", default=True):
+    if USE_PROXY_SSL_HEADER:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
@@ -169,13 +204,84 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
+# The client's address (audit trail, sign-in lockout): REMOTE_ADDR, unless this many trusted
+# proxies stand in front of the portal; then the address the nearest of them put into
+# X-Forwarded-For (counted from the right: the left end is whatever the client sent).
+# Default: 1 behind the TLS proxy of SECURE_PROXY_SSL_HEADER (DEBUG off), else 0.
+_proxies = env.str("TRUSTED_PROXY_COUNT", default="")  # empty: the default, as in .env.example
+TRUSTED_PROXY_COUNT = int(_proxies) if _proxies.strip() else (1 if USE_PROXY_SSL_HEADER else 0)
+
+# Content Security Policy (django-csp 4): our own scripts, styles and frames only; no inline
+# script or style, no eval, no plugins, no <base>, forms post only to the portal.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Browser features the portal never uses, refused for it and anything it might embed.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+)
+
+# Idle logoff: the first request after this many minutes without activity needs a new
+# sign-in. Requests that htmx polls (marked X-Portal-Poll: 1, see static/js/portal.js) do not
+# count as activity, so an open tab still times out.
+IDLE_TIMEOUT_MINUTES = env.float("IDLE_TIMEOUT_MINUTES", default=15)
+if IDLE_TIMEOUT_MINUTES <= 0:
+    raise ImproperlyConfigured("IDLE_TIMEOUT_MINUTES must be a positive number of minutes")
+
+# Sign-in lockout (django-axes): LOGIN_FAILURE_LIMIT failures for one username from one
+# address lock that pair out for LOGIN_LOCKOUT_MINUTES (staff can unlock it earlier).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "drenfax_portal.accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "drenfax_portal.audit.services.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "token"]
+AXES_VERBOSE = False  # our own audit trail records attempts and lockouts
+
+# Two-factor sign-in (django-otp): users can enrol an authenticator app (TOTP) and get
+# recovery codes; REQUIRE_2FA makes it mandatory before any page.
+REQUIRE_2FA = env.bool("REQUIRE_2FA", default=False)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Drenfax Portal")
+RECOVERY_CODES_COUNT = 10
+# The admin shows no one's authenticator key, QR code or recovery codes: staff can remove a
+# lost authenticator (the user then sets up a new one), never copy it.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Audit trail: events older than this are deleted by the worker (`manage.py purge_audit`).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=6 * 365 + 2)  # six years
+if AUDIT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 1")
+
+# 500 reports (and their emails) hide settings, headers, POST fields and traceback variables
+# that look like or contain secrets.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "drenfax_portal.security.SecretsExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "drenfax_portal.security.RedactingExceptionReporter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Every sign-in is in the audit trail already; axes would log each one again.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 
@@ -263,6 +369,8 @@ def _positive(name: str, value: float) -> float:
 SEND_MAX_FILES = int(_positive("SEND_MAX_FILES", env.int("SEND_MAX_FILES", default=10)))
 SEND_MAX_FILE_MB = _positive("SEND_MAX_FILE_MB", env.float("SEND_MAX_FILE_MB", default=10))
 SEND_MAX_TOTAL_MB = _positive("SEND_MAX_TOTAL_MB", env.float("SEND_MAX_TOTAL_MB", default=25))
+# Pages one send may carry (PDF and TIFF files are counted when uploaded).
+SEND_MAX_PAGES = int(_positive("SEND_MAX_PAGES", env.int("SEND_MAX_PAGES", default=200)))
 # Files uploaded on the send form stay on the server (under FAX_DOCUMENTS_DIR/uploads) this
 # long, so a failed or corrected send needs no second upload; then the worker deletes them.
 UPLOAD_RETENTION_HOURS = _positive(
@@ -304,3 +412,11 @@ NOTIFY_ATTACH_DOCUMENTS = env.bool("NOTIFY_ATTACH_DOCUMENTS", default=False)
 NOTIFY_DIGEST_HOUR = env.int("NOTIFY_DIGEST_HOUR", default=7)
 if not 0 <= NOTIFY_DIGEST_HOUR <= 23:
     raise ImproperlyConfigured(f"NOTIFY_DIGEST_HOUR must be 0-23, got {NOTIFY_DIGEST_HOUR}")
+
+# Fax PDFs (and PDFs that came with webhooks) are kept on the portal's disk this many days
+# after they were stored, then deleted by the worker (`manage.py purge_documents`); opening
+# such a fax later fetches its document from Drenfax again while Drenfax still has it.
+# 0 keeps them until the fax is deleted.
+DOCUMENT_RETENTION_DAYS = env.int("DOCUMENT_RETENTION_DAYS", default=30)
+if DOCUMENT_RETENTION_DAYS < 0:
+    raise ImproperlyConfigured("DOCUMENT_RETENTION_DAYS must be 0 (keep) or a number of days")

@@ -325,6 +325,11 @@ class SendForm(forms.Form):
                 f"The files add up to {filesizeformat(total)}; at most "
                 f"{caps['max_total_text']} per send. Remove some."
             )
+        pages = sum(f.pages or 0 for f in self.files)  # Word and text: Drenfax counts them
+        if pages > caps["max_pages"]:
+            raise forms.ValidationError(
+                f"The files have {pages} pages; at most {caps['max_pages']} per send. Remove some."
+            )
         return self.files
 
     def clean_caller_id(self) -> FaxNumber | None:

@@ -103,6 +103,7 @@ def limits() -> dict[str, Any]:
     max_total = int(settings.SEND_MAX_TOTAL_MB * MB)
     return {
         "max_files": settings.SEND_MAX_FILES,
+        "max_pages": settings.SEND_MAX_PAGES,
         "max_file": max_file,
         "max_total": max_total,
         "max_file_text": filesizeformat(max_file),
@@ -297,6 +298,10 @@ def staged_file_create(*, user: AbstractBaseUser, upload: UploadedFile) -> Stage
     inspection = inspect_file(upload.file)
     if upload.size > limits()["max_file"]:  # the handler's check, for uploads made elsewhere
         raise RefusedFile(f"it is larger than {limits()['max_file_text']}, the limit per file")
+    if inspection.pages and inspection.pages > settings.SEND_MAX_PAGES:
+        raise RefusedFile(
+            f"it has {inspection.pages} pages; a send holds at most {settings.SEND_MAX_PAGES}"
+        )
     relative, size = write_document(upload.chunks(), folder=UPLOADS_FOLDER, suffix=".upload")
     try:
         return StagedFile.objects.create(

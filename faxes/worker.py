@@ -14,12 +14,14 @@ from django.utils import timezone
 
 from drenfax_portal.api import get_client, history_rate_limiter
 from drenfax_portal.notifications.services import notifications_process
+
+from drenfax_portal.audit.services import audit_events_purge
 from faxes.models import SyncState
 from faxes.pdf_fetch import fetch_wanted_pdfs
 from faxes.ratelimit import default_holder, lease_acquire, lease_release
+from faxes.retention import documents_purge
 from faxes.submissions import reconcile_unknown_submissions
 from faxes.sync import SyncReport, reconcile_open_faxes, state_key, sync_faxes_step, sync_numbers
-from faxes.uploads import staged_files_purge
 
 log = logging.getLogger(__name__)
 
@@ -77,16 +79,17 @@ class Worker:
             client.close()
 
     def _purge_if_due(self) -> None:
-        """Delete the send form's uploads and previews past their retention period."""
+        """Delete stored documents, uploads and audit events past their retention periods."""
         if (
             self._purged_at is not None
             and time.monotonic() - self._purged_at < PURGE_EVERY.total_seconds()
         ):
             return
         try:
-            purged = staged_files_purge()
+            purged = documents_purge()
+            events = audit_events_purge()
             self._purged_at = time.monotonic()
-            log.info("purge: %s", purged)
+            log.info("purge: %s; %s old audit event(s)", purged, events)
         except Exception:  # keep the loop alive; the next round retries
             log.exception("purging uploads failed")
 

@@ -1,12 +1,145 @@
 from __future__ import annotations
 
+import time
 import zoneinfo
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.contrib.auth.middleware import (
+    LoginRequiredMiddleware as DjangoLoginRequiredMiddleware,
+)
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, resolve_url
 from django.utils import timezone
+from django.utils.http import urlencode
+from django_htmx.http import HttpResponseClientRedirect
+from django_otp import user_has_device
 
 from drenfax_portal.accounts.models import Profile
+from drenfax_portal.audit.receivers import LOGOUT_REASON
+
+# When the user last did something (seconds since the epoch), in their session.
+LAST_ACTIVITY = "_last_activity"
+# Set in the session that replaces an idle one, so the login page can say why.
+IDLE_SIGNED_OUT = "_idle_signed_out"
+# Sent by requests that htmx repeats on its own ("every 3s"): they are not user activity.
+POLL_HEADER = "X-Portal-Poll"
+
+
+def is_poll(request: HttpRequest) -> bool:
+    """A request htmx made on a timer, not on the user's behalf (see static/js/portal.js)."""
+    return request.headers.get(POLL_HEADER) == "1"
+
+
+def page_path(request: HttpRequest) -> str:
+    """Where the user is: for htmx, the page they have open (HX-Current-URL) rather than
+    the fragment's URL, so signing in again brings them back to that page."""
+    htmx = getattr(request, "htmx", None)
+    current = htmx.current_url if htmx else None
+    if current:
+        parts = urlsplit(current)
+        if parts.netloc in ("", request.get_host()):
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+        return resolve_url(settings.LOGIN_REDIRECT_URL)
+    return request.get_full_path()
+
+
+def redirect_to(request: HttpRequest, url: str) -> HttpResponse:
+    """A redirect that also works for htmx requests (a 302 would be followed by the XHR and
+    the login page swapped into a fragment): 200 with HX-Redirect, which htmx 2 follows with
+    a full page load."""
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+class IdleTimeoutMiddleware:
+    """Sign out a session that saw no activity for IDLE_TIMEOUT_MINUTES.
+
+    The check runs on every request of a signed-in user: past the limit the session ends
+    (audited as "auth.timeout") and the request goes on as an anonymous one, which
+    LoginRequiredMiddleware sends to the login page. Any request counts as activity except
+    htmx polling (`X-Portal-Poll: 1`), so a tab left open on a page that refreshes itself
+    still times out.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        now = time.time()
+        if request.user.is_authenticated:
+            last = request.session.get(LAST_ACTIVITY)
+            if last is not None and now - float(last) > settings.IDLE_TIMEOUT_MINUTES * 60:
+                setattr(request, LOGOUT_REASON, "timeout")
+                logout(request)
+                request.session[IDLE_SIGNED_OUT] = True
+        response = self.get_response(request)
+        # After the view: a sign-in during this request starts the clock too.
+        if request.user.is_authenticated and not is_poll(request):
+            request.session[LAST_ACTIVITY] = int(now)
+        return response
+
+
+class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
+    """Django's middleware, answering htmx requests with HX-Redirect to the login page."""
+
+    def handle_no_permission(self, request: HttpRequest, view_func: Any) -> HttpResponse:
+        if not getattr(request, "htmx", False):
+            return super().handle_no_permission(request, view_func)
+        login = redirect_to_login(
+            page_path(request),
+            resolve_url(self.get_login_url(view_func)),
+            self.get_redirect_field_name(view_func),
+        )
+        return HttpResponseClientRedirect(login["Location"])
+
+
+def otp_exempt(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Mark a view a signed-in user may reach before their second factor (the 2FA pages
+    themselves, sign-out)."""
+    view.otp_exempt = True  # type: ignore[attr-defined]
+    return view
+
+
+class TwoFactorMiddleware:
+    """Hold every page until the second factor is checked.
+
+    A user with an authenticator must pass the check after each sign-in; with REQUIRE_2FA,
+    a user without one must first set it up. Views marked `otp_exempt` and those that need
+    no sign-in pass only while nobody is signed in (the webhook never carries a session).
+    Needs django_otp's OTPMiddleware before it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        user = request.user
+        if not user.is_authenticated or getattr(view_func, "otp_exempt", False):
+            return None
+        if user.is_verified():  # type: ignore[union-attr]
+            return None
+        if user_has_device(user, confirmed=True):
+            target = "two_factor_verify"
+        elif settings.REQUIRE_2FA:
+            target = "two_factor_setup"
+        else:
+            return None
+        return redirect_to(request, _with_next(resolve_url(target), page_path(request)))
+
+
+def _with_next(url: str, next_path: str) -> str:
+    return f"{url}?{urlencode({REDIRECT_FIELD_NAME: next_path})}"
 
 
 class UserTimezoneMiddleware:

@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from drenfax_portal.api import describe_error, get_client
+from drenfax_portal.audit.services import audited
 from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest, staff_or_404
 from fax_numbers import actions
@@ -68,7 +69,7 @@ def number_assign(request: HtmxHttpRequest, number_id) -> HttpResponse:
         return _section(request, number, "people", assign_form=form)
     person = form.cleaned_data["user"]
     try:
-        with get_client() as client:
+        with get_client() as client, audited("number.assigned", number, user=person.username):
             mirrored = actions.number_assign_user(client=client, number=number, user=person)
     except DrenfaxError as exc:
         text = f"{person_label(person)} was not given this number. {describe_error(exc)}"
@@ -97,7 +98,7 @@ def number_unassign(request: HtmxHttpRequest, number_id) -> HttpResponse:
         return _done(request, number, "people", messages.ERROR, "That person does not have it.")
     person = form.cleaned_data["user"]
     try:
-        with get_client() as client:
+        with get_client() as client, audited("number.unassigned", number, user=person.username):
             actions.number_unassign_user(client=client, number=number, user=person)
     except DrenfaxError as exc:
         text = f"{person_label(person)} still has this number. {describe_error(exc)}"
@@ -116,7 +117,7 @@ def number_storage(request: HtmxHttpRequest, number_id) -> HttpResponse:
         return _section(request, number, "storage", storage_form=form)
     data = form.cleaned_data
     try:
-        with get_client() as client:
+        with get_client() as client, audited("number.storage_changed", number, **_facts(data)):
             actions.number_update_storage(
                 client=client,
                 number=number,
@@ -135,6 +136,15 @@ def number_storage(request: HtmxHttpRequest, number_id) -> HttpResponse:
     return _done(request, number, "storage", messages.SUCCESS, text)
 
 
+def _facts(data: dict) -> dict:
+    """What an audit row says about new storage settings: never the password itself."""
+    return {
+        "protocol": data["protocol"],
+        "host": data["host"],
+        "new_password": bool(data["password"]),
+    }
+
+
 @staff_or_404
 @require_POST
 def number_manager(request: HtmxHttpRequest, number_id) -> HttpResponse:
@@ -143,7 +153,7 @@ def number_manager(request: HtmxHttpRequest, number_id) -> HttpResponse:
     if not form.is_valid():
         return _section(request, number, "manager", manager_form=form)
     try:
-        with get_client() as client:
+        with get_client() as client, audited("number.manager_changed", number):
             actions.number_set_manager(
                 client=client, number=number, managed_by=form.cleaned_data["managed_by"]
             )
@@ -166,7 +176,7 @@ def number_release(request: HtmxHttpRequest, number_id) -> HttpResponse:
     form = ReleaseForm(request.POST or None, number=number)
     if request.method == "POST" and form.is_valid():
         try:
-            with get_client() as client:
+            with get_client() as client, audited("number.released", number):
                 number = actions.number_release(client=client, number=number)
         except DrenfaxError as exc:
             messages.error(request, f"{number.national} was not released. {describe_error(exc)}")

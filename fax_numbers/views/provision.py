@@ -13,10 +13,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from drenfax_portal.api import describe_error, get_client
+from drenfax_portal.audit.services import audit_record
 from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest, staff_or_404
 from fax_numbers.forms import ProvisionForm, SearchForm
-from fax_numbers.models import FaxNumber
+from fax_numbers.models import FaxNumber, Provisioning
 from fax_numbers.provisioning import (
     get_provisioning,
     new_provisioning_key,
@@ -93,6 +94,9 @@ def number_provision(request: HtmxHttpRequest) -> HttpResponse:
     if created:
         with get_client() as client:
             provisioning_execute(client=client, provisioning=provisioning)
+        facts = {"state": provisioning.state, "numbers": provisioning.results}
+        ok = provisioning.state != Provisioning.State.FAILED
+        audit_record("number.provisioned", target=provisioning, success=ok, details=facts)
     return redirect("numbers:provisioning", key=provisioning.key)
 
 

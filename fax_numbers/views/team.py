@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from drenfax_portal.accounts.forms import ProfileForm
 from drenfax_portal.accounts.models import Profile
 from drenfax_portal.accounts.services import profile_update
+from drenfax_portal.audit.services import audit_record
 from drenfax_portal.http import HtmxHttpRequest, staff_or_404
 from fax_numbers.forms import person_label
 from fax_numbers.models import FaxNumber
@@ -52,6 +53,7 @@ def team_member(request: HtmxHttpRequest, user_id: int) -> HttpResponse:
             drenfax_user_id=form.cleaned_data["drenfax_user_id"],
             timezone=form.cleaned_data["timezone"],
         )
+        audit_record("user.profile_changed", target=person, details={"fields": form.changed_data})
         messages.success(request, f"Saved {person_label(person)}'s settings.")
         return redirect("numbers:team")
     context = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,8 +11,10 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from drenfax_portal.api import describe_error, get_client
+from drenfax_portal.audit.services import audit_record, audited
 from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest, safe_next
+from drenfax_portal.security import PDF_FRAME_POLICY
 from fax_numbers.phone import InvalidNumber, parse_number
 from faxes import actions
 from faxes.documents import open_document
@@ -40,11 +43,13 @@ def fax_detail(request: HtmxHttpRequest, message_id) -> HttpResponse:
         template += "#status"
     else:  # the page itself was opened: the fax is read (its status polls are not)
         fax_mark_read(user=request.user, fax=fax)
+        audit_record("fax.viewed", target=fax)
     return render(request, template, context)
 
 
 @require_GET
 @xframe_options_sameorigin  # the detail page shows it in an inline viewer
+@csp_replace(PDF_FRAME_POLICY)
 def fax_pdf(request: HtmxHttpRequest, message_id) -> HttpResponse:
     """The fax document, fetched from the provider once, then served from local storage."""
     fax = get_fax_for_user(request.user, message_id)
@@ -62,6 +67,7 @@ def fax_pdf(request: HtmxHttpRequest, message_id) -> HttpResponse:
         handle = open_document(fax.pdf_path)
     except FileNotFoundError:
         return _no_document(request, fax, "The stored document is missing; try again later.")
+    audit_record("fax.pdf_downloaded", target=fax, details={"download": "download" in request.GET})
     response = FileResponse(
         handle,
         content_type="application/pdf",
@@ -87,7 +93,7 @@ def fax_archive(request: HtmxHttpRequest, message_id) -> HttpResponse:
     fax = get_fax_for_user(request.user, message_id)
     archive = request.POST.get("archived", "1") != "0"
     try:
-        with get_client() as client:
+        with get_client() as client, audited("fax.archived" if archive else "fax.unarchived", fax):
             actions.fax_set_archived(client=client, fax=fax, user=request.user, archived=archive)
     except DrenfaxError as exc:
         messages.error(request, f"Nothing changed. {describe_error(exc)}")
@@ -107,7 +113,7 @@ def fax_cancel(request: HtmxHttpRequest, message_id) -> HttpResponse:
         )
         return _back(fax)
     try:
-        with get_client() as client:
+        with get_client() as client, audited("fax.cancelled", fax):
             actions.fax_cancel(client=client, fax=fax, user=request.user)
     except DrenfaxError as exc:
         messages.error(request, f"The fax was not cancelled. {describe_error(exc)}")
@@ -122,7 +128,7 @@ def fax_delete(request: HtmxHttpRequest, message_id) -> HttpResponse:
     if request.method == "GET":
         return render(request, "faxes/delete.html", {"fax": fax})
     try:
-        with get_client() as client:
+        with get_client() as client, audited("fax.deleted", fax):
             actions.fax_delete(client=client, fax=fax, user=request.user)
     except DrenfaxError as exc:
         messages.error(request, f"The fax was not deleted. {describe_error(exc)}")
@@ -164,6 +170,8 @@ def fax_resend(request: HtmxHttpRequest, message_id) -> HttpResponse:
                     recipient_fax=recipient if recipient != fax.fax_number else None,
                 ),
             )
+        ok = submission.state != Submission.State.FAILED
+        audit_record("fax.resent", target=fax, success=ok, details={"submission": submission.key})
     return redirect("faxes:submission", key=submission.key)
 
 

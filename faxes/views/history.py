@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from drenfax_portal.audit.services import audit_record
 from drenfax_portal.http import HtmxHttpRequest, safe_next
 from faxes.history import (
     COUNT_LIMIT,
@@ -145,6 +146,7 @@ def fax_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
     form = HistoryFilterForm(request.GET, user=request.user)
     faxes = filter_faxes(request.user, form.filters).order_by("-created_at", "-id")
     tz = timezone.get_current_timezone()
+    audit_record("fax.exported", details={"filters": sorted(form.filters)})
 
     def rows() -> Iterator[str]:
         writer = csv.writer(_Echo())

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -24,8 +25,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from drenfax_portal.api import describe_error, get_client
+from drenfax_portal.audit.services import audit_record
 from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest
+from drenfax_portal.security import PDF_FRAME_POLICY
 from faxes.documents import open_document
 from faxes.models import StagedFile, Submission
 from faxes.selectors import get_submission_for_user
@@ -148,6 +151,11 @@ def _send(request: HtmxHttpRequest, draft: SendDraft, key) -> HttpResponse:
             submission, created = fax_send(client=client, user=request.user, key=key, draft=draft)
     except FileGone:
         return _render(request, draft, key=key, error=_gone_message(), show_errors=True)
+    if created:  # a reused key sent nothing new (and was audited when it did)
+        ok = submission.state != Submission.State.FAILED
+        audit_record(
+            "fax.sent", target=submission, success=ok, details={"to": submission.recipients}
+        )
     if created and submission.state == Submission.State.FAILED:
         # Nothing left: fill the form in again, files kept, under a new key.
         error = f"Nothing was sent. {submission.error}"
@@ -293,6 +301,7 @@ def send_check_recipients(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 @xframe_options_sameorigin  # shown in the form's inline viewer
+@csp_replace(PDF_FRAME_POLICY)
 def send_preview_pdf(request: HtmxHttpRequest, token) -> HttpResponse:
     """A preview the user rendered, for them only, for an hour, never cached."""
     preview = preview_for_user(request.user, token)

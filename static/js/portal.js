@@ -3,6 +3,21 @@
 "use strict";
 
 (() => {
+  // --- Polling is not activity ---------------------------------------------------------------
+  // The server signs a session out after IDLE_TIMEOUT_MINUTES without activity. Requests htmx
+  // repeats on a timer (hx-trigger="every 3s", or an element marked data-poll) say so with
+  // X-Portal-Poll: 1, so an open tab that refreshes itself still times out. A request the
+  // user caused (a click, a typed filter, a custom event) carries no such header.
+  document.addEventListener("htmx:configRequest", (event) => {
+    const elt = event.detail.elt;
+    if (!(elt instanceof Element)) return;
+    const trigger = elt.getAttribute("hx-trigger") || "";
+    const timed = /(^|,)\s*every\s/.test(trigger) && !event.detail.triggeringEvent;
+    if (timed || elt.hasAttribute("data-poll")) {
+      event.detail.headers["X-Portal-Poll"] = "1";
+    }
+  });
+
   // --- Submit buttons marked data-once: one submission per page view ----------------------
   // The server ignores a repeated one-time key anyway; this only spares a second wait.
   document.addEventListener("submit", (event) => {

@@ -1,0 +1,73 @@
+"""Changes made in the Django admin to people and their sign-in are audited.
+
+The admin logs its own changes (LogEntry) through `log_addition`, `log_change` and
+`log_deletions`; the mixin below adds an audit row at the same three points, so every path
+(the change form, the password form, bulk "delete selected") is covered and attributed to
+the staff member. Audit events themselves are not in the admin: the staff page shows them,
+read-only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.models import AccessAttempt
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from drenfax_portal.audit.services import audit_record
+
+
+def _changed_fields(message: Any) -> list[str]:
+    """The field names in an admin change message (never the values)."""
+    fields: list[str] = []
+    if isinstance(message, list):
+        for part in message:
+            for verb in ("changed", "added", "deleted"):
+                fields.extend(str(f) for f in part.get(verb, {}).get("fields", []))
+    elif message:
+        fields.append(str(message)[:100])
+    return fields
+
+
+class AuditedAdminMixin:
+    """Audit rows for additions, changes and deletions made through this ModelAdmin."""
+
+    def _audit_action(self, verb: str) -> str:
+        return f"user.{verb}" if self.model is get_user_model() else f"admin.{verb}"
+
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        audit_record(self._audit_action("created" if self._is_user else "added"), target=obj)
+        return entry
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        fields = _changed_fields(message)
+        audit_record(self._audit_action("changed"), target=obj, details={"fields": fields})
+        return entry
+
+    def log_deletions(self, request, queryset):
+        entries = super().log_deletions(request, queryset)
+        for obj in queryset:
+            details = {"name": str(obj)[:100]} if self._is_user else {}
+            audit_record(self._audit_action("deleted"), target=obj, details=details)
+        return entries
+
+    @property
+    def _is_user(self) -> bool:
+        return self.model is get_user_model()
+
+
+# People, their groups, their second factors, and sign-in lockouts (deleting an attempt
+# unlocks it).
+for _model in (get_user_model(), Group, TOTPDevice, StaticDevice, AccessAttempt):
+    if admin.site.is_registered(_model):
+        _original = type(admin.site.get_model_admin(_model))
+        admin.site.unregister(_model)
+        admin.site.register(
+            _model, type(f"Audited{_original.__name__}", (AuditedAdminMixin, _original), {})
+        )

@@ -1,0 +1,138 @@
+"""Staff pages: the audit trail (filter, export as CSV) and sign-in lockouts (unlock).
+
+Read-only for the trail: there is no view that changes or deletes an event.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import UTC
+
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from drenfax_portal.audit.forms import AuditFilterForm, filter_events
+from drenfax_portal.audit.services import audit_record
+from drenfax_portal.http import HtmxHttpRequest, staff_or_404
+
+PAGE_SIZE = 50
+CSV_COLUMNS = [
+    "Time (UTC)",
+    "User",
+    "IP address",
+    "Action",
+    "Object type",
+    "Object id",
+    "Outcome",
+    "Details",
+]
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_or_404
+@require_GET
+def event_list(request: HtmxHttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    events = filter_events(form.filters)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+    }
+    return _no_store(render(request, "audit/events.html", context))
+
+
+def csv_cell(value: object) -> str:
+    """A CSV cell a spreadsheet shows as text, never runs as a formula."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r", "|", "%"):
+        text = "'" + text
+    return text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@staff_or_404
+@require_GET
+def event_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
+    """The filtered trail as CSV; the export itself is audited."""
+    form = AuditFilterForm(request.GET or None)
+    filters = form.filters
+    events = filter_events(filters)
+    audit_record(
+        "audit.exported",
+        details={k: str(v) for k, v in filters.items()} | {"events": events.count()},
+    )
+
+    def rows() -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        yield writer.writerow(CSV_COLUMNS)
+        for event in events.iterator(chunk_size=2000):
+            details = "; ".join(f"{k}={v}" for k, v in sorted(event.details.items()))
+            yield writer.writerow(
+                csv_cell(v)
+                for v in (
+                    event.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                    event.username,
+                    event.ip,
+                    event.action,
+                    event.object_type,
+                    event.object_id,
+                    event.outcome,
+                    details,
+                )
+            )
+
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
+    return _no_store(response)
+
+
+@staff_or_404
+@require_GET
+def lockout_list(request: HtmxHttpRequest) -> HttpResponse:
+    """Recent failed sign-ins per username and address; locked ones can be unlocked."""
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    attempts = AccessAttempt.objects.filter(attempt_time__gte=since).order_by("-attempt_time")
+    rows = [(a, a.failures_since_start >= settings.AXES_FAILURE_LIMIT) for a in attempts[:200]]
+    context = {
+        "rows": rows,
+        "limit": settings.AXES_FAILURE_LIMIT,
+        "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }
+    return _no_store(render(request, "audit/lockouts.html", context))
+
+
+@staff_or_404
+@require_POST
+def lockout_unlock(request: HtmxHttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = get_object_or_404(AccessAttempt, pk=attempt_id)
+    username, ip = attempt.username, attempt.ip_address
+    # Every record of this username and address (one per browser), nothing else.
+    AccessAttempt.objects.filter(username=username, ip_address=ip).delete()
+    audit_record(
+        "auth.unlocked",
+        object_type="user",
+        object_id=username or "",
+        details={"username": username or "", "ip_address": ip or ""},
+    )
+    messages.success(request, f"Sign-in for {username or 'that user'} from {ip} is unlocked.")
+    return redirect("audit:lockouts")
