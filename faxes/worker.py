@@ -13,9 +13,8 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from drenfax_portal.api import get_client, history_rate_limiter
-from drenfax_portal.notifications.services import notifications_process
-
 from drenfax_portal.audit.services import audit_events_purge
+from drenfax_portal.notifications.services import notifications_process
 from faxes.models import SyncState
 from faxes.pdf_fetch import fetch_wanted_pdfs
 from faxes.ratelimit import default_holder, lease_acquire, lease_release
