@@ -97,7 +97,11 @@ def test_the_main_pages_work_under_the_csp_without_violations(portal, page, staf
 
     number = FaxNumber.objects.order_by("number").first()
     for url in (
+        "/",
+        "/accounts/notifications/",
         "/numbers/",
+        "/numbers/search/",
+        "/numbers/validate/",
         f"/numbers/{number.uuid}/",
         "/numbers/team/",
         "/audit/",
