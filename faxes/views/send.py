@@ -6,22 +6,16 @@ recipient check, the inline preview, uploads with a progress bar and reordering 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import FileResponse, Http404, HttpResponse
-from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from drenfax_portal.api import describe_error, get_client
 from drenfax_portal.client import DrenfaxError
@@ -44,55 +38,10 @@ from faxes.sending import (
     retention_text,
 )
 from faxes.submissions import new_submission_key, parse_submission_key
-from faxes.uploads import SendUploadHandler, limits, parse_tokens, preview_for_user, staged_uploads
+from faxes.uploads import limits, parse_tokens, preview_for_user, staged_uploads
+from faxes.views.common import limited_uploads, no_store, redirect_to, used_submission
 
 TEMPLATE = "faxes/send.html"
-UNREADABLE = {
-    TooManyFilesSent: "Too many files were chosen at once",
-    TooManyFieldsSent: "The form had too many fields",
-    RequestDataTooBig: "The text of the form was too long",
-}
-
-
-def _unreadable_reason(exc: Exception) -> str:
-    reason = next((text for kind, text in UNREADABLE.items() if isinstance(exc, kind)), None)
-    return f"{reason or 'The upload could not be read'}; nothing was sent."
-
-
-def limited_uploads(on_unreadable: Callable[[HtmxHttpRequest, str], HttpResponse]):
-    """Read a view's uploads through SendUploadHandler, then check CSRF as usual.
-
-    Upload handlers must be in place before anything reads `request.POST`, and
-    CsrfViewMiddleware reads it; so the view is exempt from the middleware and protected
-    here once the body is parsed (the pattern Django documents). The view receives
-    `refused`: the files the handler stopped reading, with the reasons. A body Django will
-    not parse (too many files or fields) gets `on_unreadable`, not a bare 400 page.
-    """
-
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        protected = csrf_protect(view)
-
-        @wraps(view)
-        def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            refused: list[tuple[str, str]] = []
-            if request.method == "POST":
-                handler = SendUploadHandler(request)
-                request.upload_handlers.insert(0, handler)
-                refused = handler.refused
-                try:
-                    request.POST  # noqa: B018 (parse now, through the handler above)
-                except (
-                    MultiPartParserError,
-                    TooManyFilesSent,
-                    TooManyFieldsSent,
-                    RequestDataTooBig,
-                ) as exc:
-                    return on_unreadable(request, _unreadable_reason(exc))
-            return protected(request, *args, refused=refused, **kwargs)
-
-        return csrf_exempt(wrapper)
-
-    return decorator
 
 
 def _form_unreadable(request: HtmxHttpRequest, reason: str) -> HttpResponse:
@@ -114,9 +63,9 @@ def send_form(request: HtmxHttpRequest, refused: list[tuple[str, str]]) -> HttpR
     if request.method == "GET":
         return _new_form(request, covers)
     key = parse_submission_key(request.POST.get("submission_key"))
-    if key is not None and (used := _used_submission(request, key)) is not None:
+    if key is not None and (used := used_submission(request, key)) is not None:
         messages.info(request, "This form was sent already; here is what came of it.")
-        return _redirect(request, reverse("faxes:submission", args=[used.key]))
+        return redirect_to(request, reverse("faxes:submission", args=[used.key]))
     draft = SendDraft.from_data(
         request.POST,
         user=request.user,
@@ -175,7 +124,7 @@ def _preview(request: HtmxHttpRequest, draft: SendDraft, key) -> HttpResponse:
     context = {"preview": preview, "preview_error": preview_error}
     if request.htmx:
         context["preview_problems"] = _problems(draft)
-        return _no_store(render(request, f"{TEMPLATE}#preview", context))
+        return no_store(render(request, f"{TEMPLATE}#preview", context))
     return _render(request, draft, key=key, show_errors=True, **context)
 
 
@@ -230,7 +179,7 @@ def _render(
         "files": draft.files,
         **extra,
     }
-    return _no_store(render(request, TEMPLATE, context, status=status))
+    return no_store(render(request, TEMPLATE, context, status=status))
 
 
 def _problems(draft: SendDraft) -> list[tuple[str, str]]:
@@ -248,24 +197,6 @@ def _gone_message() -> str:
     )
 
 
-def _used_submission(request: HtmxHttpRequest, key) -> Submission | None:
-    submission = Submission.objects.filter(key=key).first()
-    if submission is not None and submission.user_id != request.user.pk:
-        raise Http404("No such submission")
-    return submission
-
-
-def _redirect(request: HtmxHttpRequest, url: str) -> HttpResponse:
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
-
-
-def _no_store(response: HttpResponse) -> HttpResponse:
-    # The form can hold a patient's details and documents' names: never cached.
-    response["Cache-Control"] = "private, no-store"
-    return response
-
 
 @require_POST
 @limited_uploads(_upload_unreadable)
@@ -278,7 +209,7 @@ def send_upload(request: HtmxHttpRequest, refused: list[tuple[str, str]]) -> Htt
         user=request.user, uploads=request.FILES.getlist("attachments"), kept=kept
     )
     context = {"files": files, "refused": [*refused, *more]}
-    return _no_store(render(request, f"{TEMPLATE}#upload-result", context))
+    return no_store(render(request, f"{TEMPLATE}#upload-result", context))
 
 
 @require_POST
@@ -303,4 +234,4 @@ def send_preview_pdf(request: HtmxHttpRequest, token) -> HttpResponse:
     except FileNotFoundError:
         raise Http404("No such preview") from None
     response = FileResponse(handle, content_type="application/pdf", filename="preview.pdf")
-    return _no_store(response)
+    return no_store(response)
