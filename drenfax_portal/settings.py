@@ -266,3 +266,7 @@ SEND_MAX_TOTAL_MB = _positive("SEND_MAX_TOTAL_MB", env.float("SEND_MAX_TOTAL_MB"
 UPLOAD_RETENTION_HOURS = _positive(
     "UPLOAD_RETENTION_HOURS", env.float("UPLOAD_RETENTION_HOURS", default=24)
 )
+# Fax blasts (`/faxes/blast/`): the most rows one recipient list may hold (the whole file is
+# refused above it) and the largest workbook accepted, in MB.
+BLAST_MAX_ROWS = int(_positive("BLAST_MAX_ROWS", env.int("BLAST_MAX_ROWS", default=10_000)))
+BLAST_MAX_FILE_MB = _positive("BLAST_MAX_FILE_MB", env.float("BLAST_MAX_FILE_MB", default=10))

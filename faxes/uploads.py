@@ -249,11 +249,14 @@ def is_utf8_text(handle: IO[bytes]) -> bool:
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 
-def clean_filename(name: str, file_type: str) -> str:
-    """A file name safe to show and to send, ending as its type does ("scan" -> "scan.png")."""
+def clean_filename(name: str, file_type: str, *, extensions: tuple[str, ...] = ()) -> str:
+    """A file name safe to show and to send, ending as its type does ("scan" -> "scan.png").
+
+    `extensions` are the endings of a type outside FILE_TYPES (a blast's ".xlsx").
+    """
     name = unicodedata.normalize("NFC", name or "").strip()
     name = _UNSAFE_NAME.sub("_", name).strip(" .") or "document"
-    extensions = FILE_TYPES[file_type].extensions
+    extensions = extensions or FILE_TYPES[file_type].extensions
     if not name.lower().endswith(extensions):
         name = f"{name}{extensions[0]}"
     if len(name) > 120:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from drenfax_portal.api import describe_error, get_client
 from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest
+from faxes.blast import RefusedList, recipient_list_load, staged_list_for_user
 from faxes.documents import open_document
 from faxes.models import StagedFile, Submission
 from faxes.selectors import get_submission_for_user
@@ -129,7 +130,10 @@ def _preview(request: HtmxHttpRequest, draft: SendDraft, key) -> HttpResponse:
 
 
 def _new_form(request: HtmxHttpRequest, covers: CoverPages) -> HttpResponse:
-    """A blank form, or the form of an earlier send of the user's (`?from=<key>`)."""
+    """A blank form, the form of an earlier send of the user's (`?from=<key>`), or one with
+    the numbers of a blast list the user reviewed (`?blast=<token>`)."""
+    if "blast" in request.GET:
+        return _form_from_blast(request, covers, request.GET["blast"])
     source = request.GET.get("from")
     if not source:
         return _render(request, SendDraft.blank(user=request.user, covers=covers))
@@ -146,6 +150,31 @@ def _new_form(request: HtmxHttpRequest, covers: CoverPages) -> HttpResponse:
         return _render(request, SendDraft.blank(user=request.user, covers=covers))
     draft = SendDraft.from_data(data, user=request.user, covers=covers)
     return _render(request, draft, error=_gone_message() if draft.missing_files else "")
+
+
+def _form_from_blast(request: HtmxHttpRequest, covers: CoverPages, token: str) -> HttpResponse:
+    """The numbers of a blast list, for sending documents to them (a blast cannot)."""
+    staged = staged_list_for_user(request.user, parse_submission_key(token))
+    if staged is None:
+        raise Http404("No such recipient list")
+    try:
+        numbers = recipient_list_load(staged).numbers()
+    except (FileNotFoundError, RefusedList):
+        numbers = []
+    if not numbers or len(numbers) > MAX_RECIPIENTS:
+        messages.info(
+            request,
+            f"The numbers of {staged.filename} could not be filled in (the send form takes 1 "
+            f"to {MAX_RECIPIENTS} numbers, and lists are kept for {retention_text()}).",
+        )
+        return _render(request, SendDraft.blank(user=request.user, covers=covers))
+    data = QueryDict(mutable=True)
+    data["recipients"] = "\n".join(numbers)
+    messages.info(
+        request,
+        f"The {len(numbers)} numbers of {staged.filename} are filled in; add the documents.",
+    )
+    return _render(request, SendDraft.from_data(data, user=request.user, covers=covers))
 
 
 def _render(
@@ -195,7 +224,6 @@ def _gone_message() -> str:
         "Some files are no longer kept on the server (they are deleted after "
         f"{retention_text()}); add them again."
     )
-
 
 
 @require_POST
