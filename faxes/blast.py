@@ -386,10 +386,20 @@ def _damaged() -> RefusedList:
     )
 
 
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and those it came from (openpyxl wraps the XML parser's)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
 def _refusal(exc: Exception) -> RefusedList:
     if isinstance(exc, RefusedList):
         return exc
-    if isinstance(exc, DefusedXmlException):
+    if any(isinstance(cause, DefusedXmlException) for cause in _causes(exc)):
         log.warning("refused a recipient list with unsafe XML: %r", exc)
         return RefusedList(
             "The file holds XML that declares entities, which spreadsheet programs never "
