@@ -15,11 +15,14 @@ or hostile file costs little and the user learns what is wrong with it:
    is found among the first rows (by the names of its columns), else the number column is
    found by its content; each row's number is normalised to E.164 once per distinct value
    (a cheap path for North American numbers, phonenumbers for the rest), and each row is
-   either a recipient or left out with its reason. More than BLAST_MAX_ROWS recipients
-   refuses the whole file (reading stops there).
+   either a recipient or left out with its reason. More than BLAST_MAX_ROWS rows refuses
+   the whole file (reading stops there).
 
 `clean_workbook` writes what is sent: the recipients only, numbers in E.164 as text, the
-names as text, under the header the provider's parser knows ("Fax Number", "Recipient Name").
+names as text, under the header the provider's parser knows ("Fax Number", "Recipient Name");
+`template_workbook` the template users fill in. The services at the end keep an uploaded
+list for its review (`recipient_list_stage`, `recipient_list_load`) and send it once per
+one-time key in one `send_blast` call (`blast_send`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
+import openpyxl
 import phonenumbers
 from defusedxml import DefusedXmlException
 from django.conf import settings
@@ -284,6 +288,8 @@ def recipient_list_read(
     """Read a workbook's recipients; raises RefusedList when the file cannot be used."""
     limit = limit or max_rows()
     region = region or settings.DEFAULT_PHONE_REGION
+    if not openpyxl.DEFUSEDXML:  # fail closed (the faxes.E001 check says why)
+        raise RefusedList("Recipient lists cannot be read safely on this server right now.")
     _check_container(handle)
     handle.seek(0)
     try:
@@ -326,7 +332,7 @@ def _check_container(handle: IO[bytes]) -> None:
     if kind == "pdf":
         raise RefusedList(
             "This is a PDF, not an Excel workbook, whatever its name says. Upload the list "
-            "of recipients as an .xlsx file (download the template below)."
+            "of recipients as an .xlsx file (the template shows how)."
         )
     if kind is not None:
         raise RefusedList(f"This is an image ({kind.upper()}), not an Excel workbook (.xlsx).")
@@ -550,14 +556,20 @@ def _find_layout(first: list[Row], normaliser: Normaliser) -> _Layout | None:
     number = max(valid, key=lambda c: (valid[c], -c))
     if valid[number] * 2 < filled[number]:
         return None
-    top = first[0][1]
-    if len(first) > 1 and all(_is_title(v) for v in top.values()) and _is_title(top.get(number)):
-        # A header row whose titles we do not know ("Tel.", "Kontakt").
-        name = _name_column(top, number) or _text_column(first[1:], number)
-        if name is not None and not name.title:
-            name = Column(name.index, cell_text(top.get(name.index)))
-        return _Layout(Column(number, cell_text(top.get(number))), name, 0)
-    return _Layout(Column(number, ""), _text_column(first, number), None)
+    # Rows of text only above the first number are titles; the last of them is a header
+    # whose names we do not know ("Kontakt", "Telefon").
+    first_number = next(
+        i for i, (_, values) in enumerate(first) if normaliser.number(values.get(number))[0]
+    )
+    above = first[:first_number]
+    if not above or not all(_is_title(v) for _, values in above for v in values.values()):
+        return _Layout(Column(number, ""), _text_column(first, number), None)
+    header_at = first_number - 1
+    top = first[header_at][1]
+    name = _name_column(top, number) or _text_column(first[first_number:], number)
+    if name is not None and not name.title:
+        name = Column(name.index, cell_text(top.get(name.index)))
+    return _Layout(Column(number, cell_text(top.get(number))), name, header_at)
 
 
 def _is_title(value: Any) -> bool:

@@ -120,3 +120,23 @@ def test_a_body_django_refuses_to_parse_gets_a_page_not_a_bare_400(alice_client,
     assert response.status_code == 400
     assert "Too many files were chosen at once; nothing was sent." in text(response)
     assert "Fax blast" in text(response)
+
+
+def test_lists_are_parsed_through_defusedxml():
+    import openpyxl
+
+    from faxes.checks import check_safe_xml
+
+    assert openpyxl.DEFUSEDXML is True and check_safe_xml() == []
+
+
+def test_without_defusedxml_every_list_is_refused(monkeypatch):
+    import openpyxl
+
+    from faxes.blast import RefusedList
+    from faxes.checks import check_safe_xml
+
+    monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
+    assert [e.id for e in check_safe_xml()] == ["faxes.E001"]
+    with pytest.raises(RefusedList, match="cannot be read safely"):
+        recipient_list_read(io.BytesIO(GOOD))

@@ -89,6 +89,13 @@ def test_an_unknown_header_above_numbers_is_taken_as_the_header():
     assert len(result.recipients) == 2
 
 
+def test_a_title_row_above_an_unknown_header_is_skipped():
+    result = read([["Clinic list"], ["Kontakt", "Telefon"], ["Dr. Adams", "2125550123"]])
+    assert (result.header_row, result.rows_above_header) == (2, 1)
+    assert result.number_column.title == "Telefon"
+    assert sent(result) == [(3, "+12125550123", "Dr. Adams")] and not result.left_out
+
+
 def test_names_are_optional():
     result = read([["Fax"], ["2065550123"], ["2065550124"]])
     assert result.name_column is None
