@@ -224,6 +224,16 @@ def test_formulas_with_a_cached_value_use_it():
     assert [r.number for r in result.recipients] == ["+12065550123"]
 
 
+def test_a_number_cell_written_in_exponent_notation_keeps_all_its_digits():
+    # Some producers write <v>2.0655501E9</v>: a number cell holds the whole value, unlike
+    # text copied from a narrow column.
+    rows = '<row r="1"><c r="A1" t="inlineStr"><is><t>Fax</t></is></c></row>'
+    rows += '<row r="2"><c r="A2"><v>2.0655501E9</v></c></row>'
+    rows += '<row r="3"><c r="A3"><v>2065550123.0</v></c></row>'
+    result = recipient_list_read(io.BytesIO(handmade_xlsx(sheet_xml(rows))))
+    assert [r.number for r in result.recipients] == ["+12065550100", "+12065550123"]
+
+
 def test_a_name_over_40_characters_is_left_out():
     result = read([["Fax", "Name"], ["2065550123", "x" * 41], ["2065550124", "y" * 40]])
     assert left(result) == [(2, LeftOutKind.NAME)]

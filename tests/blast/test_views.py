@@ -139,7 +139,7 @@ def test_a_list_read_again_after_the_cache_gives_the_same_review(alice_client, c
     assert review_form(text(alice_client.get(location)))["digest"] == before
 
 
-def test_a_purged_list_sends_the_user_back_to_the_upload(alice_client, covers):
+def test_a_list_past_its_retention_is_gone_and_purged(alice_client, covers):
     location = upload_list(alice_client)
     StagedFile.objects.update(created_at=timezone.now() - timedelta(days=2))
     assert alice_client.get(location).status_code == 404  # past its retention period
