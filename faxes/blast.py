@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
+from xml.parsers import expat
 
 import openpyxl
 import phonenumbers
@@ -93,6 +94,13 @@ RATIO_GRACE = 100 * 1024
 
 # Rows searched for the header (and, without one, for the number column by content).
 HEADER_SCAN = 20
+# Empty rows a sheet may hold besides BLAST_MAX_ROWS rows of content (formatted rows).
+BLANK_ROWS_MAX = 50_000
+# Excel's widest row; a sheet's XML over PRESCAN_ABOVE bytes is checked against it first.
+MAX_CELLS_PER_ROW = 16_384
+PRESCAN_ABOVE = 2 * MB
+# Different texts a workbook may hold (ten thousand rows of thirty text columns).
+MAX_SHARED_STRINGS = 300_000
 # How much of a cell is shown back to the user.
 SHOWN_MAX = 60
 
@@ -290,7 +298,7 @@ def recipient_list_read(
     region = region or settings.DEFAULT_PHONE_REGION
     if not openpyxl.DEFUSEDXML:  # fail closed (the faxes.E001 check says why)
         raise RefusedList("Recipient lists cannot be read safely on this server right now.")
-    _check_container(handle)
+    _check_container(handle, limit=limit)
     handle.seek(0)
     try:
         workbook = load_workbook(handle, read_only=True, data_only=True, keep_links=False)
@@ -306,7 +314,7 @@ def recipient_list_read(
         workbook.close()
 
 
-def _check_container(handle: IO[bytes]) -> None:
+def _check_container(handle: IO[bytes], *, limit: int) -> None:
     handle.seek(0)
     head = handle.read(2048)
     handle.seek(0)
@@ -314,7 +322,7 @@ def _check_container(handle: IO[bytes]) -> None:
         raise RefusedList("The file is empty.")
     kind = file_signature(head)
     if kind == "zip":
-        _check_zip(handle)
+        _check_zip(handle, limit=limit)
         return
     if kind == "ole2":
         if contains_bytes(handle, _OLE2_ENCRYPTED):
@@ -345,14 +353,19 @@ def _check_container(handle: IO[bytes]) -> None:
     raise RefusedList("This is not an Excel workbook (.xlsx); its content is not one.")
 
 
-def _check_zip(handle: IO[bytes]) -> None:
+def _check_zip(handle: IO[bytes], *, limit: int) -> None:
     try:
         with zipfile.ZipFile(handle) as archive:
             parts = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        raise _damaged() from None
+            _check_parts(parts)
+            _prescan(archive, parts, limit=limit)
+    except Exception as exc:  # a damaged file can make zipfile or expat fail in any way
+        raise _refusal(exc) from None
     finally:
         handle.seek(0)
+
+
+def _check_parts(parts: list[zipfile.ZipInfo]) -> None:
     names = {part.filename for part in parts}
     if "xl/workbook.bin" in names:
         raise RefusedList(
@@ -383,6 +396,82 @@ def _check_zip(handle: IO[bytes]) -> None:
             "looks like a zip bomb), so it was not opened. Save the list again from Excel "
             "with only the recipients in it."
         )
+
+
+def _prescan(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo], *, limit: int) -> None:
+    """Count the elements of large sheets and string tables with expat, building nothing.
+
+    openpyxl builds each row whole before handing it over, keeps a little of every row and
+    every shared string it has parsed, and reads a whole sheet up front when it lacks a
+    `<dimension>`. Within MAX_UNCOMPRESSED a hostile file could still hold a row of
+    millions of cells, or millions of empty rows or tiny strings; these are refused here.
+    Parts under PRESCAN_ABOVE cannot hold enough to matter, so a usual list skips this.
+    """
+    for part in parts:
+        if part.file_size <= PRESCAN_ABOVE:
+            continue
+        if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+            _scan(archive, part, _SheetCounter(ceiling=limit + BLANK_ROWS_MAX))
+        elif part.filename == "xl/sharedStrings.xml":
+            _scan(archive, part, _StringCounter())
+
+
+class _SheetCounter:
+    def __init__(self, *, ceiling: int) -> None:
+        self.ceiling = ceiling
+        self.rows = self.cells = 0
+
+    def __call__(self, local: str) -> None:
+        if local == "c":
+            self.cells += 1
+            if self.cells > MAX_CELLS_PER_ROW:
+                raise RefusedList(
+                    f"A row of the sheet holds more than {MAX_CELLS_PER_ROW:,} cells, more "
+                    "than Excel allows: the file was not saved by a spreadsheet program."
+                )
+        elif local == "row":
+            self.rows += 1
+            self.cells = 0
+            if self.rows > self.ceiling:
+                raise _too_many_rows(self.ceiling)
+
+
+class _StringCounter:
+    def __init__(self) -> None:
+        self.strings = 0
+
+    def __call__(self, local: str) -> None:
+        if local == "si":
+            self.strings += 1
+            if self.strings > MAX_SHARED_STRINGS:
+                raise RefusedList(
+                    f"The workbook holds more than {MAX_SHARED_STRINGS:,} different texts, far "
+                    "more than a list of recipients needs. Copy the list into a new workbook, "
+                    "save, and upload that."
+                )
+
+
+def _scan(archive: zipfile.ZipFile, part: zipfile.ZipInfo, count: Any) -> None:
+    def start(name: str, attributes: Any) -> None:
+        count(name.rpartition(":")[2])
+
+    def no_entities(*args: Any) -> None:
+        raise DefusedXmlException("an entity declaration")
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EntityDeclHandler = no_entities
+    with archive.open(part) as source:
+        while chunk := source.read(256 * 1024):
+            parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+
+
+def _too_many_rows(ceiling: int) -> RefusedList:
+    return RefusedList(
+        f"The sheet holds more than {ceiling:,} rows, counting empty ones. Delete the empty "
+        "rows below the list (or copy the list into a new workbook), save, and upload again."
+    )
 
 
 def _damaged() -> RefusedList:
@@ -421,8 +510,8 @@ def _read_workbook(workbook: Any, *, limit: int, normaliser: Normaliser) -> Reci
     for sheet in workbook.worksheets:
         if getattr(sheet, "sheet_state", "visible") != "visible":
             continue
-        rows = _sheet_rows(workbook, sheet)
-        first = _first_rows(rows)
+        rows = _sheet_rows(workbook, sheet, ceiling=limit + BLANK_ROWS_MAX)
+        first, blanks = _first_rows(rows)
         if not first:
             continue
         found_rows = True
@@ -430,7 +519,9 @@ def _read_workbook(workbook: Any, *, limit: int, normaliser: Normaliser) -> Reci
         if layout is None:
             headers_seen += [cell_text(v) for v in first[0][1].values() if isinstance(v, str)]
             continue
-        return _read_rows(sheet.title, layout, first, rows, limit=limit, normaliser=normaliser)
+        result = _read_rows(sheet.title, layout, first, rows, limit=limit, normaliser=normaliser)
+        result.blank_rows += sum(1 for index in blanks if index > (result.header_row or 0))
+        return result
     if not found_rows:
         raise RefusedList("The workbook is empty: its sheets have no rows.")
     seen = ", ".join(f"“{h}”" for h in headers_seen[:8])
@@ -457,12 +548,15 @@ class _SheetParser(WorkSheetParser):
 Row = tuple[int, dict[int, Any]]
 
 
-def _sheet_rows(workbook: Any, sheet: Any) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+def _sheet_rows(
+    workbook: Any, sheet: Any, *, ceiling: int
+) -> Iterator[tuple[int, list[dict[str, Any]]]]:
     """A read-only sheet's rows as openpyxl parses them: (row number, cells present).
 
     The same parser `ReadOnlyWorksheet.iter_rows` uses, without padding each row to the
     sheet's width (a sheet claiming 16,384 columns costs nothing) and without the rows
-    missing from the file (never read, never counted).
+    missing from the file (never read, never counted). openpyxl keeps a little of every row
+    it has parsed, so more than `ceiling` rows (empty ones too) stop the reading.
     """
     source = sheet._get_source()
     try:
@@ -474,7 +568,10 @@ def _sheet_rows(workbook: Any, sheet: Any) -> Iterator[tuple[int, list[dict[str,
             date_formats=workbook._date_formats,
             timedelta_formats=workbook._timedelta_formats,
         )
-        yield from parser.parse()
+        for count, row in enumerate(parser.parse(), 1):
+            if count > ceiling:
+                raise _too_many_rows(ceiling)
+            yield row
     finally:
         source.close()
 
@@ -483,16 +580,20 @@ def _is_blank(value: Any) -> bool:
     return value is None or (value.__class__ is str and not value.strip())
 
 
-def _first_rows(rows: Iterator[tuple[int, list[dict[str, Any]]]]) -> list[Row]:
-    """The first HEADER_SCAN rows that hold anything, as {column: value}."""
+def _first_rows(rows: Iterator[tuple[int, list[dict[str, Any]]]]) -> tuple[list[Row], list[int]]:
+    """The first HEADER_SCAN rows that hold anything, as {column: value}, and the numbers
+    of the empty rows among them."""
     first: list[Row] = []
+    blanks: list[int] = []
     for index, cells in rows:
         values = {c["column"]: c["value"] for c in cells if not _is_blank(c["value"])}
-        if values:
-            first.append((index, values))
-            if len(first) >= HEADER_SCAN:
-                break
-    return first
+        if not values:
+            blanks.append(index)
+            continue
+        first.append((index, values))
+        if len(first) >= HEADER_SCAN:
+            break
+    return first, blanks
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,26 @@ def entity_bomb() -> bytes:
     return handmade_xlsx(sheet_xml(rows), shared=shared)
 
 
+def wide_row() -> bytes:
+    """One row of 150,000 cells (Excel stops at 16,384), 3 MB of XML."""
+    cells = "".join(f"<c><v>{(i * 7919) % 1000003}</v></c>" for i in range(150_000))
+    return handmade_xlsx(sheet_xml(f'<row r="1">{cells}</row>', dimension=None))
+
+
+def endless_blank_rows() -> bytes:
+    """A number, then 200,000 empty rows (formatted, as Excel writes them), no dimension."""
+    rows = '<row r="1"><c r="A1"><v>2065550123</v></c></row>'
+    rows += "".join(f'<row r="{i}" ht="15" customHeight="1"/>' for i in range(2, 200_002))
+    return handmade_xlsx(sheet_xml(rows, dimension=None))
+
+
+def countless_strings() -> bytes:
+    """350,000 different shared strings, 8 MB of XML."""
+    strings = [f"s{(i * 104729) % 10000019:08d}" for i in range(350_000)]
+    rows = '<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+    return handmade_xlsx(sheet_xml(rows), shared=shared_strings_xml(strings))
+
+
 def truncated(data: bytes) -> bytes:
     return data[: len(data) // 2]
 

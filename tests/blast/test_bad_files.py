@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+import tracemalloc
 
 import pytest
 
@@ -11,12 +12,15 @@ from faxes.blast import recipient_list_read
 from faxes.models import StagedFile, Submission
 from tests.blast.helpers import (
     corrupted,
+    countless_strings,
+    endless_blank_rows,
     entity_bomb,
     fixture,
     handmade_xlsx,
     sheet_xml,
     truncated,
     upload,
+    wide_row,
     xlsx_bytes,
     zip_bomb_parts,
     zip_bomb_ratio,
@@ -28,10 +32,13 @@ pytestmark = pytest.mark.django_db
 GOOD = xlsx_bytes([["Fax", "Name"]] + [[f"206555{i:04d}", f"Clinic {i}"] for i in range(100, 160)])
 
 
-def sheet_entity_bomb() -> bytes:
-    """The billion laughs in the sheet itself (parsed while the rows are read)."""
+def sheet_entity_bomb(padding: int = 0) -> bytes:
+    """The billion laughs in the sheet itself (parsed while the rows are read); `padding`
+    rows make the sheet large enough to be counted before openpyxl reads it."""
     levels = "".join(f'<!ENTITY e{i} "{("&e" + str(i - 1) + ";") * 10}">' for i in range(1, 9))
-    body = sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>&e8;</t></is></c></row>')
+    rows = '<row r="1"><c r="A1" t="inlineStr"><is><t>&e8;</t></is></c></row>'
+    rows += "".join(f'<row r="{i}"><c r="A{i}"><v>{i * 7919}</v></c></row>' for i in range(padding))
+    body = sheet_xml(rows)
     body = body.replace(
         "<worksheet", f'<!DOCTYPE worksheet [<!ENTITY e0 "ha">{levels}]><worksheet', 1
     )
@@ -69,20 +76,30 @@ BAD_FILES = [
     ("a zip bomb (many parts)", zip_bomb_parts(), "zip bomb"),
     ("an XML entity bomb in the strings", entity_bomb(), "XML bomb"),
     ("an XML entity bomb in the sheet", sheet_entity_bomb(), "XML bomb"),
+    ("an XML entity bomb in a large sheet", sheet_entity_bomb(padding=60_000), "XML bomb"),
     ("an external XML entity", external_entity(), "XML bomb"),
     ("broken XML", handmade_xlsx("<worksheet><sheetData><row>"), "damaged or incomplete"),
+    ("a row of 150,000 cells", wide_row(), "more than 16,384 cells"),
+    ("200,000 empty rows", endless_blank_rows(), "more than 60,000 rows, counting empty ones"),
+    ("350,000 different strings", countless_strings(), "more than 300,000 different texts"),
 ]
 
 
 @pytest.mark.parametrize("what,data,message", BAD_FILES, ids=[b[0] for b in BAD_FILES])
-def test_a_bad_file_is_refused_quickly_with_a_message(what, data, message):
+def test_a_bad_file_is_refused_quickly_in_little_memory_with_a_message(what, data, message):
     from faxes.blast import RefusedList
 
     started = time.perf_counter()
-    with pytest.raises(RefusedList) as refused:
-        recipient_list_read(io.BytesIO(data))
+    tracemalloc.start()
+    try:
+        with pytest.raises(RefusedList) as refused:
+            recipient_list_read(io.BytesIO(data))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
     assert message in str(refused.value)
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 5  # under tracemalloc, which slows it down
+    assert peak < 30 * 1024 * 1024
 
 
 @pytest.mark.parametrize("what,data,message", BAD_FILES, ids=[b[0] for b in BAD_FILES])
