@@ -408,18 +408,24 @@ def _prescan(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo], *, limit: i
     Parts under PRESCAN_ABOVE cannot hold enough to matter, so a usual list skips this.
     """
     for part in parts:
-        if part.file_size <= PRESCAN_ABOVE:
-            continue
-        if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
-            _scan(archive, part, _SheetCounter(ceiling=limit + BLANK_ROWS_MAX))
-        elif part.filename == "xl/sharedStrings.xml":
-            _scan(archive, part, _StringCounter())
+        # By content, not by name: the package's relations may put a sheet in any part.
+        if part.file_size > PRESCAN_ABOVE and _is_xml(archive, part):
+            _scan(archive, part, _PartCounter(ceiling=limit + BLANK_ROWS_MAX))
 
 
-class _SheetCounter:
+def _is_xml(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> bool:
+    """Whether a part is XML (an image or other binary part is not read by openpyxl here)."""
+    with archive.open(part) as source:
+        head = source.read(64)
+    return head.startswith(_UTF16_BOMS) or head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"<"
+
+
+class _PartCounter:
+    """Rows, cells per row and shared strings of one part, as its elements start."""
+
     def __init__(self, *, ceiling: int) -> None:
         self.ceiling = ceiling
-        self.rows = self.cells = 0
+        self.rows = self.cells = self.strings = 0
 
     def __call__(self, local: str) -> None:
         if local == "c":
@@ -434,14 +440,7 @@ class _SheetCounter:
             self.cells = 0
             if self.rows > self.ceiling:
                 raise _too_many_rows(self.ceiling)
-
-
-class _StringCounter:
-    def __init__(self) -> None:
-        self.strings = 0
-
-    def __call__(self, local: str) -> None:
-        if local == "si":
+        elif local == "si":
             self.strings += 1
             if self.strings > MAX_SHARED_STRINGS:
                 raise RefusedList(

@@ -300,6 +300,25 @@ def test_a_hand_made_workbook_with_inline_and_shared_strings_and_no_dimension():
     assert left(result) == [(5, LeftOutKind.EMPTY)]
 
 
+def test_a_large_image_in_the_workbook_is_no_obstacle():
+    import random
+
+    noise = random.Random(1).randbytes(3 * 1024 * 1024)  # 3 MB that does not compress
+    rows = '<row r="1"><c r="A1" t="inlineStr"><is><t>Fax</t></is></c></row>'
+    rows += '<row r="2"><c r="A2"><v>2065550123</v></c></row>'
+    data = handmade_xlsx(sheet_xml(rows), extra={"xl/media/image1.png": b"\x89PNG" + noise})
+    assert len(recipient_list_read(io.BytesIO(data)).recipients) == 1
+
+
+def test_a_large_sheet_of_real_rows_is_read():
+    rows = [["Fax Number", "Name", "Street", "City", "Notes"]] + [
+        [f"(206) 555-{i % 10000:04d}", f"Clinic {i}", f"{i} Main St", "Seattle", "x" * 40]
+        for i in range(9_000)
+    ]
+    result = read(rows)  # over 2 MB of sheet XML: counted first, then read
+    assert len(result.recipients) == 9_000
+
+
 # --- the template and the clean file -------------------------------------------------------
 
 
