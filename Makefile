@@ -21,10 +21,6 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## Benchmarks: reading a 10,000-row blast list against a bare openpyxl pass.
-bench: $(STAMP)
-	$(BIN)/python -m bench.blast_read
-
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
