@@ -30,19 +30,21 @@ from faxes.blast import (
     NAME_MAX,
     XLSX_CONTENT_TYPE,
     RecipientList,
-    RecipientListUploadHandler,
     RefusedList,
-    blast_preview,
-    blast_send,
     clean_workbook,
     max_file_size,
     max_rows,
-    recipient_list_load,
     recipient_list_read,
+    template_workbook,
+)
+from faxes.blasting import (
+    RecipientListUploadHandler,
+    blast_preview,
+    blast_send,
+    recipient_list_load,
     recipient_list_remember,
     recipient_list_stage,
     staged_list_for_user,
-    template_workbook,
 )
 from faxes.models import StagedFile, Submission
 from faxes.sending import MAX_RECIPIENTS, CoverPages, cover_pages, retention_text

@@ -15,7 +15,7 @@ from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest, safe_next
 from fax_numbers.phone import InvalidNumber, parse_number
 from faxes import actions
-from faxes.blast import blast_summary
+from faxes.blasting import blast_summary
 from faxes.documents import open_document
 from faxes.models import Direction, Submission
 from faxes.selectors import get_fax_for_user, get_submission_for_user

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from drenfax_portal.api import describe_error, get_client
 from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest
-from faxes.blast import RefusedList, recipient_list_load, staged_list_for_user
+from faxes.blast import RefusedList
+from faxes.blasting import recipient_list_load, staged_list_for_user
 from faxes.documents import open_document
 from faxes.models import StagedFile, Submission
 from faxes.selectors import get_submission_for_user
