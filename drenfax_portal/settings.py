@@ -420,3 +420,8 @@ if not 0 <= NOTIFY_DIGEST_HOUR <= 23:
 DOCUMENT_RETENTION_DAYS = env.int("DOCUMENT_RETENTION_DAYS", default=30)
 if DOCUMENT_RETENTION_DAYS < 0:
     raise ImproperlyConfigured("DOCUMENT_RETENTION_DAYS must be 0 (keep) or a number of days")
+
+# Fax blasts (`/faxes/blast/`): the most rows one recipient list may hold (the whole file is
+# refused above it) and the largest workbook accepted, in MB.
+BLAST_MAX_ROWS = int(_positive("BLAST_MAX_ROWS", env.int("BLAST_MAX_ROWS", default=10_000)))
+BLAST_MAX_FILE_MB = _positive("BLAST_MAX_FILE_MB", env.float("BLAST_MAX_FILE_MB", default=10))

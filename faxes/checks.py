@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.security)
@@ -36,3 +36,20 @@ def check_webhook_credentials(app_configs: Any = None, **kwargs: Any) -> list[Wa
             )
         ]
     return []
+
+
+@register(Tags.security)
+def check_safe_xml(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Blast lists are parsed by openpyxl, which is safe from XML bombs only with defusedxml."""
+    import openpyxl
+
+    if openpyxl.DEFUSEDXML:
+        return []
+    return [
+        Error(
+            "openpyxl does not see defusedxml, so a blast recipient list with an XML entity "
+            "bomb would be expanded; the blast page refuses every list until it does.",
+            hint="Install the project's dependencies (defusedxml is one of them).",
+            id="faxes.E001",
+        )
+    ]

@@ -223,12 +223,14 @@ class StagedFile(models.Model):
     An upload: a file the user chose, checked and kept so that a re-rendered form (a
     correction, a refused send) refers to it by its opaque `token` instead of asking for it
     again. A preview: the PDF Drenfax rendered of a send, shown inline before it goes out.
+    A recipient list: the Excel workbook of a blast, kept between its review and its send.
     Only their owner reaches them; the purge deletes them after the retention period.
     """
 
     class Kind(models.TextChoices):
         UPLOAD = "upload", "Upload"
         PREVIEW = "preview", "Preview"
+        RECIPIENT_LIST = "list", "Blast recipient list"
 
     token = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
@@ -237,7 +239,8 @@ class StagedFile(models.Model):
     kind = models.CharField(max_length=8, choices=Kind.choices)
     # The name shown to the user and sent to Drenfax (its ending matches `file_type`).
     filename = models.CharField(max_length=255)
-    # What the bytes are (pdf, tiff, png, jpeg, doc, docx, txt), whatever the name said.
+    # What the bytes are (pdf, tiff, png, jpeg, doc, docx, txt; xlsx for a recipient list),
+    # whatever the name said.
     file_type = models.CharField(max_length=8)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()

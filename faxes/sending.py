@@ -161,6 +161,38 @@ class CoverPages:
     def get(self, value: str) -> CoverPageOption | None:
         return next((p for p in self.pages if p.uuid == value), None)
 
+    def choice(self, value: str, *, allow_none: bool = True) -> str:
+        """A posted cover page choice, checked: NO_COVER (when allowed), DEFAULT_COVER or
+        one of the account's pages; raises forms.ValidationError otherwise."""
+        value = (value or "").strip().lower()
+        if value == NO_COVER and not allow_none:
+            raise forms.ValidationError("Choose a cover page.")
+        if value in (NO_COVER, DEFAULT_COVER) or self.get(value):
+            return value
+        if self.error:  # the list is unavailable: let Drenfax judge a well-formed id
+            try:
+                return str(uuid.UUID(value))
+            except ValueError:
+                pass
+        raise forms.ValidationError("That cover page is not available; choose another one.")
+
+    def name(self, value: str) -> str:
+        """How a checked choice reads on the result page ("" for none)."""
+        if value == NO_COVER:
+            return ""
+        if value == DEFAULT_COVER:
+            return "Default cover page"
+        page = self.get(value)
+        return page.name if page else "Cover page"
+
+
+def cover_page_arguments(value: str) -> dict[str, Any]:
+    """The client's `cover_page` and `cover_page_id` for a checked choice."""
+    return {
+        "cover_page": value != NO_COVER,
+        "cover_page_id": value if value not in (NO_COVER, DEFAULT_COVER) else None,
+    }
+
 
 def _web_link(value: str | None) -> str | None:
     if not value:
@@ -300,15 +332,7 @@ class SendForm(forms.Form):
         return contacts
 
     def clean_cover_page(self) -> str:
-        value = self.cleaned_data["cover_page"].strip().lower()
-        if value in (NO_COVER, DEFAULT_COVER) or self.covers.get(value):
-            return value
-        if self.covers.error:  # the list is unavailable: let Drenfax judge a well-formed id
-            try:
-                return str(uuid.UUID(value))
-            except ValueError:
-                pass
-        raise forms.ValidationError("That cover page is not available; choose another one.")
+        return self.covers.choice(self.cleaned_data["cover_page"])
 
     def clean_attachments(self) -> list[StagedFile]:
         caps = limits()
@@ -490,7 +514,7 @@ class SendDraft:
             contacts=data.get("recipient_contacts", []),
             files=list(self.files),
             cover_page=data["cover_page"],
-            cover_name=self._cover_name(data["cover_page"]),
+            cover_name=self.form.covers.name(data["cover_page"]),
             recipient_name=data["recipient_name"],
             sender_name=data["sender_name"],
             subject=data["subject"],
@@ -501,14 +525,6 @@ class SendDraft:
             scheduled_at=data.get("scheduled_at"),
             webhook_id=data.get("webhook_id"),
         )
-
-    def _cover_name(self, value: str) -> str:
-        if value == NO_COVER:
-            return ""
-        if value == DEFAULT_COVER:
-            return "Default cover page"
-        page = self.form.covers.get(value)
-        return page.name if page else "Cover page"
 
     def data_to_keep(self) -> dict[str, Any]:
         """The form as filled in, to fill it in again later (files by token)."""
@@ -638,10 +654,7 @@ class Outgoing:
     def rendering_arguments(self) -> dict[str, Any]:
         """The arguments shared by preview and send: cover page and its fields."""
         return {
-            "cover_page": self.cover_page != NO_COVER,
-            "cover_page_id": self.cover_page
-            if self.cover_page not in (NO_COVER, DEFAULT_COVER)
-            else None,
+            **cover_page_arguments(self.cover_page),
             "recipient_name": self.recipient_name or None,
             "sender_name": self.sender_name or None,
             "subject": self.subject or None,

@@ -78,6 +78,14 @@ _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG = b"\xff\xd8\xff"
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
+_SIGNATURES = (
+    ("tiff", _TIFF[0]),
+    ("tiff", _TIFF[1]),
+    ("png", _PNG),
+    ("jpeg", _JPEG),
+    ("ole2", _OLE2),
+    ("zip", _ZIP),
+)
 # Every Word 97-2003 file holds a stream of this name (in the OLE2 directory, UTF-16).
 _WORD_STREAM = "WordDocument".encode("utf-16-le")
 _CHUNK = 1024 * 1024
@@ -113,6 +121,20 @@ def limits() -> dict[str, Any]:
     }
 
 
+def file_signature(head: bytes) -> str | None:
+    """A container's kind by its first bytes (pdf, tiff, png, jpeg, ole2, zip), or None.
+
+    Shared by the send form and the blast's recipient list: both decide by the bytes,
+    never by the name or the browser's content type.
+    """
+    if _PDF in head:
+        return "pdf"
+    for kind, magic in _SIGNATURES:
+        if head.startswith(magic):
+            return kind
+    return None
+
+
 def inspect_file(handle: IO[bytes]) -> Inspection:
     """What a file is, by its bytes; raises RefusedFile for anything we cannot fax."""
     handle.seek(0)
@@ -120,23 +142,22 @@ def inspect_file(handle: IO[bytes]) -> Inspection:
     handle.seek(0)
     if not head:
         raise RefusedFile("it is empty")
-    if _PDF in head:
+    kind = file_signature(head)
+    if kind == "pdf":
         return Inspection("pdf", _pdf_pages(handle))
-    if head.startswith(_TIFF):
+    if kind == "tiff":
         return Inspection("tiff", _tiff_pages(handle))
-    if head.startswith(_PNG):
-        return Inspection("png", 1)
-    if head.startswith(_JPEG):
-        return Inspection("jpeg", 1)
-    if head.startswith(_OLE2):
-        if _contains(handle, _WORD_STREAM):
+    if kind in ("png", "jpeg"):
+        return Inspection(kind, 1)
+    if kind == "ole2":
+        if contains_bytes(handle, _WORD_STREAM):
             return Inspection("doc", None)
         raise RefusedFile("it is an Office file but not a Word document (save it as PDF to fax it)")
-    if head.startswith(_ZIP):
+    if kind == "zip":
         if _is_docx(handle):
             return Inspection("docx", None)
         raise RefusedFile("it is a ZIP archive, not a Word document")
-    if _is_utf8_text(handle):
+    if is_utf8_text(handle):
         return Inspection("txt", None)
     raise RefusedFile(
         f"its content is not {ACCEPTED_TYPES}, whatever its name says, so it cannot be faxed"
@@ -191,7 +212,8 @@ def _chunks(handle: IO[bytes]) -> Iterable[bytes]:
     handle.seek(0)
 
 
-def _contains(handle: IO[bytes], needle: bytes) -> bool:
+def contains_bytes(handle: IO[bytes], needle: bytes) -> bool:
+    """Whether the file holds these bytes anywhere (read in chunks; rewound after)."""
     tail = b""
     for chunk in _chunks(handle):
         if needle in tail + chunk:
@@ -211,7 +233,7 @@ def _is_docx(handle: IO[bytes]) -> bool:
         handle.seek(0)
 
 
-def _is_utf8_text(handle: IO[bytes]) -> bool:
+def is_utf8_text(handle: IO[bytes]) -> bool:
     """UTF-8 text without NUL bytes (UTF-16 text and binaries have them)."""
     utf8 = codecs.getincrementaldecoder("utf-8")()
     try:
@@ -228,11 +250,14 @@ def _is_utf8_text(handle: IO[bytes]) -> bool:
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 
-def clean_filename(name: str, file_type: str) -> str:
-    """A file name safe to show and to send, ending as its type does ("scan" -> "scan.png")."""
+def clean_filename(name: str, file_type: str, *, extensions: tuple[str, ...] = ()) -> str:
+    """A file name safe to show and to send, ending as its type does ("scan" -> "scan.png").
+
+    `extensions` are the endings of a type outside FILE_TYPES (a blast's ".xlsx").
+    """
     name = unicodedata.normalize("NFC", name or "").strip()
     name = _UNSAFE_NAME.sub("_", name).strip(" .") or "document"
-    extensions = FILE_TYPES[file_type].extensions
+    extensions = extensions or FILE_TYPES[file_type].extensions
     if not name.lower().endswith(extensions):
         name = f"{name}{extensions[0]}"
     if len(name) > 120:
@@ -241,45 +266,49 @@ def clean_filename(name: str, file_type: str) -> str:
     return name
 
 
-class SendUploadHandler(FileUploadHandler):
+class CappedUploadHandler(FileUploadHandler):
     """Refuses oversized files while the request is read, instead of storing them.
 
     Put first in `request.upload_handlers` (before anything reads `request.POST`). A file
-    over the per-file cap, one that takes this request's files over the per-send cap, or
-    one past the file count is skipped (Django reads on past it), and noted in `refused`
-    as (file name, reason) for the form to show. Nothing is stored for a skipped file.
+    over the per-file cap, one that takes this request's files over the total cap, or one
+    past the file count is skipped (Django reads on past it), and noted in `refused` as
+    (file name, reason) for the form to show. Nothing is stored for a skipped file.
+    `what` and `per` name the whole in the reasons ("one send", "per send").
     """
 
-    def __init__(self, request: Any = None) -> None:
+    what = "one send"
+    per = "per send"
+
+    def __init__(
+        self, request: Any = None, *, max_file: int, max_total: int, max_files: int
+    ) -> None:
         super().__init__(request)
-        caps = limits()
-        self.max_file = caps["max_file"]
-        self.max_total = caps["max_total"]
-        self.max_files = caps["max_files"]
+        self.max_file = max_file
+        self.max_total = max_total
+        self.max_files = max_files
         self.refused: list[tuple[str, str]] = []
         self.count = 0
         self.total = 0
         self.size = 0
-        self.skipping = False
 
     def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
         # SkipFile must not be raised here: Django would close the previous file's handle.
         super().new_file(field_name, file_name, *args, **kwargs)
         self.count += 1
         self.size = 0
-        self.skipping = False
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         self.size += len(raw_data)
         reason = None
         if self.count > self.max_files:
-            reason = f"more than {self.max_files} files were chosen for one send"
+            many = f"{self.max_files} files" if self.max_files != 1 else "one file"
+            reason = f"more than {many} were chosen for {self.what}"
         elif self.size > self.max_file:
             reason = f"it is larger than {filesizeformat(self.max_file)}, the limit per file"
         elif self.total + self.size > self.max_total:
             reason = (
                 f"together with the other files it is over {filesizeformat(self.max_total)}, "
-                "the limit per send"
+                f"the limit {self.per}"
             )
         if reason is not None:
             self.refused.append((self.file_name or "a file", reason))
@@ -292,6 +321,19 @@ class SendUploadHandler(FileUploadHandler):
         return None
 
 
+class SendUploadHandler(CappedUploadHandler):
+    """The send form's caps (SEND_MAX_FILES, SEND_MAX_FILE_MB, SEND_MAX_TOTAL_MB)."""
+
+    def __init__(self, request: Any = None) -> None:
+        caps = limits()
+        super().__init__(
+            request,
+            max_file=caps["max_file"],
+            max_total=caps["max_total"],
+            max_files=caps["max_files"],
+        )
+
+
 def staged_file_create(*, user: AbstractBaseUser, upload: UploadedFile) -> StagedFile:
     """Check an uploaded file and keep it for this user; raises RefusedFile."""
     upload.seek(0)
@@ -302,16 +344,38 @@ def staged_file_create(*, user: AbstractBaseUser, upload: UploadedFile) -> Stage
         raise RefusedFile(
             f"it has {inspection.pages} pages; a send holds at most {settings.SEND_MAX_PAGES}"
         )
-    relative, size = write_document(upload.chunks(), folder=UPLOADS_FOLDER, suffix=".upload")
+    return staged_file_store(
+        user=user,
+        kind=StagedFile.Kind.UPLOAD,
+        chunks=upload.chunks(),
+        filename=clean_filename(upload.name or "", inspection.file_type),
+        file_type=inspection.file_type,
+        content_type=inspection.content_type,
+        pages=inspection.pages,
+    )
+
+
+def staged_file_store(
+    *,
+    user: AbstractBaseUser,
+    kind: str,
+    chunks: Iterable[bytes],
+    filename: str,
+    file_type: str,
+    content_type: str,
+    pages: int | None = None,
+) -> StagedFile:
+    """Keep a checked file for its owner under UPLOADS_FOLDER, reached by an opaque token."""
+    relative, size = write_document(chunks, folder=UPLOADS_FOLDER, suffix=".upload")
     try:
         return StagedFile.objects.create(
             user=user,
-            kind=StagedFile.Kind.UPLOAD,
-            filename=clean_filename(upload.name or "", inspection.file_type),
-            file_type=inspection.file_type,
-            content_type=inspection.content_type,
+            kind=kind,
+            filename=filename,
+            file_type=file_type,
+            content_type=content_type,
             size=size,
-            pages=inspection.pages,
+            pages=pages,
             path=relative,
         )
     except BaseException:
@@ -332,16 +396,16 @@ def parse_tokens(values: Iterable[Any]) -> list[uuid.UUID]:
     return tokens
 
 
-def staged_uploads(user: AbstractBaseUser, tokens: Sequence[uuid.UUID]) -> list[StagedFile]:
-    """The user's kept uploads for these tokens, in the tokens' order.
+def staged_uploads(
+    user: AbstractBaseUser, tokens: Sequence[uuid.UUID], *, kind: str = StagedFile.Kind.UPLOAD
+) -> list[StagedFile]:
+    """The user's kept files of this kind for these tokens, in the tokens' order.
 
-    Someone else's token, an expired one or a preview's is simply not found.
+    Someone else's token, an expired one or one of another kind is simply not found.
     """
     found = {
         f.token: f
-        for f in StagedFile.objects.filter(
-            user_id=user.pk, kind=StagedFile.Kind.UPLOAD, token__in=list(tokens)
-        )
+        for f in StagedFile.objects.filter(user_id=user.pk, kind=kind, token__in=list(tokens))
     }
     return [found[t] for t in tokens if t in found]
 
@@ -399,7 +463,8 @@ class PurgeReport:
 
 
 def staged_files_purge(*, now: Any = None) -> PurgeReport:
-    """Delete uploads past the retention period and previews past PREVIEW_TTL.
+    """Delete uploads (documents and blast recipient lists) past the retention period and
+    previews past PREVIEW_TTL.
 
     Also deletes stray files in the uploads and previews folders that no row names (a crash
     between writing and recording) once they are as old, and drops the saved form of sends
@@ -411,16 +476,17 @@ def staged_files_purge(*, now: Any = None) -> PurgeReport:
     preview_cutoff = now - PREVIEW_TTL
     for kind, cutoff in (
         (StagedFile.Kind.UPLOAD, upload_cutoff),
+        (StagedFile.Kind.RECIPIENT_LIST, upload_cutoff),
         (StagedFile.Kind.PREVIEW, preview_cutoff),
     ):
         expired = StagedFile.objects.filter(kind=kind, created_at__lt=cutoff)
         for pk, path in expired.values_list("pk", "path").iterator():
             delete_document(path)
             StagedFile.objects.filter(pk=pk).delete()
-            if kind == StagedFile.Kind.UPLOAD:
-                report.uploads += 1
-            else:
+            if kind == StagedFile.Kind.PREVIEW:
                 report.previews += 1
+            else:
+                report.uploads += 1
     report.orphans = _purge_stray_files(older_than=min(upload_cutoff, preview_cutoff))
     report.drafts = _forget_old_drafts(upload_cutoff)
     return report

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from faxes.views import detail, history, send
+from faxes.views import blast, detail, history, send
 
 app_name = "faxes"
 
@@ -14,6 +14,10 @@ urlpatterns = [
     path("send/upload/", send.send_upload, name="send_upload"),
     path("send/recipients/", send.send_check_recipients, name="send_recipients"),
     path("send/preview/<uuid:token>/", send.send_preview_pdf, name="send_preview"),
+    path("blast/", blast.blast_upload, name="blast"),
+    path("blast/template.xlsx", blast.blast_template, name="blast_template"),
+    path("blast/<uuid:token>/", blast.blast_review, name="blast_review"),
+    path("blast/<uuid:token>/recipients.xlsx", blast.blast_list_download, name="blast_download"),
     path("submissions/<uuid:key>/", detail.submission_detail, name="submission"),
     path("<uuid:message_id>/", detail.fax_detail, name="detail"),
     path("<uuid:message_id>/row/", history.fax_row, name="row"),

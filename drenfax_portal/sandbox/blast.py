@@ -16,7 +16,8 @@ from .errors import InvalidInput
 from .faxes import normalise_destination
 from .request import Upload
 
-MAX_ROWS = 5000
+# The reference states no cap; the portal allows 10,000 rows per list (BLAST_MAX_ROWS).
+MAX_ROWS = 10_000
 
 _NUMBER_HEADERS = {
     "fax",

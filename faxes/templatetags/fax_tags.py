@@ -42,3 +42,9 @@ def file_type_label(value: str) -> str:
 def char_count(value: str | None) -> int:
     """Characters as the API counts them: a line break (CRLF from a browser) is one."""
     return len((value or "").replace("\r\n", "\n"))
+
+
+@register.filter
+def thousands(value: int | None) -> str:
+    """10000 -> "10,000"."""
+    return f"{value:,}" if isinstance(value, int) else ""

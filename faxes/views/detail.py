@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from csp.decorators import csp_replace
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from drenfax_portal.http import HtmxHttpRequest, safe_next
 from drenfax_portal.security import PDF_FRAME_POLICY
 from fax_numbers.phone import InvalidNumber, parse_number
 from faxes import actions
+from faxes.blasting import blast_summary
 from faxes.documents import open_document
 from faxes.models import Direction, Submission
 from faxes.reads import fax_mark_read
@@ -28,6 +30,8 @@ from faxes.submissions import (
     submission_claim,
     submission_execute,
 )
+
+RESULTS_PER_PAGE = 250
 
 
 @require_GET
@@ -177,16 +181,26 @@ def fax_resend(request: HtmxHttpRequest, message_id) -> HttpResponse:
 
 @require_GET
 def submission_detail(request: HtmxHttpRequest, key) -> HttpResponse:
-    """What came of a send: each recipient's new fax or error, updated until settled."""
+    """What came of a send: each recipient's new fax or error, updated until settled.
+
+    A blast's thousands of rows come a page at a time (only that page's faxes are read).
+    """
     submission = get_submission_for_user(request.user, key)
-    faxes = {str(f.message_id): f for f in submission.faxes.all()}
-    rows = [{**r, "fax": faxes.get(r.get("message_id", ""))} for r in submission.results]
+    page = Paginator(submission.results, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    ids = [r["message_id"] for r in page.object_list if r.get("message_id")]
+    faxes = {str(f.message_id): f for f in submission.faxes.filter(message_id__in=ids)}
+    rows = [{**r, "fax": faxes.get(r.get("message_id", ""))} for r in page.object_list]
+    refused = sum(1 for r in submission.results if r.get("error"))
     template = "faxes/submission.html"
     if request.htmx:
         template += "#outcome"
     context = {
         "submission": submission,
         "rows": rows,
+        "page": page,
+        "accepted": len(submission.results) - refused,
+        "refused": refused,
         "send": send_summary(submission, request.user),
+        "blast": blast_summary(submission),
     }
     return render(request, template, context)

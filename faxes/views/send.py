@@ -6,29 +6,25 @@ recipient check, the inline preview, uploads with a progress bar and reordering 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import FileResponse, Http404, HttpResponse
-from django.http.multipartparser import MultiPartParserError
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from drenfax_portal.api import describe_error, get_client
 from drenfax_portal.audit.services import audit_record
 from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest
 from drenfax_portal.security import PDF_FRAME_POLICY
+from faxes.blast import RefusedList
+from faxes.blasting import recipient_list_load, staged_list_for_user
 from faxes.documents import open_document
 from faxes.models import StagedFile, Submission
 from faxes.selectors import get_submission_for_user
@@ -47,55 +43,10 @@ from faxes.sending import (
     retention_text,
 )
 from faxes.submissions import new_submission_key, parse_submission_key
-from faxes.uploads import SendUploadHandler, limits, parse_tokens, preview_for_user, staged_uploads
+from faxes.uploads import limits, parse_tokens, preview_for_user, staged_uploads
+from faxes.views.common import limited_uploads, no_store, redirect_to, used_submission
 
 TEMPLATE = "faxes/send.html"
-UNREADABLE = {
-    TooManyFilesSent: "Too many files were chosen at once",
-    TooManyFieldsSent: "The form had too many fields",
-    RequestDataTooBig: "The text of the form was too long",
-}
-
-
-def _unreadable_reason(exc: Exception) -> str:
-    reason = next((text for kind, text in UNREADABLE.items() if isinstance(exc, kind)), None)
-    return f"{reason or 'The upload could not be read'}; nothing was sent."
-
-
-def limited_uploads(on_unreadable: Callable[[HtmxHttpRequest, str], HttpResponse]):
-    """Read a view's uploads through SendUploadHandler, then check CSRF as usual.
-
-    Upload handlers must be in place before anything reads `request.POST`, and
-    CsrfViewMiddleware reads it; so the view is exempt from the middleware and protected
-    here once the body is parsed (the pattern Django documents). The view receives
-    `refused`: the files the handler stopped reading, with the reasons. A body Django will
-    not parse (too many files or fields) gets `on_unreadable`, not a bare 400 page.
-    """
-
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        protected = csrf_protect(view)
-
-        @wraps(view)
-        def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            refused: list[tuple[str, str]] = []
-            if request.method == "POST":
-                handler = SendUploadHandler(request)
-                request.upload_handlers.insert(0, handler)
-                refused = handler.refused
-                try:
-                    request.POST  # noqa: B018 (parse now, through the handler above)
-                except (
-                    MultiPartParserError,
-                    TooManyFilesSent,
-                    TooManyFieldsSent,
-                    RequestDataTooBig,
-                ) as exc:
-                    return on_unreadable(request, _unreadable_reason(exc))
-            return protected(request, *args, refused=refused, **kwargs)
-
-        return csrf_exempt(wrapper)
-
-    return decorator
 
 
 def _form_unreadable(request: HtmxHttpRequest, reason: str) -> HttpResponse:
@@ -117,9 +68,9 @@ def send_form(request: HtmxHttpRequest, refused: list[tuple[str, str]]) -> HttpR
     if request.method == "GET":
         return _new_form(request, covers)
     key = parse_submission_key(request.POST.get("submission_key"))
-    if key is not None and (used := _used_submission(request, key)) is not None:
+    if key is not None and (used := used_submission(request, key)) is not None:
         messages.info(request, "This form was sent already; here is what came of it.")
-        return _redirect(request, reverse("faxes:submission", args=[used.key]))
+        return redirect_to(request, reverse("faxes:submission", args=[used.key]))
     draft = SendDraft.from_data(
         request.POST,
         user=request.user,
@@ -183,12 +134,15 @@ def _preview(request: HtmxHttpRequest, draft: SendDraft, key) -> HttpResponse:
     context = {"preview": preview, "preview_error": preview_error}
     if request.htmx:
         context["preview_problems"] = _problems(draft)
-        return _no_store(render(request, f"{TEMPLATE}#preview", context))
+        return no_store(render(request, f"{TEMPLATE}#preview", context))
     return _render(request, draft, key=key, show_errors=True, **context)
 
 
 def _new_form(request: HtmxHttpRequest, covers: CoverPages) -> HttpResponse:
-    """A blank form, or the form of an earlier send of the user's (`?from=<key>`)."""
+    """A blank form, the form of an earlier send of the user's (`?from=<key>`), or one with
+    the numbers of a blast list the user reviewed (`?blast=<token>`)."""
+    if "blast" in request.GET:
+        return _form_from_blast(request, covers, request.GET["blast"])
     source = request.GET.get("from")
     if not source:
         return _render(request, SendDraft.blank(user=request.user, covers=covers))
@@ -205,6 +159,31 @@ def _new_form(request: HtmxHttpRequest, covers: CoverPages) -> HttpResponse:
         return _render(request, SendDraft.blank(user=request.user, covers=covers))
     draft = SendDraft.from_data(data, user=request.user, covers=covers)
     return _render(request, draft, error=_gone_message() if draft.missing_files else "")
+
+
+def _form_from_blast(request: HtmxHttpRequest, covers: CoverPages, token: str) -> HttpResponse:
+    """The numbers of a blast list, for sending documents to them (a blast cannot)."""
+    staged = staged_list_for_user(request.user, parse_submission_key(token))
+    if staged is None:
+        raise Http404("No such recipient list")
+    try:
+        numbers = recipient_list_load(staged).numbers()
+    except (FileNotFoundError, RefusedList):
+        numbers = []
+    if not numbers or len(numbers) > MAX_RECIPIENTS:
+        messages.info(
+            request,
+            f"The numbers of {staged.filename} could not be filled in (the send form takes 1 "
+            f"to {MAX_RECIPIENTS} numbers, and lists are kept for {retention_text()}).",
+        )
+        return _render(request, SendDraft.blank(user=request.user, covers=covers))
+    data = QueryDict(mutable=True)
+    data["recipients"] = "\n".join(numbers)
+    messages.info(
+        request,
+        f"The {len(numbers)} numbers of {staged.filename} are filled in; add the documents.",
+    )
+    return _render(request, SendDraft.from_data(data, user=request.user, covers=covers))
 
 
 def _render(
@@ -238,7 +217,7 @@ def _render(
         "files": draft.files,
         **extra,
     }
-    return _no_store(render(request, TEMPLATE, context, status=status))
+    return no_store(render(request, TEMPLATE, context, status=status))
 
 
 def _problems(draft: SendDraft) -> list[tuple[str, str]]:
@@ -256,25 +235,6 @@ def _gone_message() -> str:
     )
 
 
-def _used_submission(request: HtmxHttpRequest, key) -> Submission | None:
-    submission = Submission.objects.filter(key=key).first()
-    if submission is not None and submission.user_id != request.user.pk:
-        raise Http404("No such submission")
-    return submission
-
-
-def _redirect(request: HtmxHttpRequest, url: str) -> HttpResponse:
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
-
-
-def _no_store(response: HttpResponse) -> HttpResponse:
-    # The form can hold a patient's details and documents' names: never cached.
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @require_POST
 @limited_uploads(_upload_unreadable)
 def send_upload(request: HtmxHttpRequest, refused: list[tuple[str, str]]) -> HttpResponse:
@@ -286,7 +246,7 @@ def send_upload(request: HtmxHttpRequest, refused: list[tuple[str, str]]) -> Htt
         user=request.user, uploads=request.FILES.getlist("attachments"), kept=kept
     )
     context = {"files": files, "refused": [*refused, *more]}
-    return _no_store(render(request, f"{TEMPLATE}#upload-result", context))
+    return no_store(render(request, f"{TEMPLATE}#upload-result", context))
 
 
 @require_POST
@@ -312,4 +272,4 @@ def send_preview_pdf(request: HtmxHttpRequest, token) -> HttpResponse:
     except FileNotFoundError:
         raise Http404("No such preview") from None
     response = FileResponse(handle, content_type="application/pdf", filename="preview.pdf")
-    return _no_store(response)
+    return no_store(response)

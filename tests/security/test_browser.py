@@ -99,6 +99,7 @@ def test_the_main_pages_work_under_the_csp_without_violations(portal, page, staf
     for url in (
         "/",
         "/accounts/notifications/",
+        "/faxes/blast/",
         "/numbers/",
         "/numbers/search/",
         "/numbers/validate/",

@@ -1,0 +1,1045 @@
+"""Fax blasts: the recipient list read from an Excel workbook, and the clean file sent.
+
+`recipient_list_read` reads an uploaded `.xlsx` in three guarded steps, so that a broken
+or hostile file costs little and the user learns what is wrong with it:
+
+1. The container, by its bytes (never its name): a PDF, a CSV or text file, an old `.xls`,
+   a password-protected workbook (an OLE2 container holding `EncryptedPackage`, not a
+   ZIP), another kind of ZIP, a damaged ZIP, or one whose parts declare more than
+   MAX_UNCOMPRESSED bytes, or compress better than MAX_RATIO:1 (a zip bomb), is refused
+   before any XML is parsed. Python's zipfile never inflates a part past its declared
+   size, so the declared sizes bound the time and memory of everything after.
+2. openpyxl opens the workbook in read-only mode. With defusedxml installed it parses every
+   part through defusedxml, which refuses entity declarations (an XML "billion laughs").
+3. The first visible sheet with a fax number column is streamed row by row: the header row
+   is found among the first rows (by the names of its columns), else the number column is
+   found by its content; each row's number is normalised to E.164 once per distinct value
+   (a cheap path for North American numbers, phonenumbers for the rest), and each row is
+   either a recipient or left out with its reason. More than BLAST_MAX_ROWS rows refuses
+   the whole file (reading stops there).
+
+`clean_workbook` writes what is sent: the recipients only, numbers in E.164 as text, the
+names as text, under the header the provider's parser knows ("Fax Number", "Recipient Name");
+`template_workbook` the template users fill in. Keeping a list for its review and sending
+it are in `faxes.blasting`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import logging
+import re
+import warnings
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import IO, Any
+from xml.parsers import expat
+
+import openpyxl
+import phonenumbers
+from defusedxml import DefusedXmlException
+from django.conf import settings
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+from fax_numbers.phone import InvalidNumber, parse_number
+from faxes.uploads import (
+    MB,
+    contains_bytes,
+    file_signature,
+    is_utf8_text,
+)
+
+log = logging.getLogger(__name__)
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What a recipient name may hold (the API's recipientName limit).
+NAME_MAX = 40
+
+# The container's limits. A 10,000-row list is about 200 KB, its sheet about 2 MB of XML.
+MAX_UNCOMPRESSED = 50 * MB  # all parts together, as declared in the ZIP directory
+MAX_PARTS = 1_000
+# Apache POI's zip bomb rule: a part over 100 KB must not inflate more than 100-fold.
+MAX_RATIO = 100
+RATIO_GRACE = 100 * 1024
+
+# Rows searched for the header (and, without one, for the number column by content).
+HEADER_SCAN = 20
+# Empty rows a sheet may hold besides BLAST_MAX_ROWS rows of content (formatted rows).
+BLANK_ROWS_MAX = 50_000
+# Excel's widest row; a sheet's XML over PRESCAN_ABOVE bytes is checked against it first.
+MAX_CELLS_PER_ROW = 16_384
+PRESCAN_ABOVE = 2 * MB
+# Different texts a workbook may hold (ten thousand rows of thirty text columns).
+MAX_SHARED_STRINGS = 300_000
+# How much of a cell is shown back to the user.
+SHOWN_MAX = 60
+
+_OLE2_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+_OLE2_WORKBOOK = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+# Header names (lower case, letters and digits only) that mark the fax number column,
+# best first, and the name column. A header that mentions "fax" (and not "name") counts too.
+_FAX_HEADERS = frozenset(
+    {
+        "fax",
+        "faxnumber",
+        "faxno",
+        "faxnr",
+        "faxnum",
+        "faxes",
+        "telefax",
+        "recipientfax",
+        "recipientfaxnumber",
+        "destinationfax",
+    }
+)
+_NUMBER_HEADERS = frozenset(
+    {"number", "phone", "phonenumber", "telephone", "tel", "destination", "tonumber"}
+)
+_NAME_HEADERS = frozenset(
+    {
+        "name",
+        "recipientname",
+        "recipient",
+        "contact",
+        "contactname",
+        "company",
+        "companyname",
+        "fullname",
+        "to",
+        "attention",
+        "attn",
+        "organisation",
+        "organization",
+        "practice",
+        "clinic",
+    }
+)
+
+# The template's example row: left out (with its own reason) if a list still holds it.
+EXAMPLE_NUMBER = "(206) 555-0100"
+EXAMPLE_NAME = "Example Clinic (delete this row)"
+
+# Characters around the digits of a typed number; removed before the cheap path.
+_PUNCTUATION = str.maketrans("", "", " ()-./\u00a0\u2010\u2011\u2012\u2013\u2014\t")
+# Control characters cannot go into a workbook (nor onto a cover page).
+_CONTROL = str.maketrans({code: " " for code in [*range(32), 127]})
+_EXCEL_ERRORS = frozenset(
+    {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!"}
+)
+
+# openpyxl warns about parts it ignores (data validation extensions, odd styles): noise
+# for a read-only pass over values.
+warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl(\.|$)")
+
+
+class RefusedList(ValueError):
+    """A recipient list that cannot be used at all; `str()` says why, in plain words."""
+
+
+class LeftOutKind:
+    """Why a row is not among the recipients (the preview groups rows by it)."""
+
+    EMPTY = "empty"  # the row has content but no fax number
+    NOT_A_NUMBER = "not_a_number"
+    BAD_NUMBER = "bad_number"
+    DUPLICATE = "duplicate"
+    FORMULA = "formula"  # a formula without a saved (cached) result
+    NAME = "name"  # a recipient name over NAME_MAX characters
+    EXAMPLE = "example"  # the template's example row
+
+    LABELS = {
+        EMPTY: "No fax number",
+        NOT_A_NUMBER: "Not a number",
+        BAD_NUMBER: "Bad number",
+        DUPLICATE: "Duplicate",
+        FORMULA: "Formula without a value",
+        NAME: "Name too long",
+        EXAMPLE: "Template example",
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Uncalculated:
+    """A formula cell saved without its result (the file was never calculated)."""
+
+    formula: str
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    row: int
+    number: str  # E.164
+    name: str
+    value: Any  # the cell as read
+
+    @property
+    def typed(self) -> str:
+        return cell_text(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    row: int
+    kind: str
+    reason: str
+    value: Any
+    name: str = ""
+
+    @property
+    def typed(self) -> str:
+        return cell_text(self.value)
+
+    @property
+    def label(self) -> str:
+        return LeftOutKind.LABELS[self.kind]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    index: int  # 1-based
+    title: str  # the header's text; "" without a header row
+
+    @property
+    def letter(self) -> str:
+        return get_column_letter(self.index)
+
+    def __str__(self) -> str:
+        return f"“{self.title}” (column {self.letter})" if self.title else f"column {self.letter}"
+
+
+@dataclass
+class RecipientList:
+    """A workbook as read: who will receive the blast, and the rows left out and why."""
+
+    sheet: str
+    number_column: Column
+    name_column: Column | None
+    header_row: int | None
+    recipients: list[Recipient] = field(default_factory=list)
+    left_out: list[LeftOut] = field(default_factory=list)
+    blank_rows: int = 0
+    rows_above_header: int = 0
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rows left out per kind, in LeftOutKind.LABELS order, only kinds that occur."""
+        counts = dict.fromkeys(LeftOutKind.LABELS, 0)
+        for row in self.left_out:
+            counts[row.kind] += 1
+        return {kind: n for kind, n in counts.items() if n}
+
+    @property
+    def count_labels(self) -> list[tuple[str, int]]:
+        return [(LeftOutKind.LABELS[kind], n) for kind, n in self.counts.items()]
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.recipients) + len(self.left_out)
+
+    def numbers(self) -> list[str]:
+        return [r.number for r in self.recipients]
+
+    def digest(self) -> str:
+        """A fingerprint of exactly who receives what, for the confirm step to compare."""
+        sha = hashlib.sha256()
+        for recipient in self.recipients:
+            sha.update(f"{recipient.number}\t{recipient.name}\n".encode())
+        return sha.hexdigest()[:32]
+
+
+def max_rows() -> int:
+    return settings.BLAST_MAX_ROWS
+
+
+def max_file_size() -> int:
+    return int(settings.BLAST_MAX_FILE_MB * MB)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def recipient_list_read(
+    handle: IO[bytes], *, limit: int | None = None, region: str | None = None
+) -> RecipientList:
+    """Read a workbook's recipients; raises RefusedList when the file cannot be used."""
+    limit = limit or max_rows()
+    region = region or settings.DEFAULT_PHONE_REGION
+    if not openpyxl.DEFUSEDXML:  # fail closed (the faxes.E001 check says why)
+        raise RefusedList("Recipient lists cannot be read safely on this server right now.")
+    _check_container(handle, limit=limit)
+    handle.seek(0)
+    try:
+        workbook = load_workbook(handle, read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:
+        raise _refusal(exc) from None
+    try:
+        return _read_workbook(workbook, limit=limit, normaliser=Normaliser(region))
+    except RefusedList:
+        raise
+    except Exception as exc:
+        raise _refusal(exc) from None
+    finally:
+        workbook.close()
+
+
+def _check_container(handle: IO[bytes], *, limit: int) -> None:
+    handle.seek(0)
+    head = handle.read(2048)
+    handle.seek(0)
+    if not head:
+        raise RefusedList("The file is empty.")
+    kind = file_signature(head)
+    if kind == "zip":
+        _check_zip(handle, limit=limit)
+        return
+    if kind == "ole2":
+        if contains_bytes(handle, _OLE2_ENCRYPTED):
+            raise RefusedList(
+                "The workbook is password-protected (encrypted), so it cannot be read. In "
+                "Excel, open it, clear the password under File > Info > Protect Workbook > "
+                "Encrypt with Password, save it, and upload it again."
+            )
+        if any(contains_bytes(handle, name) for name in _OLE2_WORKBOOK):
+            raise RefusedList(
+                "This is an old Excel 97-2003 workbook (.xls). Open it in Excel and save it "
+                "as an Excel Workbook (.xlsx), then upload that."
+            )
+        raise RefusedList("This is an older Office file, not an Excel workbook (.xlsx).")
+    if kind == "pdf":
+        raise RefusedList(
+            "This is a PDF, not an Excel workbook, whatever its name says. Upload the list "
+            "of recipients as an .xlsx file (the template shows how)."
+        )
+    if kind is not None:
+        raise RefusedList(f"This is an image ({kind.upper()}), not an Excel workbook (.xlsx).")
+    if head.startswith(_UTF16_BOMS) or is_utf8_text(handle):
+        raise RefusedList(
+            "This is a text or CSV file, not an Excel workbook, whatever its name says. Open "
+            "it in Excel (or LibreOffice) and save it as an Excel Workbook (.xlsx), then "
+            "upload that."
+        )
+    raise RefusedList("This is not an Excel workbook (.xlsx); its content is not one.")
+
+
+def _check_zip(handle: IO[bytes], *, limit: int) -> None:
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            parts = archive.infolist()
+            _check_parts(parts)
+            _prescan(archive, parts, limit=limit)
+    except Exception as exc:  # a damaged file can make zipfile or expat fail in any way
+        raise _refusal(exc) from None
+    finally:
+        handle.seek(0)
+
+
+def _check_parts(parts: list[zipfile.ZipInfo]) -> None:
+    names = {part.filename for part in parts}
+    if "xl/workbook.bin" in names:
+        raise RefusedList(
+            "This is an Excel binary workbook (.xlsb). Save it as an Excel Workbook (.xlsx)."
+        )
+    if "content.xml" in names and "mimetype" in names:
+        raise RefusedList(
+            "This is an OpenDocument spreadsheet (.ods). Save it as an Excel Workbook (.xlsx)."
+        )
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+        raise RefusedList("This is a ZIP archive but not an Excel workbook (.xlsx).")
+    declared = sum(part.file_size for part in parts)
+    inflating = [
+        part
+        for part in parts
+        if part.file_size > RATIO_GRACE and part.file_size > MAX_RATIO * max(part.compress_size, 1)
+    ]
+    if len(parts) > MAX_PARTS or declared > MAX_UNCOMPRESSED or inflating:
+        log.warning(
+            "refused a recipient list: %d parts, %d bytes declared, %d parts over %d:1",
+            len(parts),
+            declared,
+            len(inflating),
+            MAX_RATIO,
+        )
+        raise RefusedList(
+            "The file would expand to far more data than a list of recipients holds (it "
+            "looks like a zip bomb), so it was not opened. Save the list again from Excel "
+            "with only the recipients in it."
+        )
+
+
+def _prescan(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo], *, limit: int) -> None:
+    """Count the elements of large sheets and string tables with expat, building nothing.
+
+    openpyxl builds each row whole before handing it over, keeps a little of every row and
+    every shared string it has parsed, and reads a whole sheet up front when it lacks a
+    `<dimension>`. Within MAX_UNCOMPRESSED a hostile file could still hold a row of
+    millions of cells, or millions of empty rows or tiny strings; these are refused here.
+    Parts under PRESCAN_ABOVE cannot hold enough to matter, so a usual list skips this.
+    """
+    for part in parts:
+        # By content, not by name: the package's relations may put a sheet in any part.
+        if part.file_size > PRESCAN_ABOVE and _is_xml(archive, part):
+            _scan(archive, part, _PartCounter(ceiling=limit + BLANK_ROWS_MAX))
+
+
+def _is_xml(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> bool:
+    """Whether a part is XML (an image or other binary part is not read by openpyxl here)."""
+    with archive.open(part) as source:
+        head = source.read(64)
+    return head.startswith(_UTF16_BOMS) or head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"<"
+
+
+class _PartCounter:
+    """Rows, cells per row and shared strings of one part, as its elements start."""
+
+    def __init__(self, *, ceiling: int) -> None:
+        self.ceiling = ceiling
+        self.rows = self.cells = self.strings = 0
+
+    def __call__(self, local: str) -> None:
+        if local == "c":
+            self.cells += 1
+            if self.cells > MAX_CELLS_PER_ROW:
+                raise RefusedList(
+                    f"A row of the sheet holds more than {MAX_CELLS_PER_ROW:,} cells, more "
+                    "than Excel allows: the file was not saved by a spreadsheet program."
+                )
+        elif local == "row":
+            self.rows += 1
+            self.cells = 0
+            if self.rows > self.ceiling:
+                raise _too_many_rows(self.ceiling)
+        elif local == "si":
+            self.strings += 1
+            if self.strings > MAX_SHARED_STRINGS:
+                raise RefusedList(
+                    f"The workbook holds more than {MAX_SHARED_STRINGS:,} different texts, far "
+                    "more than a list of recipients needs. Copy the list into a new workbook, "
+                    "save, and upload that."
+                )
+
+
+def _scan(archive: zipfile.ZipFile, part: zipfile.ZipInfo, count: Any) -> None:
+    def start(name: str, attributes: Any) -> None:
+        count(name.rpartition(":")[2])
+
+    def no_entities(*args: Any) -> None:
+        raise DefusedXmlException("an entity declaration")
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EntityDeclHandler = no_entities
+    with archive.open(part) as source:
+        while chunk := source.read(256 * 1024):
+            parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+
+
+def _too_many_rows(ceiling: int) -> RefusedList:
+    return RefusedList(
+        f"The sheet holds more than {ceiling:,} rows, counting empty ones. Delete the empty "
+        "rows below the list (or copy the list into a new workbook), save, and upload again."
+    )
+
+
+def _damaged() -> RefusedList:
+    return RefusedList(
+        "The file is damaged or incomplete (was the upload or the download interrupted?). "
+        "Open it in Excel, save it again as .xlsx, and upload that."
+    )
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and those it came from (openpyxl wraps the XML parser's)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _refusal(exc: Exception) -> RefusedList:
+    if isinstance(exc, RefusedList):
+        return exc
+    if any(isinstance(cause, DefusedXmlException) for cause in _causes(exc)):
+        log.warning("refused a recipient list with unsafe XML: %r", exc)
+        return RefusedList(
+            "The file holds XML that declares entities, which spreadsheet programs never "
+            "write and which can exhaust a server (an XML bomb); it was not read."
+        )
+    log.info("unreadable recipient list: %r", exc)
+    return _damaged()
+
+
+def _read_workbook(workbook: Any, *, limit: int, normaliser: Normaliser) -> RecipientList:
+    found_rows = False
+    headers_seen: list[str] = []
+    for sheet in workbook.worksheets:
+        if getattr(sheet, "sheet_state", "visible") != "visible":
+            continue
+        rows = _sheet_rows(workbook, sheet, ceiling=limit + BLANK_ROWS_MAX)
+        first, blanks = _first_rows(rows)
+        if not first:
+            continue
+        found_rows = True
+        layout = _find_layout(first, normaliser)
+        if layout is None:
+            headers_seen += [cell_text(v) for v in first[0][1].values() if isinstance(v, str)]
+            continue
+        result = _read_rows(sheet.title, layout, first, rows, limit=limit, normaliser=normaliser)
+        result.blank_rows += sum(1 for index in blanks if index > (result.header_row or 0))
+        return result
+    if not found_rows:
+        raise RefusedList("The workbook is empty: its sheets have no rows.")
+    seen = ", ".join(f"“{h}”" for h in headers_seen[:8])
+    raise RefusedList(
+        "No fax number column was found. Put the fax numbers in a column headed "
+        "“Fax Number” (see the template)" + (f"; the first row holds {seen}." if seen else ".")
+    )
+
+
+class _SheetParser(WorkSheetParser):
+    """openpyxl's read-only sheet parser, marking formulas saved without a result.
+
+    With `data_only` such a cell reads as empty, as if nothing were there; the preview must
+    say why the row has no number instead.
+    """
+
+    def parse_cell(self, element: Any) -> dict[str, Any]:
+        cell = super().parse_cell(element)
+        if cell["value"] is None and (formula := element.find(FORMULA_TAG)) is not None:
+            cell["value"] = Uncalculated(f"={formula.text or ''}")
+        return cell
+
+
+Row = tuple[int, dict[int, Any]]
+
+
+def _sheet_rows(
+    workbook: Any, sheet: Any, *, ceiling: int
+) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """A read-only sheet's rows as openpyxl parses them: (row number, cells present).
+
+    The same parser `ReadOnlyWorksheet.iter_rows` uses, without padding each row to the
+    sheet's width (a sheet claiming 16,384 columns costs nothing) and without the rows
+    missing from the file (never read, never counted). openpyxl keeps a little of every row
+    it has parsed, so more than `ceiling` rows (empty ones too) stop the reading.
+    """
+    source = sheet._get_source()
+    try:
+        parser = _SheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for count, row in enumerate(parser.parse(), 1):
+            if count > ceiling:
+                raise _too_many_rows(ceiling)
+            yield row
+    finally:
+        source.close()
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (value.__class__ is str and not value.strip())
+
+
+def _first_rows(rows: Iterator[tuple[int, list[dict[str, Any]]]]) -> tuple[list[Row], list[int]]:
+    """The first HEADER_SCAN rows that hold anything, as {column: value}, and the numbers
+    of the empty rows among them."""
+    first: list[Row] = []
+    blanks: list[int] = []
+    for index, cells in rows:
+        values = {c["column"]: c["value"] for c in cells if not _is_blank(c["value"])}
+        if not values:
+            blanks.append(index)
+            continue
+        first.append((index, values))
+        if len(first) >= HEADER_SCAN:
+            break
+    return first, blanks
+
+
+@dataclass(frozen=True)
+class _Layout:
+    number: Column
+    name: Column | None
+    header_at: int | None  # position in the first rows of the header row
+
+
+def _header_key(value: Any) -> str:
+    if not isinstance(value, str):
+        return ""
+    return "".join(ch for ch in value.lower() if ch.isalnum())
+
+
+def _number_header_score(key: str) -> int:
+    if key in _FAX_HEADERS:
+        return 3
+    if "fax" in key and "name" not in key:
+        return 2
+    if key in _NUMBER_HEADERS:
+        return 1
+    return 0
+
+
+def _name_column(values: dict[int, Any], number: int) -> Column | None:
+    for column, value in sorted(values.items()):
+        key = _header_key(value)
+        if column != number and (key in _NAME_HEADERS or "name" in key):
+            return Column(column, str(value).strip())
+    return None
+
+
+def _find_layout(first: list[Row], normaliser: Normaliser) -> _Layout | None:
+    # 1. A header row among the first rows, by the names of its columns: the best name
+    # wins ("Fax Number" over "Phone"), then one with a number below it (a title row such
+    # as "Fax list, March" above the real header has none), then the first.
+    candidates = []
+    for position, (_, values) in enumerate(first[:10]):
+        below = first[position + 1][1] if position + 1 < len(first) else {}
+        for column, value in values.items():
+            score = _number_header_score(_header_key(value))
+            if score:
+                numbered = normaliser.number(below.get(column))[0] is not None
+                candidates.append((score, numbered, -position, -column, position, column))
+    if candidates:
+        *_, position, column = max(candidates)
+        values = first[position][1]
+        title = str(values[column]).strip()
+        return _Layout(Column(column, title), _name_column(values, column), position)
+    # 2. No header names a number column: the column whose cells are fax numbers.
+    valid: dict[int, int] = {}
+    filled: dict[int, int] = {}
+    for _, values in first[1:] or first:
+        for column, value in values.items():
+            filled[column] = filled.get(column, 0) + 1
+            if normaliser.number(value)[0] is not None:
+                valid[column] = valid.get(column, 0) + 1
+    if not valid:
+        return None
+    number = max(valid, key=lambda c: (valid[c], -c))
+    if valid[number] * 2 < filled[number]:
+        return None
+    # Rows of text only above the first number are titles; the last of them is a header
+    # whose names we do not know ("Kontakt", "Telefon").
+    first_number = next(
+        i for i, (_, values) in enumerate(first) if normaliser.number(values.get(number))[0]
+    )
+    above = first[:first_number]
+    if not above or not all(_is_title(v) for _, values in above for v in values.values()):
+        return _Layout(Column(number, ""), _text_column(first, number), None)
+    header_at = first_number - 1
+    top = first[header_at][1]
+    name = _name_column(top, number) or _text_column(first[first_number:], number)
+    if name is not None and not name.title:
+        name = Column(name.index, cell_text(top.get(name.index)))
+    return _Layout(Column(number, cell_text(top.get(number))), name, header_at)
+
+
+def _is_title(value: Any) -> bool:
+    """Text without digits (or nothing): what a header cell holds, never a fax number."""
+    return value is None or (isinstance(value, str) and not any(ch.isdigit() for ch in value))
+
+
+def _text_column(first: list[Row], number: int) -> Column | None:
+    """Without a header, the first column holding text in most rows is the name."""
+    columns = sorted({c for _, values in first for c in values if c != number})
+    for column in columns:
+        texts = sum(1 for _, values in first if values.get(column) and _is_title(values[column]))
+        if texts * 2 >= len(first):
+            return Column(column, "")
+    return None
+
+
+def _read_rows(
+    sheet: str,
+    layout: _Layout,
+    first: list[Row],
+    rows: Iterator[tuple[int, list[dict[str, Any]]]],
+    *,
+    limit: int,
+    normaliser: Normaliser,
+) -> RecipientList:
+    number_col = layout.number.index
+    name_col = layout.name.index if layout.name else -1
+    start = 0 if layout.header_at is None else layout.header_at + 1
+    result = RecipientList(
+        sheet=sheet,
+        number_column=layout.number,
+        name_column=layout.name,
+        header_row=first[layout.header_at][0] if layout.header_at is not None else None,
+        rows_above_header=layout.header_at or 0,
+    )
+    recipients, left_out = result.recipients, result.left_out
+    first_row_of: dict[str, int] = {}
+    # The normaliser's cache, read here first: most of a list's cost is in this loop.
+    known, normalise = normaliser.cache, normaliser.number
+    example = normaliser.number(EXAMPLE_NUMBER)[0]
+
+    def remaining() -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        for index, values in first[start:]:
+            yield index, [{"column": c, "value": v} for c, v in values.items()]
+        yield from rows  # the sheet's rows after the first ones
+
+    for index, cells in remaining():
+        number = name = None
+        other = False
+        for cell in cells:
+            value = cell["value"]
+            if value is None:
+                continue
+            column = cell["column"]
+            if column == number_col:
+                number = value
+            elif column == name_col:
+                name = value
+            elif not other:
+                other = value.__class__ is not str or bool(value.strip())
+        if number.__class__ is str and not number.strip():
+            number = None
+        name_text = _name_text(name) if name is not None else ""
+        if number is None:
+            if name_text or other:
+                left_out.append(
+                    LeftOut(index, LeftOutKind.EMPTY, "no fax number in this row", None, name_text)
+                )
+                if len(recipients) + len(left_out) > limit:
+                    raise _too_many(limit)
+            else:
+                result.blank_rows += 1
+            continue
+        if len(recipients) + len(left_out) >= limit:
+            raise _too_many(limit)
+        e164, kind, reason = known.get(number) or normalise(number)
+        if e164 is None:
+            left_out.append(LeftOut(index, kind, reason, number, name_text))
+        elif len(name_text) > NAME_MAX:
+            reason = f"the name has {len(name_text)} characters; Drenfax takes at most {NAME_MAX}"
+            left_out.append(LeftOut(index, LeftOutKind.NAME, reason, number, name_text))
+        elif (earlier := first_row_of.get(e164)) is not None:
+            reason = f"the same number as row {earlier}; it is faxed once"
+            left_out.append(LeftOut(index, LeftOutKind.DUPLICATE, reason, number, name_text))
+        elif e164 == example and name_text == EXAMPLE_NAME:
+            reason = "the template's example row; delete it or replace it with a recipient"
+            left_out.append(LeftOut(index, LeftOutKind.EXAMPLE, reason, number, name_text))
+        else:
+            first_row_of[e164] = index
+            recipients.append(Recipient(index, e164, name_text, number))
+    if not recipients and not left_out:
+        raise RefusedList(
+            f"The sheet “{sheet}” has a fax number column ({layout.number}) but no rows "
+            "below its header."
+        )
+    return result
+
+
+def _too_many(limit: int) -> RefusedList:
+    return RefusedList(
+        f"The list has more than {limit:,} rows; a blast sends to at most {limit:,} "
+        "recipients. Split it into several files and send them one after the other."
+    )
+
+
+def _name_text(value: Any) -> str:
+    if isinstance(value, Uncalculated):
+        return ""
+    text = cell_text(value, limit=None)
+    if not text:
+        return ""
+    return " ".join(text.translate(_CONTROL).split())
+
+
+def cell_text(value: Any, limit: int | None = SHOWN_MAX) -> str:
+    """A cell's value as the user would recognise it."""
+    if value is None:
+        text = ""
+    elif isinstance(value, Uncalculated):
+        text = value.formula
+    elif isinstance(value, bool):
+        text = "TRUE" if value else "FALSE"
+    elif isinstance(value, float):
+        text = str(int(value)) if value.is_integer() else repr(value)
+    elif isinstance(value, datetime | date | time):
+        text = value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    else:
+        text = str(value).strip()
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+
+class Normaliser:
+    """Fax numbers to E.164, each distinct cell value worked out once.
+
+    North American numbers (ten digits, or eleven with the leading 1, or "+1" and ten
+    digits) are checked against phonenumbers' metadata directly, which costs a third of a
+    full parse; anything else, and every number the cheap path does not accept, goes
+    through `parse_number`, so both paths give the same answer (tests compare them).
+    """
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self.nanp_region = phonenumbers.country_code_for_region(region) == 1
+        self.cache: dict[Any, tuple[str | None, str, str]] = {}
+
+    def number(self, value: Any) -> tuple[str | None, str, str]:
+        """(E.164 or None, LeftOutKind when None, the reason in plain words)."""
+        try:
+            return self.cache[value]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value: never from openpyxl, but be safe
+            return self._work_out(value)
+        answer = self.cache[value] = self._work_out(value)
+        return answer
+
+    def _work_out(self, value: Any) -> tuple[str | None, str, str]:
+        if value is None:
+            return None, LeftOutKind.EMPTY, "no fax number in this row"
+        if isinstance(value, Uncalculated):
+            return (
+                None,
+                LeftOutKind.FORMULA,
+                f"the cell holds a formula ({cell_text(value)}) saved without its result; "
+                "open the file in Excel, let it calculate, save it and upload it again",
+            )
+        if isinstance(value, bool):
+            return None, LeftOutKind.NOT_A_NUMBER, "not a number (a TRUE/FALSE value)"
+        if isinstance(value, datetime | date | time | timedelta):
+            return None, LeftOutKind.NOT_A_NUMBER, "not a number (a date or a time)"
+        if isinstance(value, int | float):
+            return self._numeric(value)
+        text = str(value).strip()
+        if text in _EXCEL_ERRORS:
+            return None, LeftOutKind.NOT_A_NUMBER, f"not a number (the Excel error {text})"
+        if "e" in text or "E" in text:
+            scientific = _scientific(text)
+            if isinstance(scientific, str):
+                return self._digits(scientific)
+            if scientific is not None:
+                return scientific
+        return self._text(text)
+
+    def _numeric(self, value: float) -> tuple[str | None, str, str]:
+        if isinstance(value, float) and not value.is_integer():
+            return (
+                None,
+                LeftOutKind.BAD_NUMBER,
+                f"{cell_text(value)} is not a whole number, so not a fax number",
+            )
+        if value <= 0:
+            return None, LeftOutKind.BAD_NUMBER, "not a fax number"
+        return self._digits(str(int(value)))
+
+    def _digits(self, digits: str) -> tuple[str | None, str, str]:
+        """A number stored as a number: no "+", so an international number is tried with one."""
+        answer = self._text(digits)
+        if answer[0] is None and len(digits) > 10 and not digits.startswith("1"):
+            international = self._text("+" + digits)
+            if international[0] is not None:
+                return international
+        return answer
+
+    def _text(self, text: str) -> tuple[str | None, str, str]:
+        fast = self._nanp(text)
+        if fast is not None:
+            return fast, "", ""
+        try:
+            return parse_number(text, self.region), "", ""
+        except InvalidNumber as exc:
+            reason = str(exc)
+        if reason in ("empty", "not a number"):
+            return None, LeftOutKind.NOT_A_NUMBER, "not a number"
+        return None, LeftOutKind.BAD_NUMBER, f"not a valid fax number ({reason})"
+
+    def _nanp(self, text: str) -> str | None:
+        """E.164 for a valid North American number in a usual spelling, else None."""
+        digits = text.translate(_PUNCTUATION)
+        plus = digits.startswith("+")
+        if plus:
+            digits = digits[1:]
+        if not (digits.isascii() and digits.isdigit()):
+            return None
+        if len(digits) == 11 and digits[0] == "1" and (plus or self.nanp_region):
+            national = digits[1:]
+        elif len(digits) == 10 and not plus and self.nanp_region:
+            national = digits
+        else:
+            return None
+        general, types = _us_patterns()
+        if general.fullmatch(national) and types.fullmatch(national):
+            return "+1" + national
+        if national[0] in "01":
+            return None  # never valid; the full parse says why
+        number = phonenumbers.PhoneNumber(country_code=1, national_number=int(national))
+        return "+1" + national if phonenumbers.is_valid_number(number) else None
+
+
+@functools.cache
+def _us_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """phonenumbers' own US patterns: its general one, and all its number types as one.
+
+    A ten-digit number matching both is exactly what `is_valid_number_for_region(number,
+    "US")` accepts, at a tenth of the cost (the tests compare them); any other number
+    still goes through phonenumbers (Canada and the rest of North America included).
+    """
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("US")
+    descs = [
+        metadata.premium_rate,
+        metadata.toll_free,
+        metadata.shared_cost,
+        metadata.voip,
+        metadata.personal_number,
+        metadata.pager,
+        metadata.uan,
+        metadata.voicemail,
+        metadata.fixed_line,
+        metadata.mobile,
+    ]
+    patterns = [
+        desc.national_number_pattern
+        for desc in descs
+        if desc is not None
+        and desc.national_number_pattern
+        and (not desc.possible_length or 10 in desc.possible_length)
+    ]
+    general = metadata.general_desc
+    if general.possible_length and 10 not in general.possible_length:
+        patterns = []  # never: US numbers have ten digits
+    return (
+        re.compile(general.national_number_pattern),
+        re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)"),
+    )
+
+
+def _scientific(text: str) -> str | tuple[None, str, str] | None:
+    """Scientific notation typed as text ("2.0655501E+09"): its digits, if none were lost.
+
+    None when the text is not a number in scientific notation; (None, kind, reason) when
+    it is one that cannot be trusted as a fax number; else the number's digits.
+    """
+    try:
+        number = Decimal(text.replace(" ", ""))
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or number <= 0:
+        return None
+    if number != number.to_integral_value():
+        return None, LeftOutKind.BAD_NUMBER, f"{text} is not a whole number, so not a fax number"
+    digits = str(int(number))
+    mantissa = text.upper().split("E")[0]
+    shown = sum(ch.isdigit() for ch in mantissa.lstrip("+-0."))
+    if shown < len(digits):
+        # "2.0655501E+09" says 2065550100, but the cell may have held 2065550149.
+        return (
+            None,
+            LeftOutKind.BAD_NUMBER,
+            f"{text} is a number in scientific notation, which may have lost its last "
+            "digits; format the column as Text and type the numbers again",
+        )
+    return digits
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def clean_workbook(recipients: Sequence[Recipient]) -> bytes:
+    """The workbook the blast sends: one row per recipient, E.164 numbers and names as text."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Recipients")
+    sheet.append(["Fax Number", "Recipient Name"])
+    for recipient in recipients:
+        sheet.append([recipient.number, _text_cell(sheet, recipient.name)])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _text_cell(sheet: Any, text: str) -> Any:
+    if not text:
+        return None
+    if not text.startswith("="):
+        return text
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"  # a name that starts with "=" is text, never a formula
+    return cell
+
+
+def template_workbook() -> bytes:
+    """The downloadable template: the columns, an example row, and notes on the limits."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Recipients"
+    sheet.append(["Fax Number", "Recipient Name"])
+    sheet.append([EXAMPLE_NUMBER, EXAMPLE_NAME])
+    bold = Font(bold=True)
+    for cell in sheet[1]:
+        cell.font = bold
+    sheet.freeze_panes = "A2"
+    sheet.column_dimensions["A"].width = 22
+    sheet.column_dimensions["B"].width = 42
+    # Typed numbers stay text ("+44 20 7946 0000", leading zeros) instead of becoming floats.
+    sheet.column_dimensions["A"].number_format = "@"
+    sheet["A2"].number_format = "@"
+    sheet["A1"].comment = Comment(
+        "Required. One fax number per row: (206) 555-0100, 206-555-0100, +1 206 555 0100, "
+        f"or +44 20 7946 0000. Numbers without a country code are read as "
+        f"{settings.DEFAULT_PHONE_REGION} numbers.",
+        "Drenfax Portal",
+    )
+    sheet["B1"].comment = Comment(
+        f"Optional. Printed as “To” on the cover page; at most {NAME_MAX} characters.",
+        "Drenfax Portal",
+    )
+    notes = workbook.create_sheet("Notes")
+    notes.column_dimensions["A"].width = 110
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for line in _template_notes():
+        notes.append([line])
+        notes.cell(row=notes.max_row, column=1).alignment = wrap
+    notes["A1"].font = Font(bold=True, size=13)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _template_notes() -> list[str]:
+    limit = max_rows()
+    return [
+        "Fax blast recipient list",
+        "Put one recipient per row on the first sheet, below the header row; keep the "
+        "header. The example row is left out if you forget to delete it.",
+        "Fax Number (required): a fax number as you would dial it, e.g. (206) 555-0100, "
+        f"+1 206 555 0100 or +44 20 7946 0000. Without a country code a number is read as "
+        f"a {settings.DEFAULT_PHONE_REGION} number. Numbers typed as numbers work too.",
+        f"Recipient Name (optional): at most {NAME_MAX} characters; the cover page shows it "
+        "as the recipient.",
+        f"At most {limit:,} recipients per file; the file at most "
+        f"{settings.BLAST_MAX_FILE_MB:g} MB. Save as an Excel Workbook (.xlsx), without a "
+        "password.",
+        "Before anything is sent the portal shows every row it will fax and every row it "
+        "leaves out, with the reason: a bad or missing number, a number listed twice, a "
+        "formula without a saved result, or a name that is too long.",
+        "Drenfax's blast sends a cover page to each recipient (the account's default or one "
+        "you choose); it cannot attach documents. To fax documents to up to 100 numbers, use "
+        "the Send page.",
+    ]

@@ -1,0 +1,186 @@
+"""Fax blasts, the services: keep an uploaded list for its review, send it once.
+
+A list that `faxes.blast.recipient_list_read` accepted is kept as a staged file for its
+owner (`recipient_list_stage`) and its reading cached for the review pages
+(`recipient_list_load`). `blast_send` sends the clean workbook in ONE `send_blast` call per
+one-time key, written down first (`faxes.submissions`), so it never goes out twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+
+from drenfax_portal.client import DrenfaxClient
+from faxes.blast import (
+    XLSX_CONTENT_TYPE,
+    RecipientList,
+    clean_workbook,
+    max_file_size,
+    max_rows,
+    recipient_list_read,
+)
+from faxes.documents import open_document
+from faxes.models import StagedFile, Submission
+from faxes.sending import cover_page_arguments
+from faxes.submissions import submission_claim, submission_execute
+from faxes.uploads import (
+    CappedUploadHandler,
+    clean_filename,
+    preview_store,
+    staged_file_store,
+    upload_retention,
+)
+
+# The name of the clean workbook sent to Drenfax.
+CLEAN_FILENAME = "recipients.xlsx"
+# Seconds a list's reading is kept in the cache between its review pages and its send.
+LIST_CACHE_TTL = 600
+
+
+class RecipientListUploadHandler(CappedUploadHandler):
+    """One workbook of at most BLAST_MAX_FILE_MB per request, refused while it is read."""
+
+    what = "a blast"
+    per = "per list"
+
+    def __init__(self, request: Any = None) -> None:
+        size = max_file_size()
+        super().__init__(request, max_file=size, max_total=size, max_files=1)
+
+
+def recipient_list_stage(*, user: AbstractBaseUser, upload: UploadedFile) -> StagedFile:
+    """Keep an uploaded workbook (already read successfully) for its review and send."""
+    upload.seek(0)
+    return staged_file_store(
+        user=user,
+        kind=StagedFile.Kind.RECIPIENT_LIST,
+        chunks=upload.chunks(),
+        filename=clean_filename(upload.name or "", "xlsx", extensions=(".xlsx",)),
+        file_type="xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )
+
+
+def staged_list_for_user(user: AbstractBaseUser, token: Any) -> StagedFile | None:
+    """The user's own recipient list with this token, still within its retention period."""
+    return StagedFile.objects.filter(
+        user_id=user.pk,
+        kind=StagedFile.Kind.RECIPIENT_LIST,
+        token=token,
+        created_at__gt=timezone.now() - upload_retention(),
+    ).first()
+
+
+def _cache_key(staged: StagedFile) -> str:
+    # The reading depends on the region and the cap too: a change of either reads afresh.
+    return f"drenfax:blast:{staged.token}:{settings.DEFAULT_PHONE_REGION}:{max_rows()}"
+
+
+def recipient_list_remember(staged: StagedFile, recipient_list: RecipientList) -> None:
+    """Keep a list's reading for a few minutes: its review pages then need no second read."""
+    cache.set(_cache_key(staged), recipient_list, LIST_CACHE_TTL)
+
+
+def recipient_list_load(staged: StagedFile) -> RecipientList:
+    """A kept list as read (from the cache, else from its file).
+
+    Raises FileNotFoundError once the file was purged, RefusedList if it no longer passes
+    (the cap was lowered since).
+    """
+    found = cache.get(_cache_key(staged))
+    if found is None:
+        with open_document(staged.path) as handle:
+            found = recipient_list_read(handle)
+        recipient_list_remember(staged, found)
+    return found
+
+
+def blast_send(
+    *,
+    client: DrenfaxClient,
+    user: AbstractBaseUser,
+    key: uuid.UUID,
+    staged: StagedFile,
+    recipient_list: RecipientList,
+    cover_page: str,
+    cover_name: str,
+) -> tuple[Submission, bool]:
+    """Send a reviewed list once for this key, in ONE `send_blast` call.
+
+    What goes out is a workbook the portal writes itself (`clean_workbook`): the recipients
+    the review showed, numbers in E.164, nothing else from the uploaded file. It is written
+    before the submission is, so a failure there uses up no key. A key used before returns
+    its submission and False, and nothing is sent (see `submission_claim`).
+    """
+    workbook = clean_workbook(recipient_list.recipients)
+    submission, created = submission_claim(
+        key=key,
+        user=user,
+        kind=Submission.Kind.BLAST,
+        recipients=recipient_list.numbers(),
+        summary={
+            "list": staged.filename,
+            "sheet": recipient_list.sheet,
+            "recipients": len(recipient_list.recipients),
+            "left_out": len(recipient_list.left_out),
+            "left_out_counts": recipient_list.count_labels,
+            "cover_page": cover_name,
+        },
+    )
+    if not created:
+        return submission, False
+    submission_execute(
+        submission,
+        lambda: client.send_blast(
+            (CLEAN_FILENAME, workbook, XLSX_CONTENT_TYPE), **cover_page_arguments(cover_page)
+        ),
+    )
+    return submission, True
+
+
+def blast_preview(
+    *, client: DrenfaxClient, user: AbstractBaseUser, recipient_list: RecipientList, cover_page: str
+) -> StagedFile:
+    """The cover page the list's first recipient would get, rendered by Drenfax (nothing is
+    sent), kept for its owner to view. Raises DrenfaxError when Drenfax refuses."""
+    first = recipient_list.recipients[0] if recipient_list.recipients else None
+    pdf = client.preview_fax(
+        **cover_page_arguments(cover_page), recipient_name=(first.name if first else "") or None
+    )
+    return preview_store(user=user, pdf=pdf)
+
+
+@dataclass(frozen=True)
+class BlastSummary:
+    """What the result page shows of a blast."""
+
+    list_name: str
+    sheet: str
+    recipients: int
+    left_out: int
+    left_out_counts: list[tuple[str, int]]
+    cover_page: str
+
+
+def blast_summary(submission: Submission) -> BlastSummary | None:
+    """The summary of a blast (None for any other kind of send)."""
+    if submission.kind != Submission.Kind.BLAST:
+        return None
+    summary = submission.summary if isinstance(submission.summary, dict) else {}
+    counts = summary.get("left_out_counts") or []
+    return BlastSummary(
+        list_name=str(summary.get("list") or ""),
+        sheet=str(summary.get("sheet") or ""),
+        recipients=int(summary.get("recipients") or len(submission.recipients)),
+        left_out=int(summary.get("left_out") or 0),
+        left_out_counts=[(str(label), int(n)) for label, n in counts],
+        cover_page=str(summary.get("cover_page") or ""),
+    )

@@ -1,0 +1,277 @@
+"""The fax blast: a template to fill in, an Excel list read and reviewed, then one send.
+
+1. `/faxes/blast/`: download the template, upload a filled-in workbook. A file that cannot
+   be used is refused with the reason and nothing is kept.
+2. `/faxes/blast/<token>/`: the review. Who will receive the fax (paged), every row left
+   out and why, the cover page to send, a preview through Drenfax, and the confirm button
+   with the count. The confirm posts the list's fingerprint: what is sent is what was shown.
+3. The send: one `send_blast` call with a clean workbook the portal writes, once per
+   one-time key; then the result page (`faxes:submission`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods
+
+from drenfax_portal.api import describe_error, get_client
+from drenfax_portal.audit.services import audit_record
+from drenfax_portal.client import DrenfaxError
+from drenfax_portal.http import HtmxHttpRequest
+from faxes.blast import (
+    NAME_MAX,
+    XLSX_CONTENT_TYPE,
+    RecipientList,
+    RefusedList,
+    clean_workbook,
+    max_file_size,
+    max_rows,
+    recipient_list_read,
+    template_workbook,
+)
+from faxes.blasting import (
+    RecipientListUploadHandler,
+    blast_preview,
+    blast_send,
+    recipient_list_load,
+    recipient_list_remember,
+    recipient_list_stage,
+    staged_list_for_user,
+)
+from faxes.models import StagedFile, Submission
+from faxes.sending import MAX_RECIPIENTS, CoverPages, cover_pages, retention_text
+from faxes.submissions import new_submission_key, parse_submission_key
+from faxes.views.common import limited_uploads, no_store, redirect_to, used_submission
+
+UPLOAD_TEMPLATE = "faxes/blast.html"
+REVIEW_TEMPLATE = "faxes/blast_review.html"
+RECIPIENTS_PER_PAGE = 100
+# The rows left out are all listed up to this many; the clean file has the recipients.
+LEFT_OUT_SHOWN = 1_000
+
+
+def _limits() -> dict[str, Any]:
+    return {
+        "max_rows": max_rows(),
+        "max_file": max_file_size(),
+        "name_max": NAME_MAX,
+        "region": settings.DEFAULT_PHONE_REGION,
+        "retention": retention_text(),
+        "send_max": MAX_RECIPIENTS,
+    }
+
+
+def _upload_unreadable(request: HtmxHttpRequest, reason: str) -> HttpResponse:
+    return _render_upload(request, error=reason, status=400)
+
+
+def _render_upload(request: HtmxHttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    context = {"error": error, "limits": _limits()}
+    return no_store(render(request, UPLOAD_TEMPLATE, context, status=status))
+
+
+@require_http_methods(["GET", "POST"])
+@limited_uploads(_upload_unreadable, handler=RecipientListUploadHandler)
+def blast_upload(request: HtmxHttpRequest, refused: list[tuple[str, str]]) -> HttpResponse:
+    """The blast's first step: the template, and the upload of a filled-in list."""
+    if request.method == "GET":
+        return _render_upload(request)
+    upload = request.FILES.get("workbook")
+    if upload is None:
+        if refused:
+            name, reason = refused[0]
+            return _render_upload(request, error=f"{name} was not read: {reason}.")
+        return _render_upload(request, error="Choose the Excel file (.xlsx) with the recipients.")
+    try:
+        recipient_list = recipient_list_read(upload.file)
+    except RefusedList as exc:
+        return _render_upload(request, error=f"{upload.name} was not read. {exc} Nothing was sent.")
+    staged = recipient_list_stage(user=request.user, upload=upload)
+    recipient_list_remember(staged, recipient_list)
+    return redirect("faxes:blast_review", token=staged.token)
+
+
+@require_GET
+def blast_template(request: HtmxHttpRequest) -> HttpResponse:
+    """The workbook to fill in: the columns, an example row, and notes on the limits."""
+    response = HttpResponse(template_workbook(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="fax-blast-recipients.xlsx"'
+    return response
+
+
+def _staged_list(request: HtmxHttpRequest, token) -> StagedFile:
+    staged = staged_list_for_user(request.user, token)
+    if staged is None:
+        raise Http404("No such recipient list")
+    return staged
+
+
+def _load(request: HtmxHttpRequest, staged: StagedFile) -> RecipientList | HttpResponse:
+    """The list as read, or a way back to the upload when it can no longer be read."""
+    try:
+        return recipient_list_load(staged)
+    except FileNotFoundError:
+        reason = f"The list is no longer kept (lists are deleted after {retention_text()})."
+    except RefusedList as exc:
+        reason = str(exc)
+    messages.error(request, f"{staged.filename}: {reason} Upload it again; nothing was sent.")
+    return redirect_to(request, reverse("faxes:blast"))
+
+
+@require_GET
+def blast_list_download(request: HtmxHttpRequest, token) -> HttpResponse:
+    """The recipients exactly as the blast sends them (the clean workbook)."""
+    staged = _staged_list(request, token)
+    recipient_list = _load(request, staged)
+    if isinstance(recipient_list, HttpResponse):
+        return recipient_list
+    response = HttpResponse(clean_workbook(recipient_list.recipients), XLSX_CONTENT_TYPE)
+    stem = slugify(staged.filename.rsplit(".", 1)[0]) or "recipients"
+    response["Content-Disposition"] = f'attachment; filename="{stem}-to-send.xlsx"'
+    return no_store(response)
+
+
+@require_http_methods(["GET", "POST"])
+def blast_review(request: HtmxHttpRequest, token) -> HttpResponse:
+    """Who receives the blast and who is left out; POST `action` = preview or send."""
+    staged = _staged_list(request, token)
+    key = parse_submission_key(request.POST.get("submission_key"))
+    if key is not None and (used := used_submission(request, key)) is not None:
+        messages.info(request, "This blast was sent already; here is what came of it.")
+        return redirect_to(request, reverse("faxes:submission", args=[used.key]))
+    recipient_list = _load(request, staged)
+    if isinstance(recipient_list, HttpResponse):
+        return recipient_list
+    review = _Review(request, staged, recipient_list, cover_pages())
+    if request.method == "GET":
+        if request.htmx and request.htmx.target == "recipients":
+            return no_store(render(request, f"{REVIEW_TEMPLATE}#recipients", review.context()))
+        return review.render()
+    action = request.POST.get("action", "")
+    if action == "preview":
+        return _preview(request, review)
+    if action != "send":
+        return review.render()
+    if key is None:
+        return review.render(error="The form had expired, so nothing was sent. Check it again.")
+    return _send(request, review, key)
+
+
+class _Review:
+    """The review page of one list, with the cover page posted (if any) and its problems."""
+
+    def __init__(
+        self,
+        request: HtmxHttpRequest,
+        staged: StagedFile,
+        recipient_list: RecipientList,
+        covers: CoverPages,
+    ) -> None:
+        self.request = request
+        self.staged = staged
+        self.list = recipient_list
+        self.covers = covers
+        self.cover_value = request.POST.get("cover_page", "")
+        self.cover_error = ""
+
+    def cover_page(self) -> str | None:
+        """The posted cover page, checked; None (with `cover_error` set) when it is not."""
+        try:
+            return self.covers.choice(self.cover_value, allow_none=False)
+        except forms.ValidationError as exc:
+            self.cover_error = exc.messages[0]
+            return None
+
+    def page(self) -> Page:
+        paginator = Paginator(self.list.recipients, RECIPIENTS_PER_PAGE)
+        return paginator.get_page(self.request.GET.get("page"))
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        left_out = self.list.left_out
+        return {
+            "staged": self.staged,
+            "recipient_list": self.list,
+            "page": self.page(),
+            "left_out": left_out[:LEFT_OUT_SHOWN],
+            "left_out_hidden": max(0, len(left_out) - LEFT_OUT_SHOWN),
+            "covers": self.covers,
+            "cover_value": self.cover_value,
+            "cover_error": self.cover_error,
+            "digest": self.list.digest(),
+            "submission_key": new_submission_key(),
+            "limits": _limits(),
+            "can_use_send_form": 0 < len(self.list.recipients) <= MAX_RECIPIENTS,
+            **extra,
+        }
+
+    def render(self, *, error: str = "", status: int = 200, **extra: Any) -> HttpResponse:
+        context = self.context(error=error, **extra)
+        return no_store(render(self.request, REVIEW_TEMPLATE, context, status=status))
+
+
+def _preview(request: HtmxHttpRequest, review: _Review) -> HttpResponse:
+    preview: StagedFile | None = None
+    preview_error = ""
+    cover_page = review.cover_page()
+    if cover_page is None:
+        preview_error = review.cover_error
+    else:
+        try:
+            with get_client() as client:
+                preview = blast_preview(
+                    client=client,
+                    user=request.user,
+                    recipient_list=review.list,
+                    cover_page=cover_page,
+                )
+        except DrenfaxError as exc:
+            preview_error = f"Drenfax could not render the preview. {describe_error(exc)}"
+    extra = {"preview": preview, "preview_error": preview_error}
+    if request.htmx:
+        context = {**review.context(), **extra}
+        return no_store(render(request, f"{REVIEW_TEMPLATE}#preview", context))
+    return review.render(**extra)
+
+
+def _send(request: HtmxHttpRequest, review: _Review, key) -> HttpResponse:
+    cover_page = review.cover_page()
+    if cover_page is None:
+        return review.render(error="Nothing was sent: choose a cover page.")
+    if not review.list.recipients:
+        return review.render(error="Nothing was sent: no row of the list has a fax number to use.")
+    if request.POST.get("digest") != review.list.digest():
+        # The list was read differently since it was shown (the region or the cap changed):
+        # send nothing the user has not seen.
+        return review.render(
+            error="The list reads differently now than when it was shown to you, so nothing "
+            "was sent. Check it below and confirm again."
+        )
+    with get_client() as client:
+        submission, created = blast_send(
+            client=client,
+            user=request.user,
+            key=key,
+            staged=review.staged,
+            recipient_list=review.list,
+            cover_page=cover_page,
+            cover_name=review.covers.name(cover_page),
+        )
+    if created:
+        audit_record(
+            "blast.sent",
+            target=submission,
+            success=submission.state != Submission.State.FAILED,
+            details={"recipients": len(submission.recipients)},
+        )
+    if created and submission.state == Submission.State.FAILED:
+        return review.render(error=f"Nothing was sent. {submission.error}")
+    return redirect("faxes:submission", key=submission.key)

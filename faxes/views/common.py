@@ -1,0 +1,90 @@
+"""Helpers shared by the views that send: uploads read within caps, one-time keys, caching."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import Http404, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import redirect
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django_htmx.http import HttpResponseClientRedirect
+
+from drenfax_portal.http import HtmxHttpRequest
+from faxes.models import Submission
+from faxes.uploads import CappedUploadHandler, SendUploadHandler
+
+UNREADABLE = {
+    TooManyFilesSent: "Too many files were chosen at once",
+    TooManyFieldsSent: "The form had too many fields",
+    RequestDataTooBig: "The text of the form was too long",
+}
+
+
+def unreadable_reason(exc: Exception) -> str:
+    reason = next((text for kind, text in UNREADABLE.items() if isinstance(exc, kind)), None)
+    return f"{reason or 'The upload could not be read'}; nothing was sent."
+
+
+def limited_uploads(
+    on_unreadable: Callable[[HtmxHttpRequest, str], HttpResponse],
+    *,
+    handler: Callable[[HtmxHttpRequest], CappedUploadHandler] = SendUploadHandler,
+):
+    """Read a view's uploads through a CappedUploadHandler, then check CSRF as usual.
+
+    Upload handlers must be in place before anything reads `request.POST`, and
+    CsrfViewMiddleware reads it; so the view is exempt from the middleware and protected
+    here once the body is parsed (the pattern Django documents). The view receives
+    `refused`: the files the handler stopped reading, with the reasons. A body Django will
+    not parse (too many files or fields) gets `on_unreadable`, not a bare 400 page.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        protected = csrf_protect(view)
+
+        @wraps(view)
+        def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            refused: list[tuple[str, str]] = []
+            if request.method == "POST":
+                capped = handler(request)
+                request.upload_handlers.insert(0, capped)
+                refused = capped.refused
+                try:
+                    request.POST  # noqa: B018 (parse now, through the handler above)
+                except (
+                    MultiPartParserError,
+                    TooManyFilesSent,
+                    TooManyFieldsSent,
+                    RequestDataTooBig,
+                ) as exc:
+                    return on_unreadable(request, unreadable_reason(exc))
+            return protected(request, *args, refused=refused, **kwargs)
+
+        return csrf_exempt(wrapper)
+
+    return decorator
+
+
+def used_submission(request: HtmxHttpRequest, key) -> Submission | None:
+    """The submission made under this one-time key, if any (another user's is a 404)."""
+    submission = Submission.objects.filter(key=key).first()
+    if submission is not None and submission.user_id != request.user.pk:
+        raise Http404("No such submission")
+    return submission
+
+
+def redirect_to(request: HtmxHttpRequest, url: str) -> HttpResponse:
+    """A redirect that htmx follows as a whole page."""
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def no_store(response: HttpResponse) -> HttpResponse:
+    # Forms and lists can hold patients' details and documents' names: never cached.
+    response["Cache-Control"] = "private, no-store"
+    return response
