@@ -242,6 +242,10 @@ def test_the_same_key_twice_sends_once(alice_client, covers):
     assert second.redirect_chain[0][0] == first["Location"]
     assert "This blast was sent already" in text(second)
     assert len(blast_calls(covers)) == 1 and Submission.objects.count() == 1
+    from drenfax_portal.audit.models import AuditEvent
+
+    [event] = AuditEvent.objects.filter(action="blast.sent")  # once, for the one send
+    assert event.outcome == "success" and event.details == {"recipients": 2}
 
 
 def test_a_list_that_reads_differently_than_shown_is_not_sent(alice_client, covers):
