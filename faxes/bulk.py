@@ -147,7 +147,12 @@ def _write(table: str, columns: list[str], chunk: list[tuple[Any, ...]]) -> int:
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+            # COPY goes through psycopg's own cursor: wrap its errors as Django's own
+            # (a unique conflict must arrive as IntegrityError, like any insert's).
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
+            ):
                 for values in chunk:
                     copy.write_row(values)
         else:
