@@ -6,10 +6,15 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 # pytest-django's live_server runs the portal in a thread; Playwright's sync API runs an
 # event loop in this one, which Django would otherwise take for async code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# CI machines are small and busy (two database lanes, a sandbox, a live server and Chromium on
+# two cores): give every expectation room beyond Playwright's 5 s default.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
