@@ -11,6 +11,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -112,3 +113,22 @@ def delete_document(relative: str) -> None:
     path = (base / relative).resolve()
     if base in path.parents:
         path.unlink(missing_ok=True)
+
+
+def delete_stray_files(root: Path, *, known: set[str], older_than: datetime) -> int:
+    """Delete files under `root` that no row names (`known`: paths relative to the documents
+    directory) and that are older than `older_than`: left by a crash between writing a file
+    and recording it. Returns how many."""
+    base = documents_dir()
+    removed = 0
+    for path in root.rglob("*"):
+        if not path.is_file():
+            continue
+        try:
+            modified = path.stat().st_mtime
+        except FileNotFoundError:
+            continue
+        if path.relative_to(base).as_posix() not in known and modified < older_than.timestamp():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

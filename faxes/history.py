@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
+from drenfax_portal.forms import FilterForm, day_range
 from fax_numbers.selectors import visible_numbers
 from faxes.models import TERMINAL_STATUSES, Direction, Fax, FaxStatus
 from faxes.selectors import visible_faxes
@@ -33,7 +33,7 @@ ARCHIVED_CHOICES = [("", "Not archived"), ("yes", "Archived only"), ("all", "Arc
 DIRECTION_CHOICES = [("", "Both directions"), *Direction.choices]
 
 
-class HistoryFilterForm(forms.Form):
+class HistoryFilterForm(FilterForm):
     """The history's filters, all optional; an invalid value is reported and ignored."""
 
     q = forms.CharField(required=False, max_length=100, label="Search")
@@ -52,28 +52,9 @@ class HistoryFilterForm(forms.Form):
             ("", "Any number" if user.is_staff else "Any of my numbers")
         ] + [(str(n.uuid), n.national) for n in numbers]
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
-        return cleaned
-
-    @property
-    def filters(self) -> dict[str, Any]:
-        """The valid filters (fields with errors are left out)."""
-        if not self.is_bound:
-            return {}
-        self.is_valid()
-        return {k: v for k, v in self.cleaned_data.items() if v not in ("", None)}
-
     @property
     def active_count(self) -> int:
         return len([k for k in self.filters if k != "archived"])
-
-
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def filter_faxes(user: AbstractBaseUser, filters: dict[str, Any]) -> QuerySet[Fax]:
@@ -93,10 +74,11 @@ def filter_faxes(user: AbstractBaseUser, filters: dict[str, Any]) -> QuerySet[Fa
         faxes = faxes.filter(status=status)
     if number := filters.get("number"):
         faxes = faxes.filter(number__uuid=number)
-    if start := filters.get("date_from"):
-        faxes = faxes.filter(created_at__gte=_day_start(start))
-    if end := filters.get("date_to"):
-        faxes = faxes.filter(created_at__lt=_day_start(end + timedelta(days=1)))
+    start, end = day_range(filters.get("date_from"), filters.get("date_to"))
+    if start:
+        faxes = faxes.filter(created_at__gte=start)
+    if end:
+        faxes = faxes.filter(created_at__lt=end)
     if tag := filters.get("tag"):
         faxes = faxes.filter(tag_list__contains=f"|{tag.replace('|', '/')}|")
     if q := filters.get("q"):

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from drenfax_portal.audit.services import audit_record
-from faxes.documents import delete_document, documents_dir
+from faxes.documents import delete_document, delete_stray_files, documents_dir
 from faxes.models import Fax, WebhookDelivery
 from faxes.uploads import PREVIEWS_FOLDER, UPLOADS_FOLDER, PurgeReport, staged_files_purge
 
@@ -76,22 +76,6 @@ def documents_purge(*, now: datetime | None = None) -> DocumentsPurgeReport:
     return report
 
 
-def _purge_stray_files_in(root, known: set[str], base, older_than: datetime) -> int:
-    removed = 0
-    for path in root.rglob("*"):
-        if not path.is_file():
-            continue
-        relative = path.relative_to(base).as_posix()
-        try:
-            modified = path.stat().st_mtime
-        except FileNotFoundError:
-            continue
-        if relative not in known and modified < older_than.timestamp():
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
-
-
 def _purge_stray_documents(*, older_than: datetime) -> int:
     """Fax documents no row names (a crash between writing and recording), once as old."""
     base = documents_dir()
@@ -105,5 +89,5 @@ def _purge_stray_documents(*, older_than: datetime) -> int:
     for root in base.iterdir():
         # Fax documents live in YYYY/MM/; uploads and previews have their own purge.
         if root.is_dir() and root.name not in (UPLOADS_FOLDER, PREVIEWS_FOLDER):
-            removed += _purge_stray_files_in(root, known, base, older_than)
+            removed += delete_stray_files(root, known=known, older_than=older_than)
     return removed

@@ -33,7 +33,13 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from faxes.documents import delete_document, documents_dir, open_document, write_document
+from faxes.documents import (
+    delete_document,
+    delete_stray_files,
+    documents_dir,
+    open_document,
+    write_document,
+)
 from faxes.models import StagedFile, Submission
 
 log = logging.getLogger(__name__)
@@ -495,23 +501,11 @@ def staged_files_purge(*, now: Any = None) -> PurgeReport:
 def _purge_stray_files(*, older_than: Any) -> int:
     base = documents_dir()
     known = set(StagedFile.objects.values_list("path", flat=True))
-    removed = 0
-    for folder in (UPLOADS_FOLDER, PREVIEWS_FOLDER):
-        root = base / folder
-        if not root.is_dir():
-            continue
-        for path in root.rglob("*"):
-            if not path.is_file():
-                continue
-            relative = path.relative_to(base).as_posix()
-            try:
-                modified = path.stat().st_mtime
-            except FileNotFoundError:
-                continue
-            if relative not in known and modified < older_than.timestamp():
-                path.unlink(missing_ok=True)
-                removed += 1
-    return removed
+    return sum(
+        delete_stray_files(base / folder, known=known, older_than=older_than)
+        for folder in (UPLOADS_FOLDER, PREVIEWS_FOLDER)
+        if (base / folder).is_dir()
+    )
 
 
 def _forget_old_drafts(cutoff: Any) -> int:

@@ -1,0 +1,43 @@
+"""Form pieces shared by the portal's pages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+
+class FilterForm(forms.Form):
+    """A page's optional filters with a date range; an invalid value is reported and ignored.
+
+    Subclasses declare their fields, `date_from` and `date_to` included.
+    """
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+    @property
+    def filters(self) -> dict[str, Any]:
+        """The valid filters (fields with errors are left out)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v not in ("", None)}
+
+
+def day_range(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    """The instants from the start of `start` to the end of `end`, in the current time zone."""
+
+    def midnight(day: date) -> datetime:
+        return timezone.make_aware(datetime.combine(day, time.min))
+
+    return (
+        midnight(start) if start else None,
+        midnight(end + timedelta(days=1)) if end else None,
+    )
