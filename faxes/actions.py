@@ -6,14 +6,12 @@ provider said yes, so an API failure leaves everything as it was.
 
 from __future__ import annotations
 
-import tempfile
-
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from drenfax_portal.client import DrenfaxClient, DrenfaxError
-from faxes.documents import delete_document, fax_attach_pdf
+from drenfax_portal.client import DrenfaxClient
+from faxes.documents import delete_document, fax_set_pdf, fetch_document
 from faxes.models import Fax, FaxEvent
 from faxes.services import fax_merge_payloads
 
@@ -60,16 +58,6 @@ def fax_delete(*, client: DrenfaxClient, fax: Fax, user: AbstractBaseUser) -> No
         delete_document(fax.pdf_path)
 
 
-class NotAPdf(DrenfaxError):
-    """The provider answered the download with something that is not a PDF."""
-
-
 def fax_fetch_pdf(*, client: DrenfaxClient, fax: Fax) -> str:
     """Download a fax's document once and keep it locally; returns its stored path."""
-    with tempfile.TemporaryFile() as spool:
-        client.download_fax(str(fax.message_id), to=spool)
-        spool.seek(0)
-        if spool.read(5) != b"%PDF-":
-            raise NotAPdf("The provider's download was not a PDF document.")
-        spool.seek(0)
-        return fax_attach_pdf(fax, iter(lambda: spool.read(64 * 1024), b""))
+    return fax_set_pdf(fax, fetch_document(client, fax.message_id))

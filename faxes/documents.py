@@ -10,14 +10,16 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import tempfile
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.utils import timezone
 
+from drenfax_portal.client import DrenfaxError
 from faxes.models import Fax
 
 
@@ -59,9 +61,8 @@ def write_document(
     return relative, size
 
 
-def fax_attach_pdf(fax: Fax, chunks: Iterable[bytes]) -> str:
-    """Store a fax's PDF and point the cached fax at it (replacing an older copy)."""
-    relative, _ = write_document(chunks)
+def fax_set_pdf(fax: Fax, relative: str) -> str:
+    """Point the cached fax at a stored PDF (deleting the copy it had before)."""
     old = fax.pdf_path
     Fax.objects.filter(pk=fax.pk).update(pdf_path=relative, pdf_fetched_at=timezone.now())
     fax.pdf_path, fax.pdf_fetched_at = relative, timezone.now()
@@ -97,6 +98,23 @@ def _resolve(relative: str) -> Path:
     if base not in path.parents:
         raise FileNotFoundError(relative)
     return path
+
+
+class NotAPdf(DrenfaxError):
+    """The provider answered a download with something that is not a PDF."""
+
+
+def fetch_document(client: Any, message_id: object) -> str:
+    """Download a fax's PDF from the provider into the documents directory; returns its
+    relative path. Raises the client's errors, or NotAPdf; stores nothing then."""
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, dir=documents_dir()) as spool:
+        client.download_fax(str(message_id), to=spool)
+        spool.seek(0)
+        if spool.read(5) != b"%PDF-":
+            raise NotAPdf("The provider's download was not a PDF document.")
+        spool.seek(0)
+        relative, _ = write_document(iter(lambda: spool.read(64 * 1024), b""))
+    return relative
 
 
 def open_document(relative: str) -> BinaryIO:

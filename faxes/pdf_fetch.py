@@ -11,14 +11,13 @@ webhook is kept and the fetched copy discarded.
 from __future__ import annotations
 
 import logging
-import tempfile
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO, Protocol
 
 from django.db.models import F, Q
 from django.utils import timezone
 
-from faxes.documents import delete_document, documents_dir, write_document
+from faxes.documents import NotAPdf, delete_document, fetch_document
 from faxes.models import Fax, PdfState
 
 log = logging.getLogger(__name__)
@@ -27,7 +26,6 @@ CLAIM_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
 # Retry delays grow 1, 2, 4, ... minutes up to this.
 MAX_BACKOFF = timedelta(hours=2)
-SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
 
 class PdfDownloader(Protocol):
@@ -78,13 +76,9 @@ def _mine(pk: int, claim: datetime):
 
 def _fetch_one(client: PdfDownloader, pk: int, message_id: Any, claim: datetime) -> str:
     try:
-        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, dir=documents_dir()) as buf:
-            client.download_fax(str(message_id), to=buf)
-            buf.seek(0)
-            if buf.read(5) != b"%PDF-":
-                return _retry(pk, claim, "the download is not a PDF", stop=False)
-            buf.seek(0)
-            relative, _ = write_document(iter(lambda: buf.read(1 << 16), b""))
+        relative = fetch_document(client, message_id)
+    except NotAPdf:
+        return _retry(pk, claim, "the download is not a PDF", stop=False)
     except Exception as exc:
         if getattr(exc, "status_code", None) == 404:
             _mine(pk, claim).update(

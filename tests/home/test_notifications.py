@@ -20,7 +20,7 @@ from drenfax_portal.notifications.services import (
     notifications_process,
     notifications_send,
 )
-from faxes.documents import fax_attach_pdf
+from faxes.documents import fax_set_pdf, write_document
 from faxes.models import Fax
 from faxes.services import fax_merge_payloads
 from faxes.worker import Worker
@@ -265,7 +265,7 @@ def test_the_digest_cut_is_the_latest_digest_hour_in_the_users_zone():
 
 def test_no_document_is_attached_by_default_even_when_stored(shared, alice):
     done = receive()
-    fax_attach_pdf(Fax.objects.get(message_id=done["messageId"]), [PDF])
+    fax_set_pdf(Fax.objects.get(message_id=done["messageId"]), write_document([PDF])[0])
     notifications_process()
     assert all(m.attachments == [] for m in mail.outbox)
     assert all(b"%PDF" not in m.message().as_bytes() for m in mail.outbox)
@@ -274,7 +274,7 @@ def test_no_document_is_attached_by_default_even_when_stored(shared, alice):
 def test_the_setting_attaches_the_stored_document(settings, shared):
     settings.NOTIFY_ATTACH_DOCUMENTS = True
     done = receive()
-    fax_attach_pdf(Fax.objects.get(message_id=done["messageId"]), [PDF])
+    fax_set_pdf(Fax.objects.get(message_id=done["messageId"]), write_document([PDF])[0])
     notifications_process()
     assert len(mail.outbox) == 2
     for message in mail.outbox:
