@@ -84,7 +84,6 @@ def _seed(args) -> float:
 
 
 def measure(args, seed_time: float | None) -> list[Row]:
-    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.middleware.csrf import get_token
     from django.template.loader import render_to_string
@@ -93,7 +92,6 @@ def measure(args, seed_time: float | None) -> list[Row]:
 
     from faxes.history import HistoryFilterForm, Page, encode_cursor, filter_faxes
     from faxes.models import Fax
-    from faxes.sync import sync_state
 
     users = get_user_model().objects
     people = {"member": users.get(username="alice"), "staff": users.get(username="manager")}
@@ -117,7 +115,6 @@ def measure(args, seed_time: float | None) -> list[Row]:
         "tabs": [("", "All"), ("inbound", "Inbox"), ("outbound", "Sent")],
         "direction": "",
         "query": "",
-        "sync": sync_state(settings.DRENFAX_ACCOUNT_ID),
     }
     baseline = timed(
         lambda: render_to_string("faxes/history.html", context, request=request),

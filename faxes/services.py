@@ -95,7 +95,6 @@ def is_stale(current: Fax, incoming: dict[str, Any]) -> bool:
     )
 
 
-@transaction.atomic
 def fax_merge_payloads(
     payloads: Iterable[dict[str, Any]],
     *,
@@ -103,22 +102,40 @@ def fax_merge_payloads(
     sent_by: AbstractBaseUser | None = None,
     record_stale: bool = False,
     skip_invalid: bool = False,
+    new_fields: dict[str, Any] | None = None,
 ) -> MergeReport:
     """Create or update cached faxes from provider fax objects.
 
     Raises InvalidPayload for an object that is not a fax, unless `skip_invalid`, which logs
-    and counts it instead (a sync must not stall on one odd row).
+    and counts it instead (a sync must not stall on one odd row). `new_fields` are portal-side
+    values for the faxes this call creates (e.g. that an inbound fax's PDF is wanted).
     """
     parsed = []
     report = MergeReport()
     for payload in payloads:
         try:
-            parsed.append(fax_fields(payload))
+            parsed.append({**fax_fields(payload), **(new_fields or {})})
         except InvalidPayload as exc:
             if not skip_invalid:
                 raise
             log.warning("skipping a fax object: %s", exc)
             report.invalid += 1
+    _merge(parsed, report, source=source, sent_by=sent_by, record_stale=record_stale)
+    return report
+
+
+# The payloads are checked before this runs, so what fails in here is the database, which
+# fails the caller's transaction anyway: no savepoint of its own, two round trips fewer for
+# every webhook and sync page.
+@transaction.atomic(savepoint=False)
+def _merge(
+    parsed: list[dict[str, Any]],
+    report: MergeReport,
+    *,
+    source: str,
+    sent_by: AbstractBaseUser | None,
+    record_stale: bool,
+) -> None:
     ids = [f["message_id"] for f in parsed]
     existing = {f.message_id: f for f in Fax.objects.select_for_update().filter(message_id__in=ids)}
     numbers = _NumberLookup()
@@ -152,7 +169,6 @@ def fax_merge_payloads(
                 note="older than the cached state; not applied",
             )
         report.outcomes.append(outcome)
-    return report
 
 
 def _stale_recorded(fax: Fax, fields: dict[str, Any], source: str) -> bool:

@@ -435,7 +435,10 @@ def _apply(delivery: WebhookDelivery, created_files: list[str]) -> str:
         raise Rejected("the fax object must be a JSON object")
     try:
         merged = fax_merge_payloads(
-            [fax_object], source=FaxEvent.Source.WEBHOOK, record_stale=True
+            [fax_object],
+            source=FaxEvent.Source.WEBHOOK,
+            record_stale=True,
+            new_fields=_new_fax_fields(fax_object, delivery),
         ).outcomes[0]
     except InvalidPayload as exc:
         raise Rejected(f"not a fax object: {exc}") from None
@@ -445,6 +448,15 @@ def _apply(delivery: WebhookDelivery, created_files: list[str]) -> str:
     if merged.stale:
         return Outcome.STALE
     return Outcome.APPLIED if merged.changed else Outcome.DUPLICATE
+
+
+def _new_fax_fields(fax_object: dict[str, Any], delivery: WebhookDelivery) -> dict[str, Any]:
+    """Portal-side values for a fax this delivery creates: a received fax that came without
+    its PDF is born wanting it (the worker fetches it), saving an update afterwards."""
+    received = fax_object.get("direction") == "inbound" and fax_object.get("status") == "success"
+    if received and not delivery.attachment_path and fax_object.get("isFilePurged") is not True:
+        return {"pdf_state": PdfState.WANTED}
+    return {}
 
 
 def _load_json(text: str) -> Any:

@@ -57,6 +57,9 @@ def redirect_to(request: HttpRequest, url: str) -> HttpResponse:
     return redirect(url)
 
 
+ACTIVITY_RESOLUTION = 60  # seconds
+
+
 class IdleTimeoutMiddleware:
     """Sign out a session that saw no activity for IDLE_TIMEOUT_MINUTES.
 
@@ -79,9 +82,13 @@ class IdleTimeoutMiddleware:
                 logout(request)
                 request.session[IDLE_SIGNED_OUT] = True
         response = self.get_response(request)
-        # After the view: a sign-in during this request starts the clock too.
+        # After the view: a sign-in during this request starts the clock too. The stamp is
+        # renewed at most once a minute: writing the session on every page view would cost
+        # a database write per request, for no gain in a limit counted in minutes.
         if request.user.is_authenticated and not is_poll(request):
-            request.session[LAST_ACTIVITY] = int(now)
+            last = request.session.get(LAST_ACTIVITY)
+            if last is None or now - float(last) >= ACTIVITY_RESOLUTION:
+                request.session[LAST_ACTIVITY] = int(now)
         return response
 
 
@@ -104,6 +111,11 @@ def otp_exempt(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     themselves, sign-out)."""
     view.otp_exempt = True  # type: ignore[attr-defined]
     return view
+
+
+# Set in a session whose user had no authenticator when it began; a device set up later
+# asks for its code from the next sign-in on.
+NO_DEVICE_AT_SIGN_IN = "_2fa_no_device"
 
 
 class TwoFactorMiddleware:
@@ -129,17 +141,24 @@ class TwoFactorMiddleware:
             return None
         if user.is_verified():  # type: ignore[union-attr]
             return None
+        if request.session.get(NO_DEVICE_AT_SIGN_IN) and not settings.REQUIRE_2FA:
+            return None  # looked up once for this session: no second factor to check
         if user_has_device(user, confirmed=True):
             target = "two_factor_verify"
         elif settings.REQUIRE_2FA:
             target = "two_factor_setup"
         else:
+            request.session[NO_DEVICE_AT_SIGN_IN] = True
             return None
         return redirect_to(request, _with_next(resolve_url(target), page_path(request)))
 
 
 def _with_next(url: str, next_path: str) -> str:
     return f"{url}?{urlencode({REDIRECT_FIELD_NAME: next_path})}"
+
+
+TZ_KEY = "_portal_tz"
+TZ_REFRESH = 300  # seconds
 
 
 class UserTimezoneMiddleware:
@@ -149,11 +168,7 @@ class UserTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        tzname = None
-        if request.user.is_authenticated:
-            tzname = (
-                Profile.objects.filter(user=request.user).values_list("timezone", flat=True).first()
-            )
+        tzname = self._tzname(request) if request.user.is_authenticated else None
         if tzname:
             try:
                 timezone.activate(zoneinfo.ZoneInfo(tzname))
@@ -162,3 +177,18 @@ class UserTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+    @staticmethod
+    def _tzname(request: HttpRequest) -> str:
+        """The user's zone, read from their profile at most every TZ_REFRESH seconds (kept
+        in the session meanwhile: a query per page view for a value that rarely changes)."""
+        cached = request.session.get(TZ_KEY)
+        now = time.time()
+        if cached and now - cached[1] < TZ_REFRESH:
+            return cached[0]
+        tzname = (
+            Profile.objects.filter(user=request.user).values_list("timezone", flat=True).first()
+            or ""
+        )
+        request.session[TZ_KEY] = (tzname, now)
+        return tzname

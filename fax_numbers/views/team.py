@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from drenfax_portal.accounts.forms import ProfileForm
+from drenfax_portal.accounts.middleware import TZ_KEY
 from drenfax_portal.accounts.models import Profile
 from drenfax_portal.accounts.services import profile_update
 from drenfax_portal.audit.services import audit_record
@@ -54,6 +55,8 @@ def team_member(request: HtmxHttpRequest, user_id: int) -> HttpResponse:
             timezone=form.cleaned_data["timezone"],
         )
         audit_record("user.profile_changed", target=person, details={"fields": form.changed_data})
+        if person.pk == request.user.pk:
+            request.session.pop(TZ_KEY, None)  # their own zone: shown from the next page on
         messages.success(request, f"Saved {person_label(person)}'s settings.")
         return redirect("numbers:team")
     context = {

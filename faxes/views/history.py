@@ -43,7 +43,6 @@ def fax_list(request: HtmxHttpRequest) -> HttpResponse:
         "tabs": TABS,
         "direction": filters.get("direction", ""),
         "query": _query_without(request, "before", "after"),
-        "sync": sync_state(settings.DRENFAX_ACCOUNT_ID),
     }
     template = "faxes/history.html"
     if request.htmx and request.htmx.target == "results":
