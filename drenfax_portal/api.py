@@ -26,11 +26,12 @@ log = logging.getLogger(__name__)
 def history_rate_limiter() -> DatabaseRateLimiter:
     """The shared limiter for the history endpoint (8 calls per 60 s by default).
 
-    A small margin on the window absorbs the time between taking a token here and the
-    request reaching the provider, so a burst never lands as a ninth call in its window.
+    No margin is added to the window: the limiter dates each token to the end of its request
+    (`completed`), later than the provider saw it arrive, which already keeps a ninth call
+    out of any provider window.
     """
     rate, per = settings.DRENFAX_HISTORY_RATE
-    return DatabaseRateLimiter(rate, per + min(0.25, per * 0.01))
+    return DatabaseRateLimiter(rate, per)
 
 
 def get_client() -> DrenfaxClient:
