@@ -14,9 +14,7 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.browser
 
 
-def test_the_home_page_shows_its_chart_and_a_new_fax_raises_the_unread_count(
-    portal, page, alice
-):
+def test_the_home_page_shows_its_chart_and_a_new_fax_raises_the_unread_count(portal, page, alice):
     live_server, sandbox = portal
     sandbox.seed(30, days=5, seed=5)
     with get_client() as client:
