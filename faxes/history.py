@@ -21,6 +21,24 @@ from faxes.models import TERMINAL_STATUSES, Direction, Fax, FaxStatus
 from faxes.selectors import visible_faxes
 
 PAGE_SIZE = 25
+# The columns a history row shows: loading only these keeps the provider's raw JSON and the
+# search text out of every page (a test checks that rendering a page asks for nothing more).
+ROW_FIELDS = (
+    "message_id",
+    "direction",
+    "status",
+    "fax_number",
+    "fax_csid",
+    "fax_caller_id",
+    "pages_count",
+    "pages_complete",
+    "result_info",
+    "error_info",
+    "subject",
+    "recipient_name",
+    "created_at",
+    "tags",
+)
 # Above this many matches the page says "more than N" instead of counting them all.
 COUNT_LIMIT = 1000
 

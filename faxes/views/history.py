@@ -17,6 +17,7 @@ from drenfax_portal.audit.services import audit_record
 from drenfax_portal.http import HtmxHttpRequest, safe_next
 from faxes.history import (
     COUNT_LIMIT,
+    ROW_FIELDS,
     HistoryFilterForm,
     count_matches,
     filter_faxes,
@@ -33,7 +34,7 @@ def fax_list(request: HtmxHttpRequest) -> HttpResponse:
     form = HistoryFilterForm(request.GET, user=request.user)
     filters = form.filters
     page = paginate(
-        filter_faxes(request.user, filters),
+        filter_faxes(request.user, filters).only(*ROW_FIELDS),
         before=request.GET.get("before"),
         after=request.GET.get("after"),
     )
