@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from bench.common import BENCH_VAR, Row, django_setup, emit, median_ms, p95_ms, timed
+from bench.common import BENCH_VAR, Row, django_setup, emit, median_ms, p95_ms
 
 GENERATOR_VERSION = 1
 
@@ -72,8 +73,6 @@ def _reset_if_stale(args) -> bool:
 
 
 def _seed(args) -> float:
-    import time
-
     from django.core.management import call_command
 
     started = time.perf_counter()
@@ -81,6 +80,21 @@ def _seed(args) -> float:
     call_command("seed_demo", faxes=args.faxes, users=args.users, force=True, verbosity=0)
     (BENCH_VAR / f"history-{args.label.lower()}.pending").unlink(missing_ok=True)
     return time.perf_counter() - started
+
+
+def interleaved(fn, baseline, *, repeat: int) -> tuple[list[float], list[float]]:
+    """Seconds per call of `fn` and of `baseline`, measured turn about."""
+    for _ in range(3):
+        fn()
+        baseline()
+    samples: list[float] = []
+    base: list[float] = []
+    for _ in range(repeat):
+        for target, out in ((fn, samples), (baseline, base)):
+            started = time.perf_counter()
+            target()
+            out.append(time.perf_counter() - started)
+    return samples, base
 
 
 def measure(args, seed_time: float | None) -> list[Row]:
@@ -116,11 +130,9 @@ def measure(args, seed_time: float | None) -> list[Row]:
         "direction": "",
         "query": "",
     }
-    baseline = timed(
-        lambda: render_to_string("faxes/history.html", context, request=request),
-        repeat=args.repeat * 2,
-    )
-    base_ms = median_ms(baseline)
+
+    def render_baseline() -> None:
+        render_to_string("faxes/history.html", context, request=request)
 
     for who, user in people.items():
         client = Client()
@@ -136,13 +148,17 @@ def measure(args, seed_time: float | None) -> list[Row]:
         ]
         for name, url, limit in scenarios:
             assert client.get(url).status_code == 200, url
-            samples = timed(lambda url=url, c=client: c.get(url), repeat=args.repeat)
+            # The request and the baseline alternate, so that whatever else the machine does
+            # weighs on both alike.
+            samples, base = interleaved(
+                lambda url=url, c=client: c.get(url), render_baseline, repeat=args.repeat
+            )
             rows.append(
                 Row(
                     section,
                     f"{who}: {name} (median; p95 {p95_ms(samples):.1f} ms)",
                     median_ms(samples),
-                    base_ms,
+                    median_ms(base),
                     "ms",
                     f"≤ {limit:g}× the template alone",
                     limit=limit,
