@@ -9,27 +9,11 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from fax_numbers.models import FaxNumber, StorageCredential
 from fax_numbers.phone import to_e164
+from faxes.payload import provider_datetime, provider_uuid
 from faxes.services import faxes_link_number
-
-
-def _datetime(value: Any):
-    if not isinstance(value, str):
-        return None
-    try:
-        return parse_datetime(value)
-    except ValueError:
-        return None
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value)) if value else None
-    except ValueError:
-        return None
 
 
 def split_storage(value: Any) -> tuple[dict[str, Any], str | None]:
@@ -57,13 +41,13 @@ def scrub_number_payload(raw: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def number_upsert(raw: dict[str, Any]) -> FaxNumber:
     """Create or update a cached number from the provider's number object."""
-    number_uuid = _uuid(raw.get("uuid"))
+    number_uuid = provider_uuid(raw.get("uuid"))
     if number_uuid is None:
         raise ValueError("number object without a uuid")
     storage, password = split_storage(raw.get("storage"))
     users = raw.get("users") if isinstance(raw.get("users"), list) else []
     api_user_ids = [str(u.get("userId")) for u in users if isinstance(u, dict) and u.get("userId")]
-    pending_until = _datetime(raw.get("pendingUntil"))
+    pending_until = provider_datetime(raw.get("pendingUntil"))
     manager = raw.get("manager") if isinstance(raw.get("manager"), dict) else {}
     if pending_until:
         state = FaxNumber.State.PENDING
@@ -75,10 +59,10 @@ def number_upsert(raw: dict[str, Any]) -> FaxNumber:
         "number": to_e164(str(raw.get("number_e164") or raw.get("number") or "")),
         "state": state,
         "pending_until": pending_until,
-        "owned_by": _uuid(raw.get("ownedBy")),
-        "managed_by": _uuid(raw.get("managedBy")),
+        "owned_by": provider_uuid(raw.get("ownedBy")),
+        "managed_by": provider_uuid(raw.get("managedBy")),
         "manager_name": str(manager.get("accountName") or "")[:200],
-        "provider_created_at": _datetime(raw.get("createdAt")),
+        "provider_created_at": provider_datetime(raw.get("createdAt")),
         "api_user_ids": api_user_ids,
         "raw": scrub_number_payload(raw),
         "synced_at": timezone.now(),

@@ -43,7 +43,7 @@ def fax_fields(raw: Any) -> dict[str, Any]:
 
     fields = {
         "message_id": message_id,
-        "account_id": _uuid(raw.get("accountId")),
+        "account_id": provider_uuid(raw.get("accountId")),
         "direction": direction,
         "status": status,
         "fax_number": to_e164(_str(raw.get("faxNumber"), 32))[:20],
@@ -71,9 +71,9 @@ def fax_fields(raw: Any) -> dict[str, Any]:
         "channel_type": _str(raw.get("channelType"), 32),
         # None when absent or unreadable: the merge uses "now" for a new fax and keeps the
         # known date of a cached one (so a repeated report does not move it).
-        "created_at": _datetime(raw.get("createdAt")),
-        "resolved_at": _datetime(raw.get("resolvedDate")),
-        "deleted_at": _datetime(raw.get("deletedAt")),
+        "created_at": provider_datetime(raw.get("createdAt")),
+        "resolved_at": provider_datetime(raw.get("resolvedDate")),
+        "deleted_at": provider_datetime(raw.get("deletedAt")),
         "tags": _tags(raw.get("tags")),
         "custom_fields": raw["cf"] if isinstance(raw.get("cf"), dict) else {},
         "raw": raw,
@@ -117,14 +117,16 @@ def _int(value: Any) -> int | None:
     return None
 
 
-def _uuid(value: Any) -> uuid.UUID | None:
+def provider_uuid(value: Any) -> uuid.UUID | None:
+    """A UUID the provider sent, or None when absent or malformed."""
     try:
         return uuid.UUID(str(value)) if value else None
     except ValueError:
         return None
 
 
-def _datetime(value: Any) -> datetime | None:
+def provider_datetime(value: Any) -> datetime | None:
+    """An aware UTC datetime from the provider's ISO text, or None when absent or unusable."""
     if not isinstance(value, str):
         return None
     try:

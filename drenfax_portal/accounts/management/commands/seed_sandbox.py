@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from drenfax_portal.accounts.services import profile_for
 from drenfax_portal.api import get_client
 from drenfax_portal.client import DrenfaxError
+from fax_numbers.actions import number_assign_user
 from fax_numbers.models import FaxNumber
 from faxes.sync import sync_numbers
 
@@ -57,5 +58,4 @@ class Command(BaseCommand):
             if profile.drenfax_user_id is None:
                 profile.drenfax_user_id = uuid.uuid4()
                 profile.save(update_fields=["drenfax_user_id"])
-            client.add_number_user(str(number.uuid), str(profile.drenfax_user_id))
-            number.assigned_users.add(member)
+            number_assign_user(client=client, number=number, user=member)
