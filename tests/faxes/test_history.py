@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from faxes.models import Fax, SyncState
-from tests.factories import make_fax, make_number
+from faxes.services import fax_merge_payloads
+from tests.factories import fax_payload, make_fax, make_number
 
 pytestmark = pytest.mark.django_db
 
@@ -176,11 +177,22 @@ def test_a_reversed_date_range_is_refused_with_a_message(alice_client, faxes):
     assert "end date is before the start date" in response.content.decode()
 
 
-def test_pages_walk_older_and_back_newer_without_gaps_or_repeats(staff_client, numbers):
-    # 60 faxes, several sharing a timestamp, to test the (created_at, id) keyset.
+def sixty_payloads() -> list[dict]:
+    """60 faxes, three to a whole minute, to test the (created_at, id) keyset."""
     stamp = datetime(2026, 11, 1, tzinfo=UTC)
-    for i in range(60):
-        make_fax(createdAt=(stamp + timedelta(minutes=i // 3)).isoformat())
+    return [
+        fax_payload(createdAt=(stamp + timedelta(minutes=i // 3)).isoformat()) for i in range(60)
+    ]
+
+
+@pytest.mark.parametrize("created_by", ["one by one", "a sync page"])
+def test_pages_walk_older_and_back_newer_without_gaps_or_repeats(staff_client, numbers, created_by):
+    # A sync page takes the bulk insert, which must store times as the ORM does.
+    if created_by == "a sync page":
+        fax_merge_payloads(sixty_payloads(), source="sync")
+    else:
+        for payload in sixty_payloads():
+            fax_merge_payloads([payload], source="sync")
     expected = list(Fax.objects.order_by("-created_at", "-id").values_list("message_id", flat=True))
     expected = [str(m) for m in expected]
 

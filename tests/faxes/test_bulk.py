@@ -1,0 +1,112 @@
+"""Fast inserts write exactly what the ORM would."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+
+from faxes.bulk import can_insert_instance, insert_instance, insert_rows
+from faxes.models import Fax, FaxEvent, WebhookDelivery
+from faxes.payload import fax_fields
+from tests.factories import fax_payload, make_number
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _returning_inserts():
+    if not can_insert_instance():
+        pytest.skip("SQLite older than 3.35 cannot return columns from an INSERT")
+
+
+def stored(model, pk: int) -> dict:
+    """A row as the database holds it: on SQLite the text itself (the driver would turn
+    '10:00:00' and '10:00:00.000000' into equal datetimes, which compare differently in SQL)."""
+    quote = connection.ops.quote_name
+    names = [f.column for f in model._meta.concrete_fields]
+    columns = ", ".join(
+        f"CAST({quote(name)} AS TEXT)" if connection.vendor == "sqlite" else quote(name)
+        for name in names
+    )
+    table = quote(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {table} WHERE id = %s", [pk])  # noqa: S608
+        return dict(zip(names, cursor.fetchone(), strict=True))
+
+
+def same_except(a: dict, b: dict, *ignored: str) -> None:
+    ignored = ("id", *ignored)
+    assert {k: v for k, v in a.items() if k not in ignored} == {
+        k: v for k, v in b.items() if k not in ignored
+    }
+
+
+def fax_twins(**payload):
+    """Two unsaved faxes alike but for their message id, from one provider object."""
+    fields = fax_fields(fax_payload(**payload))
+    return Fax(**fields), Fax(**{**fields, "message_id": uuid.uuid4()})
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        # A whole second (no microseconds), as the provider's millisecond times often are.
+        {"createdAt": "2026-11-01T10:00:00.000Z", "resolvedDate": "2026-11-01T10:01:00.000Z"},
+        {"createdAt": "2026-11-01T10:00:00.123Z", "tags": ["a", "b"], "status": "success"},
+        {"direction": "inbound", "subject": "Émile’s ✓ fax", "customFields": {"k": [1, None]}},
+    ],
+)
+def test_an_inserted_fax_is_stored_as_a_saved_one_would_be(alice, payload):
+    number = make_number("+12065550100", alice)
+    inserted, saved = fax_twins(**payload)
+    for fax in (inserted, saved):
+        fax.number, fax.sent_by = number, alice
+    assert insert_instance(inserted)
+    saved.save()
+    assert inserted.pk and not inserted._state.adding
+    same_except(
+        stored(Fax, inserted.pk), stored(Fax, saved.pk), "message_id", "first_seen_at", "updated_at"
+    )
+    assert Fax.objects.get(pk=inserted.pk).number == number
+
+
+def test_an_inserted_event_and_delivery_are_stored_as_saved_ones_would_be():
+    fax, _ = fax_twins()
+    fax.save()
+    at = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
+    for model, values in (
+        (FaxEvent, {"fax": fax, "source": "webhook", "status": "success", "at": at}),
+        (
+            WebhookDelivery,
+            {"body": '{"a": 1}', "headers": {"User-Agent": "x"}, "fax": fax, "received_at": at},
+        ),
+    ):
+        inserted, saved = model(**values), model(**values)
+        assert insert_instance(inserted)
+        saved.save()
+        same_except(stored(model, inserted.pk), stored(model, saved.pk), "at")
+
+
+def test_a_conflicting_insert_writes_nothing_and_says_so():
+    first, second = fax_twins()
+    second.message_id = first.message_id
+    assert insert_instance(first, unless_conflict_on=("message_id",))
+    assert not insert_instance(second, unless_conflict_on=("message_id",))
+    assert second.pk is None and second._state.adding
+    assert Fax.objects.count() == 1
+
+
+def test_bulk_rows_are_stored_as_saved_ones_would_be():
+    inserted, saved = fax_twins(createdAt="2026-11-01T10:00:00.000Z")
+    saved.save()
+    row = {
+        f.attname: getattr(inserted, f.attname)
+        for f in Fax._meta.concrete_fields
+        if f.attname not in ("id", "first_seen_at", "updated_at")
+    }
+    insert_rows(Fax, [row])
+    pk = Fax.objects.get(message_id=inserted.message_id).pk
+    same_except(stored(Fax, pk), stored(Fax, saved.pk), "message_id", "first_seen_at", "updated_at")
