@@ -4,6 +4,8 @@ from django.urls import include, path
 from drenfax_portal.dashboard import views as dashboard
 
 urlpatterns = [
+    # First: the provider calls it more often than people open pages.
+    path("webhooks/", include("faxes.urls_webhooks")),
     path("", dashboard.home, name="home"),
     path("", include("drenfax_portal.dashboard.urls")),
     path("accounts/notifications/", include("drenfax_portal.notifications.urls")),
@@ -12,5 +14,4 @@ urlpatterns = [
     path("numbers/", include("fax_numbers.urls")),
     path("audit/", include("drenfax_portal.audit.urls")),
     path("admin/", admin.site.urls),
-    path("webhooks/", include("faxes.urls_webhooks")),
 ]

@@ -9,7 +9,7 @@ over about 27 hours, so events arrive late, twice and out of order. The receiver
   effect, the effect inside a savepoint: a delivery that cannot be applied is kept as
   `failed` and answered with a 4xx (never a 500), so the provider retries, and it can be
   replayed with `manage.py reprocess_webhooks` after a fix;
-- applies the fax object through `fax_merge_payloads`, which is idempotent and order-safe
+- applies the fax object through `fax_merge_fields`, which is idempotent and order-safe
   (stale reports go on the timeline without changing the fax);
 - makes no outbound call: an inbound fax that came without its PDF is marked for the sync
   worker to fetch (`faxes.pdf_fetch`).
@@ -37,10 +37,11 @@ from django.utils.http import parse_header_parameters
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from faxes.bulk import can_insert_instance, insert_instance
 from faxes.documents import delete_document, link_document, write_document
 from faxes.models import Direction, Fax, FaxEvent, FaxStatus, PdfState, WebhookDelivery
-from faxes.payload import InvalidPayload
-from faxes.services import fax_merge_payloads
+from faxes.payload import InvalidPayload, fax_fields
+from faxes.services import fax_merge_fields
 
 log = logging.getLogger(__name__)
 
@@ -393,8 +394,10 @@ def webhook_process(delivery: WebhookDelivery) -> None:
     created_files: list[str] = []
     remark = delivery.error if delivery.outcome == Outcome.PENDING else ""
     try:
+        # Read before the transaction: on SQLite the transaction holds the one write lock.
+        fields = _read(delivery)
         with transaction.atomic():
-            outcome = _apply(delivery, created_files)
+            outcome = _apply(delivery, fields, created_files)
             _record(delivery, outcome, error=remark, status=200)
     except Exception as exc:
         for relative in created_files:  # their database rows were rolled back
@@ -418,10 +421,15 @@ def _record(delivery: WebhookDelivery, outcome: str, *, error: str, status: int)
     delivery.response_status = status
     delivery.processed_at = timezone.now()
     delivery.attempts += 1
-    delivery.save()
+    if delivery._state.adding and can_insert_instance():
+        insert_instance(delivery)
+    else:
+        delivery.save()
 
 
-def _apply(delivery: WebhookDelivery, created_files: list[str]) -> str:
+def _read(delivery: WebhookDelivery) -> dict[str, Any] | None:
+    """The fax fields a delivery carries, or None for an event that is not about a fax;
+    notes the event and message id on the delivery. Raises Rejected."""
     data = _load_json(delivery.body)
     event, fax_object = _unwrap(data)
     if event:
@@ -430,18 +438,23 @@ def _apply(delivery: WebhookDelivery, created_files: list[str]) -> str:
         delivery.message_id = _message_id(fax_object.get("messageId"))
     if delivery.event.startswith("fax.v1.number."):
         # Number events carry a number, not a fax; the numbers sync picks the change up.
-        return Outcome.IGNORED
+        return None
     if not isinstance(fax_object, dict):
         raise Rejected("the fax object must be a JSON object")
     try:
-        merged = fax_merge_payloads(
-            [fax_object],
-            source=FaxEvent.Source.WEBHOOK,
-            record_stale=True,
-            new_fields=_new_fax_fields(fax_object, delivery),
-        ).outcomes[0]
+        return {**fax_fields(fax_object), **_new_fax_fields(fax_object, delivery)}
     except InvalidPayload as exc:
         raise Rejected(f"not a fax object: {exc}") from None
+
+
+def _apply(
+    delivery: WebhookDelivery, fields: dict[str, Any] | None, created_files: list[str]
+) -> str:
+    if fields is None:
+        return Outcome.IGNORED
+    merged = fax_merge_fields([fields], source=FaxEvent.Source.WEBHOOK, record_stale=True).outcomes[
+        0
+    ]
     delivery.fax = merged.fax
     if merged.fax.direction == Direction.INBOUND:
         _inbound_document(merged.fax, delivery, created_files)

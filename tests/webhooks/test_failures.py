@@ -151,7 +151,8 @@ def test_a_database_error_while_applying_is_kept_and_rolled_back(webhook, monkey
     def refuse(*args, **kwargs):
         raise IntegrityError("refused")
 
-    monkeypatch.setattr(FaxEvent.objects, "create", refuse)
+    # The fax row is written by then; adding its timeline event fails.
+    monkeypatch.setattr("faxes.services._add_event", refuse)
     failed_delivery(post_json(webhook, fax_payload()), 422)
 
 
@@ -161,6 +162,7 @@ def test_when_the_delivery_cannot_be_stored_the_answer_is_503_and_no_file_remain
     def down(*args, **kwargs):
         raise OSError("database unavailable")
 
+    monkeypatch.setattr("faxes.webhooks.insert_instance", down)
     monkeypatch.setattr(WebhookDelivery, "save", down)
     response = post_form(webhook, inbound(), attachment=PDF)
     assert response.status_code == 503

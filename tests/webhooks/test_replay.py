@@ -29,7 +29,7 @@ def broken(monkeypatch):
     def bug(*args, **kwargs):
         raise KeyError("faxNumber")
 
-    monkeypatch.setattr(webhooks, "fax_merge_payloads", bug)
+    monkeypatch.setattr(webhooks, "fax_merge_fields", bug)
     return monkeypatch
 
 
