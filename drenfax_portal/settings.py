@@ -135,6 +135,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend whose transactions queue on a file lock rather than in SQLite's
+    # sleeping busy handler (drenfax_portal/sqlite_backend).
+    DATABASES["default"]["ENGINE"] = "drenfax_portal.sqlite_backend"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             # WAL lets the portal read while the sync worker and webhooks write; IMMEDIATE
@@ -147,8 +150,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that tests can share the database with threads and processes.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# Connections kept between requests, on SQLite too: opening one (and its pragmas) and closing
+# it (a WAL checkpoint) cost more than a webhook's whole transaction.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,104 @@
+"""On SQLite, write transactions queue on a file lock instead of SQLite's sleeping retries."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+
+import pytest
+from django.db import OperationalError, connection, connections, transaction
+
+from faxes.models import SyncState
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite only"),
+]
+
+
+def lock_path() -> str:
+    return f"{connection.settings_dict['NAME']}.writelock"
+
+
+def free_now() -> bool:
+    """Whether another process could take the write lock at once."""
+    fd = os.open(lock_path(), os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return True
+    finally:
+        os.close(fd)
+
+
+def test_a_transaction_holds_the_lock_until_it_commits():
+    with transaction.atomic():
+        SyncState.objects.create(key="a")
+        assert not free_now()
+    assert free_now()
+
+
+def test_a_failed_transaction_lets_go_of_the_lock():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        SyncState.objects.create(key="a")
+        raise RuntimeError("the work failed")
+    assert free_now()
+    assert not SyncState.objects.exists()
+
+
+def test_a_second_writer_starts_as_soon_as_the_first_commits():
+    first_in, release = threading.Event(), threading.Event()
+    times: dict[str, float] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                SyncState.objects.create(key="first")
+                first_in.set()
+                release.wait(5)
+            times["first committed"] = time.monotonic()
+        finally:
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            first_in.wait(5)
+            with transaction.atomic():
+                times["second began"] = time.monotonic()
+                SyncState.objects.create(key="second")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    first_in.wait(5)
+    time.sleep(0.2)  # the second writer is waiting by now
+    assert "second began" not in times
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert set(SyncState.objects.values_list("key", flat=True)) == {"first", "second"}
+    # It followed within a few milliseconds, not after one of SQLite's 25-100 ms sleeps.
+    assert 0 <= times["second began"] - times["first committed"] < 0.05
+
+
+def test_a_writer_that_cannot_get_the_lock_in_time_fails_as_sqlite_would(monkeypatch):
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "timeout", 0.2)
+    fd = os.open(lock_path(), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another process, as far as the lock can tell
+    try:
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="database is locked"), transaction.atomic():
+            SyncState.objects.create(key="a")
+        assert 0.2 <= time.monotonic() - started < 2
+    finally:
+        os.close(fd)
+    with transaction.atomic():
+        SyncState.objects.create(key="a")
+    assert SyncState.objects.filter(key="a").exists()
