@@ -83,24 +83,37 @@ def insert_rows(model: type[Model], rows: Iterable[dict[str, Any]], *, batch: in
     return total
 
 
-def insert_instance(instance: Model, *, unless_conflict_on: tuple[str, ...] = ()) -> bool:
+def insert_instance(
+    instance: Model,
+    *,
+    unless_conflict_on: tuple[str, ...] = (),
+    computed: dict[str, tuple[str, list[Any]]] | None = None,
+) -> bool:
     """Insert a new model instance in one statement, as `instance.save()` would (defaults,
     auto_now fields, the database's value conversions), and give it its primary key.
 
     With `unless_conflict_on` (column names of a unique constraint), a row that already holds
     those values makes it insert nothing and return False, without an error that would spoil
     the transaction; concurrent inserts of the same values wait for each other as usual.
-    No signals are sent (none of the models written this way has receivers). Needs a
-    database that returns columns from an INSERT (PostgreSQL; SQLite 3.35 and later).
+    `computed` maps fields (attnames) to an SQL expression and its parameters, which the
+    database computes in the same statement (a lookup that would cost a round trip of its
+    own); the instance gets the values back. No signals are sent (none of the models written
+    this way has receivers). Needs a database that returns columns from an INSERT
+    (PostgreSQL; SQLite 3.35 and later).
     """
     model = type(instance)
+    computed = computed or {}
     # The connection itself, not the thread-local proxy: each field's conversion asks it for
     # its operations, and through the proxy that was a fifth of the time.
     db = connections[DEFAULT_DB_ALIAS]
-    columns, sql = _insert_statement(model, db.vendor, unless_conflict_on)
+    expressions = tuple((name, sql) for name, (sql, _) in computed.items())
+    columns, sql = _insert_statement(model, db.vendor, unless_conflict_on, expressions)
     instance._prepare_related_fields_for_save(operation_name="save")
     values = []
     for field, plain in columns:
+        if field.attname in computed:
+            values.extend(computed[field.attname][1])
+            continue
         value = field.pre_save(instance, True)
         # Only values Django would convert get converted (the types differ by database).
         values.append(value if type(value) in plain else field.get_db_prep_save(value, db))
@@ -110,6 +123,8 @@ def insert_instance(instance: Model, *, unless_conflict_on: tuple[str, ...] = ()
     if row is None:
         return False
     instance.pk = row[0]
+    for (name, _), value in zip(expressions, row[1:], strict=True):
+        setattr(instance, name, value)
     instance._state.adding = False
     instance._state.db = db.alias
     return True
@@ -149,19 +164,27 @@ def _unchanged(field: Field, vendor: str) -> tuple[type, ...]:
 
 @cache
 def _insert_statement(
-    model: type[Model], vendor: str, conflict: tuple[str, ...]
+    model: type[Model],
+    vendor: str,
+    conflict: tuple[str, ...],
+    expressions: tuple[tuple[str, str], ...],
 ) -> tuple[list[tuple[Field, tuple[type, ...]]], str]:
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    by_name = dict(expressions)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
+    marks = ", ".join(by_name.get(f.attname, "%s") for f in fields)
     on_conflict = (
         f" ON CONFLICT ({', '.join(quote(c) for c in conflict)}) DO NOTHING" if conflict else ""
     )
-    # Table and column names come from the model, not from input.
+    returning = ", ".join(
+        quote(model._meta.get_field(name).column)
+        for name in [model._meta.pk.name, *(name for name, _ in expressions)]
+    )
+    # Table and column names come from the model, expressions from our code, not from input.
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
-        f"{on_conflict} RETURNING {quote(model._meta.pk.column)}"
+        f"{on_conflict} RETURNING {returning}"
     )
     return [(f, _unchanged(f, vendor)) for f in fields], sql
 

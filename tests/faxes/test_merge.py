@@ -97,6 +97,15 @@ def test_inbound_fax_links_to_the_receiving_number(alice):
     assert fax.number == number
 
 
+def test_a_number_no_longer_on_the_account_is_not_linked_but_its_successor_is(alice):
+    make_number("+12065550100", alice, state="removed")
+    payload = fax_payload(direction="inbound", faxNumber="+12065550100", faxCallerId="")
+    assert merge(payload).fax.number is None
+    again = make_number("+12065550100", alice)
+    payload = fax_payload(direction="inbound", faxNumber="+12065550100", faxCallerId="")
+    assert merge(payload).fax.number == again
+
+
 def test_outbound_fax_links_to_the_caller_id_number(alice):
     number = make_number("+15094570051", alice)
     fax = merge(fax_payload(direction="outbound", faxCallerId="5094570051")).fax

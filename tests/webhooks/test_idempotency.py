@@ -143,13 +143,17 @@ def _race(bodies: list, threads_per_body: int = 4) -> list[int]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_identical_deliveries_racing_create_one_fax_and_one_event():
-    payload = inbound()
+@pytest.mark.parametrize("direction", ["inbound", "outbound"])  # inserted first; looked up first
+def test_identical_deliveries_racing_create_one_fax_and_one_event(direction):
+    if direction == "inbound":
+        payload = inbound()
+    else:
+        payload = fax_payload(status="success", pagesComplete=3, pagesCount=3)
     assert _race([payload], threads_per_body=6) == [200] * 6
     fax = Fax.objects.get()
     assert timeline(fax) == [("success", 3, True)]
     assert sorted(outcomes()) == ["applied"] + ["duplicate"] * 5
-    assert fax.pdf_state == "wanted"
+    assert fax.pdf_state == ("wanted" if direction == "inbound" else "")
 
 
 @pytest.mark.django_db(transaction=True)
