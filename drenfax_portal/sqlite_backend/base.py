@@ -20,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+import weakref
 
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
@@ -57,7 +58,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         finally:
             self._unlock_writes()
             if self._lock_fd is not None:
-                os.close(self._lock_fd)
+                self._lock_finalizer()  # closes the file, once
                 self._lock_fd = None
 
     def _lock_writes(self) -> None:
@@ -66,6 +67,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self._lock_fd is None:
             path = f"{self.settings_dict['NAME']}.writelock"
             self._lock_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            # A connection dropped with its thread, never closed, must not leak the file.
+            self._lock_finalizer = weakref.finalize(self, os.close, self._lock_fd)
         timeout = self.settings_dict["OPTIONS"].get("timeout", 5)
         deadline = time.monotonic() + timeout
         pause = 0.0001

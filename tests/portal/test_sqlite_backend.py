@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import gc
 import os
 import threading
 import time
@@ -102,3 +104,26 @@ def test_a_writer_that_cannot_get_the_lock_in_time_fails_as_sqlite_would(monkeyp
     with transaction.atomic():
         SyncState.objects.create(key="a")
     assert SyncState.objects.filter(key="a").exists()
+
+
+def test_a_connection_dropped_without_closing_leaves_no_open_lock_file():
+    def open_lock_files() -> list[str]:
+        found = []
+        for fd in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):  # the directory's own descriptor is gone
+                found.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return [path for path in found if path.endswith(".writelock")]
+
+    def write(n: int) -> None:
+        # The thread ends without closing its connection, as some servers' threads do.
+        with transaction.atomic():
+            SyncState.objects.create(key=f"thread {n}")
+
+    before = open_lock_files()
+    for n in range(5):
+        thread = threading.Thread(target=write, args=(n,))
+        thread.start()
+        thread.join()
+    gc.collect()
+    assert SyncState.objects.count() == 5
+    assert open_lock_files() == before
