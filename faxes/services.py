@@ -288,17 +288,30 @@ def _create(
                 fax.save()
         except IntegrityError:
             return None
-    _add_event(fax, source=source, note="first seen")
+    _add_event(
+        fax,
+        source=source,
+        status=fax.status,
+        pages_complete=fax.pages_complete,
+        note="first seen",
+    )
     return MergeOutcome(fax=fax, created=True, changed=True)
 
 
-def _add_event(fax: Fax, *, source: str, applied: bool = True, note: str = "", **fields) -> None:
-    """One timeline event, by default the fax's current status and pages."""
+def _add_event(
+    fax: Fax,
+    *,
+    source: str,
+    status: str,
+    pages_complete: int | None,
+    applied: bool = True,
+    note: str = "",
+) -> None:
     event = FaxEvent(
         fax=fax,
         source=source,
-        status=fields.get("status", fax.status),
-        pages_complete=fields.get("pages_complete", fax.pages_complete),
+        status=status,
+        pages_complete=pages_complete,
         applied=applied,
         note=note,
     )
@@ -338,7 +351,7 @@ def _update(
         return MergeOutcome(fax=fax)
     fax.save(update_fields=[*changed, "updated_at"])
     if fax.status != old_status or (fax.pages_complete or 0) > (old_pages or 0):
-        _add_event(fax, source=source)
+        _add_event(fax, source=source, status=fax.status, pages_complete=fax.pages_complete)
     return MergeOutcome(fax=fax, changed=True)
 
 

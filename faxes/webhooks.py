@@ -6,9 +6,11 @@ over about 27 hours, so events arrive late, twice and out of order. The receiver
 - authenticates first, in constant time, and stores nothing for a caller without the
   credentials (401), nor for a body over the size cap (413);
 - stores every authenticated delivery (`WebhookDelivery`) in the same transaction as its
-  effect, the effect inside a savepoint: a delivery that cannot be applied is kept as
-  `failed` and answered with a 4xx (never a 500), so the provider retries, and it can be
-  replayed with `manage.py reprocess_webhooks` after a fix;
+  effect; a delivery that cannot be applied has its effect rolled back and is stored as
+  `failed` in a second transaction, answered with a 4xx (never a 500) so that the provider
+  retries, and can be replayed with `manage.py reprocess_webhooks` after a fix;
+- keeps that transaction short (the body is read before it opens; new rows are written with
+  `faxes.bulk.insert_instance`): on SQLite it holds the single write lock;
 - applies the fax object through `fax_merge_fields`, which is idempotent and order-safe
   (stale reports go on the timeline without changing the fax);
 - makes no outbound call: an inbound fax that came without its PDF is marked for the sync
@@ -452,9 +454,8 @@ def _apply(
 ) -> str:
     if fields is None:
         return Outcome.IGNORED
-    merged = fax_merge_fields([fields], source=FaxEvent.Source.WEBHOOK, record_stale=True).outcomes[
-        0
-    ]
+    report = fax_merge_fields([fields], source=FaxEvent.Source.WEBHOOK, record_stale=True)
+    merged = report.outcomes[0]
     delivery.fax = merged.fax
     if merged.fax.direction == Direction.INBOUND:
         _inbound_document(merged.fax, delivery, created_files)
