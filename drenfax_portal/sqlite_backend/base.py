@@ -9,10 +9,11 @@ long after the lock was free, and a process that kept writing could starve the o
 
 Here a transaction first takes an exclusive `flock` on `<database>.writelock`, waiting in
 steps of at most a millisecond, so writers follow each other closely; the database's own
-lock is then free. The wait is bounded by the same `timeout` as SQLite's, after which it
-fails as SQLite would ("database is locked"). A statement outside a transaction does not take
-the file lock and waits in SQLite's busy handler as before. In-memory databases, which only
-one process can see, take no file lock.
+lock is then free. A write statement outside a transaction (an `update()` in autocommit)
+takes the same lock for its duration, so it queues with the others instead of looking for a
+gap between them. The wait is bounded by the same `timeout` as SQLite's, after which it fails
+as SQLite would ("database is locked"). In-memory databases, which only one process can see,
+take no file lock. As with any database connection, close connections before forking.
 """
 
 from __future__ import annotations
@@ -21,16 +22,54 @@ import fcntl
 import os
 import time
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
 _LONGEST_SLEEP = 0.001
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class _CursorWrapper(base.SQLiteCursorWrapper):
+    """Takes the writer lock around a write statement run outside a transaction."""
+
+    db: DatabaseWrapper
+
+    def execute(self, query, params=None):
+        if self.db._lock_held or not _is_write(query):
+            return super().execute(query, params)
+        with self.db._writes_locked():
+            return super().execute(query, params)
+
+    def executemany(self, query, param_list):
+        if self.db._lock_held or not _is_write(query):
+            return super().executemany(query, param_list)
+        with self.db._writes_locked():
+            return super().executemany(query, param_list)
+
+
+def _is_write(query: str) -> bool:
+    return query.lstrip()[:7].upper().startswith(_WRITES)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _lock_fd: int | None = None
     _lock_held = False
+
+    def create_cursor(self, name=None):
+        cursor = self.connection.cursor(factory=_CursorWrapper)
+        cursor.db = self
+        return cursor
+
+    @contextmanager
+    def _writes_locked(self) -> Iterator[None]:
+        self._lock_writes()
+        try:
+            yield
+        finally:
+            self._unlock_writes()
 
     def _start_transaction_under_autocommit(self) -> None:
         self._lock_writes()
@@ -65,8 +104,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.is_in_memory_db():
             return
         if self._lock_fd is None:
-            path = f"{self.settings_dict['NAME']}.writelock"
-            self._lock_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            database = self.settings_dict["NAME"]
+            try:
+                # The database's own permissions, as SQLite gives its -wal and -shm files:
+                # every process that may write the database may take the lock.
+                mode = os.stat(database).st_mode & 0o666
+            except OSError:
+                mode = 0o644
+            try:
+                self._lock_fd = os.open(
+                    f"{database}.writelock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, mode
+                )
+            except OSError as exc:
+                raise OperationalError(f"cannot open the database's writer lock: {exc}") from exc
             # A connection dropped with its thread, never closed, must not leak the file.
             self._lock_finalizer = weakref.finalize(self, os.close, self._lock_fd)
         timeout = self.settings_dict["OPTIONS"].get("timeout", 5)

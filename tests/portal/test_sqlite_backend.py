@@ -127,3 +127,28 @@ def test_a_connection_dropped_without_closing_leaves_no_open_lock_file():
     gc.collect()
     assert SyncState.objects.count() == 5
     assert open_lock_files() == before
+
+
+def test_a_write_outside_a_transaction_queues_on_the_lock_and_a_read_does_not(monkeypatch):
+    SyncState.objects.create(key="a")
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "timeout", 0.2)
+    fd = os.open(lock_path(), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another writer holds it
+    try:
+        assert SyncState.objects.filter(key="a").exists()
+        with pytest.raises(OperationalError, match="database is locked"):
+            SyncState.objects.filter(key="a").update(backfill_done=True)
+    finally:
+        os.close(fd)
+    SyncState.objects.filter(key="a").update(backfill_done=True)
+    assert SyncState.objects.get(key="a").backfill_done
+    assert free_now()
+
+
+def test_the_lock_file_has_the_database_files_permissions():
+    connection.close()
+    os.unlink(lock_path())
+    with transaction.atomic():
+        SyncState.objects.create(key="a")
+    database_mode = os.stat(connection.settings_dict["NAME"]).st_mode & 0o777
+    assert os.stat(lock_path()).st_mode & 0o777 == database_mode & 0o666
