@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import Field, Model
 
 from faxes.models import Fax
@@ -98,14 +98,16 @@ def insert_instance(
     `computed` maps fields (attnames) to an SQL expression and its parameters, which the
     database computes in the same statement (a lookup that would cost a round trip of its
     own); the instance gets the values back. No signals are sent (none of the models written
-    this way has receivers). Needs a database that returns columns from an INSERT
-    (PostgreSQL; SQLite 3.35 and later).
+    this way has receivers). On a database that cannot return columns from an INSERT (SQLite
+    before 3.35), the same happens through `save()`, a savepoint and a separate lookup.
     """
     model = type(instance)
     computed = computed or {}
     # The connection itself, not the thread-local proxy: each field's conversion asks it for
     # its operations, and through the proxy that was a fifth of the time.
     db = connections[DEFAULT_DB_ALIAS]
+    if not db.features.can_return_columns_from_insert:
+        return _save_instance(instance, db, unless_conflict_on, computed)
     expressions = tuple((name, sql) for name, (sql, _) in computed.items())
     columns, sql = _insert_statement(model, db.vendor, unless_conflict_on, expressions)
     instance._prepare_related_fields_for_save(operation_name="save")
@@ -130,8 +132,29 @@ def insert_instance(
     return True
 
 
-def can_insert_instance() -> bool:
-    return connection.features.can_return_columns_from_insert
+def _save_instance(
+    instance: Model,
+    db,
+    unless_conflict_on: tuple[str, ...],
+    computed: dict[str, tuple[str, list[Any]]],
+) -> bool:
+    """`insert_instance` without RETURNING: the ORM's INSERT, in a savepoint if a conflict
+    is to be tolerated (any integrity error then counts as one, as it did before)."""
+    with db.cursor() as cursor:
+        for name, (sql, params) in computed.items():
+            cursor.execute(f"SELECT {sql}", params)
+            setattr(instance, name, cursor.fetchone()[0])
+    if not unless_conflict_on:
+        instance.save(force_insert=True)
+        return True
+    try:
+        with transaction.atomic(using=db.alias):
+            instance.save(force_insert=True)
+    except IntegrityError:
+        instance.pk = None
+        instance._state.adding = True
+        return False
+    return True
 
 
 # Field types whose values of these Python types Django writes unchanged, on any database.

@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from fax_numbers.models import FaxNumber
-from faxes.bulk import can_insert_instance, insert_instance, insert_rows
+from faxes.bulk import insert_instance, insert_rows
 from faxes.models import STATUS_RANK, TERMINAL_STATUSES, Direction, Fax, FaxEvent
 from faxes.payload import InvalidPayload, fax_fields
 
@@ -155,11 +155,10 @@ def _merge(
     # One inbound fax (a webhook) is new as a rule: it is inserted unless it exists, which
     # saves the select; if it exists it is locked and updated as below. An outbound one was
     # usually created by our own send, so it is looked up first.
-    one = len(parsed) == 1 and can_insert_instance()
     if (
-        one
+        len(parsed) == 1
         and parsed[0]["direction"] == Direction.INBOUND
-        and (outcome := _create(parsed[0], source=source, sent_by=sent_by, numbers=numbers))
+        and (outcome := _create(parsed[0], source=source, sent_by=sent_by))
     ):
         report.outcomes.append(outcome)
         return
@@ -177,7 +176,7 @@ def _merge(
             continue
         current = existing.get(fields["message_id"])
         if current is None:
-            outcome = _create(fields, source=source, sent_by=sent_by, numbers=numbers)
+            outcome = _create(fields, source=source, sent_by=sent_by)
             if outcome is None:  # created concurrently by another worker since our select
                 current = Fax.objects.select_for_update().get(message_id=fields["message_id"])
             else:
@@ -262,32 +261,18 @@ def _our_number(fields: dict[str, Any]) -> str:
 
 
 def _create(
-    fields: dict[str, Any],
-    *,
-    source: str,
-    sent_by: AbstractBaseUser | None,
-    numbers: _NumberLookup,
+    fields: dict[str, Any], *, source: str, sent_by: AbstractBaseUser | None
 ) -> MergeOutcome | None:
     """Insert a fax not in the cache with its first timeline event; None if it is there
     (created concurrently since the caller looked, or the caller did not look)."""
     fax = Fax(**{**fields, "created_at": fields["created_at"] or timezone.now()}, sent_by=sent_by)
-    if can_insert_instance():
-        # Our number is looked up by the INSERT itself: one round trip fewer per webhook.
-        number = _our_number(fields)
-        computed = (
-            {"number_id": (f"({_NUMBER_ID_SQL})", [number, FaxNumber.State.REMOVED])}
-            if number
-            else {}
-        )
-        if not insert_instance(fax, unless_conflict_on=("message_id",), computed=computed):
-            return None
-    else:
-        fax.number_id = numbers.for_fax(fax)
-        try:
-            with transaction.atomic():
-                fax.save()
-        except IntegrityError:
-            return None
+    # Our number is looked up by the INSERT itself: one round trip fewer per webhook.
+    number = _our_number(fields)
+    computed = (
+        {"number_id": (f"({_NUMBER_ID_SQL})", [number, FaxNumber.State.REMOVED])} if number else {}
+    )
+    if not insert_instance(fax, unless_conflict_on=("message_id",), computed=computed):
+        return None
     _add_event(
         fax,
         source=source,
@@ -315,10 +300,7 @@ def _add_event(
         applied=applied,
         note=note,
     )
-    if can_insert_instance():
-        insert_instance(event)
-    else:
-        event.save()
+    insert_instance(event)
 
 
 def _update(

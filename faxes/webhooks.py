@@ -39,7 +39,7 @@ from django.utils.http import parse_header_parameters
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from faxes.bulk import can_insert_instance, insert_instance
+from faxes.bulk import insert_instance
 from faxes.documents import delete_document, link_document, write_document
 from faxes.models import Direction, Fax, FaxEvent, FaxStatus, PdfState, WebhookDelivery
 from faxes.payload import InvalidPayload, fax_fields
@@ -423,7 +423,7 @@ def _record(delivery: WebhookDelivery, outcome: str, *, error: str, status: int)
     delivery.response_status = status
     delivery.processed_at = timezone.now()
     delivery.attempts += 1
-    if delivery._state.adding and can_insert_instance():
+    if delivery._state.adding:
         insert_instance(delivery)
     else:
         delivery.save()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from django.db import connection
 
-from faxes.bulk import can_insert_instance, insert_instance, insert_rows
+from faxes.bulk import insert_instance, insert_rows
 from faxes.models import Fax, FaxEvent, WebhookDelivery
 from faxes.payload import fax_fields
 from tests.factories import fax_payload, make_number
@@ -16,10 +16,14 @@ from tests.factories import fax_payload, make_number
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _returning_inserts():
-    if not can_insert_instance():
-        pytest.skip("SQLite older than 3.35 cannot return columns from an INSERT")
+@pytest.fixture(autouse=True, params=["RETURNING", "no RETURNING"])
+def returning(request, monkeypatch):
+    """Every test runs as is, and as on SQLite before 3.35 (no columns from an INSERT)."""
+    if request.param == "no RETURNING":
+        if connection.vendor != "sqlite":
+            pytest.skip("only SQLite has versions without RETURNING")
+        monkeypatch.setattr(connection.features, "can_return_columns_from_insert", False)
+    return request.param
 
 
 def stored(model, pk: int) -> dict:
@@ -110,3 +114,12 @@ def test_bulk_rows_are_stored_as_saved_ones_would_be():
     insert_rows(Fax, [row])
     pk = Fax.objects.get(message_id=inserted.message_id).pk
     same_except(stored(Fax, pk), stored(Fax, saved.pk), "message_id", "first_seen_at", "updated_at")
+
+
+def test_a_computed_value_is_stored_and_given_back(alice):
+    number = make_number("+12065550100", alice)
+    fax, _ = fax_twins()
+    lookup = ("(SELECT id FROM numbers_faxnumber WHERE number = %s)", ["+12065550100"])
+    assert insert_instance(fax, computed={"number_id": lookup})
+    assert fax.number_id == number.pk
+    assert Fax.objects.get(pk=fax.pk).number_id == number.pk
