@@ -14,6 +14,9 @@ takes the same lock for its duration, so it queues with the others instead of lo
 gap between them. The wait is bounded by the same `timeout` as SQLite's, after which it fails
 as SQLite would ("database is locked"). In-memory databases, which only one process can see,
 take no file lock. As with any database connection, close connections before forking.
+
+After each commit the process's `walsync` thread syncs the write-ahead log in the background,
+so that the checkpoint SQLite runs inside a writer's lock has little left to write.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from contextlib import contextmanager
 
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
+
+from .walsync import wal_syncer
 
 _LONGEST_SLEEP = 0.001
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
@@ -70,6 +75,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             yield
         finally:
             self._unlock_writes()
+        self._committed()
 
     def _start_transaction_under_autocommit(self) -> None:
         self._lock_writes()
@@ -84,6 +90,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
             super()._commit()
         finally:
             self._unlock_writes()
+        self._committed()
+
+    def _committed(self) -> None:
+        if not self.is_in_memory_db():
+            wal_syncer.committed(self.settings_dict["NAME"])
 
     def _rollback(self) -> None:
         try:

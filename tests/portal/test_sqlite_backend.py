@@ -152,3 +152,34 @@ def test_the_lock_file_has_the_database_files_permissions():
         SyncState.objects.create(key="a")
     database_mode = os.stat(connection.settings_dict["NAME"]).st_mode & 0o777
     assert os.stat(lock_path()).st_mode & 0o777 == database_mode & 0o666
+
+
+def wait_for(condition, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def test_a_commit_has_the_write_ahead_log_synced_in_the_background():
+    from drenfax_portal.sqlite_backend.walsync import wal_syncer
+
+    before = wal_syncer.syncs
+    with transaction.atomic():
+        SyncState.objects.create(key="a")
+    assert wait_for(lambda: wal_syncer.syncs > before)
+
+
+def test_a_rolled_back_transaction_syncs_nothing(monkeypatch):
+    from drenfax_portal.sqlite_backend.walsync import wal_syncer
+
+    noted: list[str] = []
+    monkeypatch.setattr(wal_syncer, "committed", noted.append)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        SyncState.objects.create(key="a")
+        raise RuntimeError("the work failed")
+    assert noted == []
+    SyncState.objects.create(key="b")  # a write outside a transaction commits at once
+    assert noted == [connection.settings_dict["NAME"]]
