@@ -84,12 +84,12 @@ def fax_fields(raw: Any) -> dict[str, Any]:
 
 
 def search_text(fields: dict[str, Any]) -> str:
-    """What the history's text search matches against, lower-cased, numbers also as digits."""
+    """What the history's text search matches against, lower-cased. A number typed as digits
+    ("2065550100") is a substring of the stored E.164 form: each number is there once, every
+    character one more entry to write in the search index."""
     parts = [
         fields["fax_number"],
-        fields["fax_number"].lstrip("+"),
         fields["fax_caller_id"],
-        fields["fax_caller_id"].lstrip("+"),
         fields["fax_csid"],
         fields["subject"],
         fields["recipient_name"],

@@ -117,6 +117,8 @@ def test_staff_see_every_members_faxes(staff_client, faxes):
         ("q=(415)%20555-0123", ["out_failed"]),
         ("q=mercy", ["in_ok"]),
         ("q=7185550111", ["in_ok"]),
+        ("q=17185550111", ["in_ok"]),
+        ("q=%2B17185550111", ["in_ok"]),
         ("q=A-778", ["out_failed"]),
         ("q=patel", ["out_failed"]),
         ("direction=outbound&status=failed&date_from=2026-11-11", ["out_failed"]),
