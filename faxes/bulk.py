@@ -17,6 +17,8 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -101,38 +103,81 @@ def insert_instance(
     this way has receivers). On a database that cannot return columns from an INSERT (SQLite
     before 3.35), the same happens through `save()`, a savepoint and a separate lookup.
     """
+    prepared = prepare_insert(instance, unless_conflict_on=unless_conflict_on, computed=computed)
+    return prepared.execute()
+
+
+def prepare_insert(
+    instance: Model,
+    *,
+    unless_conflict_on: tuple[str, ...] = (),
+    computed: dict[str, tuple[str, list[Any]]] | None = None,
+) -> PreparedInsert:
+    """`insert_instance` in two steps: the values are converted now, the row written by
+    `execute()`, so that the conversions run before a transaction opens (on SQLite, while
+    no other writer waits). Related instances must be saved before this."""
     model = type(instance)
     computed = computed or {}
     # The connection itself, not the thread-local proxy: each field's conversion asks it for
     # its operations, and through the proxy that was a fifth of the time.
     db = connections[DEFAULT_DB_ALIAS]
+    prepared = PreparedInsert(instance, unless_conflict_on, computed)
     if not db.features.can_return_columns_from_insert:
-        return _save_instance(instance, db, unless_conflict_on, computed)
-    if not db.in_atomic_block:  # the driver's cursor below must run in a transaction
-        with transaction.atomic(using=db.alias):
-            return insert_instance(
-                instance, unless_conflict_on=unless_conflict_on, computed=computed
-            )
+        return prepared  # written through save() (_save_instance)
     expressions = tuple((name, sql) for name, (sql, _) in computed.items())
-    columns, sql = _insert_statement(model, db.vendor, unless_conflict_on, expressions)
+    columns, prepared.sql = _insert_statement(model, db.vendor, unless_conflict_on, expressions)
     instance._prepare_related_fields_for_save(operation_name="save")
-    values = []
     for field, plain in columns:
         if field.attname in computed:
-            values.extend(computed[field.attname][1])
+            prepared.values.extend(computed[field.attname][1])
             continue
-        value = field.pre_save(instance, True)
-        # Only values Django would convert get converted (the types differ by database).
-        values.append(value if type(value) in plain else field.get_db_prep_save(value, db))
-    row = _execute_returning(db, sql, values)
-    if row is None:
-        return False
-    instance.pk = row[0]
-    for (name, _), value in zip(expressions, row[1:], strict=True):
-        setattr(instance, name, value)
-    instance._state.adding = False
-    instance._state.db = db.alias
-    return True
+        prepared.positions[field.attname] = (len(prepared.values), field, plain)
+        prepared.values.append(_db_value(field, plain, field.pre_save(instance, True), db))
+    prepared.expressions = expressions
+    return prepared
+
+
+def _db_value(field: Field, plain: tuple[type, ...], value: Any, db) -> Any:
+    # Only values Django would convert get converted (the types differ by database).
+    return value if type(value) in plain else field.get_db_prep_save(value, db)
+
+
+@dataclass(eq=False)
+class PreparedInsert:
+    """A new instance's INSERT with its values converted (`prepare_insert`)."""
+
+    instance: Model
+    unless_conflict_on: tuple[str, ...]
+    computed: dict[str, tuple[str, list[Any]]]
+    sql: str = ""
+    values: list[Any] = dataclass_field(default_factory=list)
+    expressions: tuple[tuple[str, str], ...] = ()
+    positions: dict[str, tuple[int, Field, tuple[type, ...]]] = dataclass_field(
+        default_factory=dict
+    )
+
+    def execute(self, *, refresh: tuple[str, ...] = ()) -> bool:
+        """Write the row, as `insert_instance` does. A field changed on the instance after
+        preparing is written with its new value only if `refresh` names it (attnames)."""
+        instance = self.instance
+        db = connections[DEFAULT_DB_ALIAS]
+        if not self.sql:
+            return _save_instance(instance, db, self.unless_conflict_on, self.computed)
+        if not db.in_atomic_block:  # the driver's cursor below must run in a transaction
+            with transaction.atomic(using=db.alias):
+                return self.execute(refresh=refresh)
+        for name in refresh:
+            index, model_field, plain = self.positions[name]
+            self.values[index] = _db_value(model_field, plain, getattr(instance, name), db)
+        row = _execute_returning(db, self.sql, self.values)
+        if row is None:
+            return False
+        instance.pk = row[0]
+        for (name, _), value in zip(self.expressions, row[1:], strict=True):
+            setattr(instance, name, value)
+        instance._state.adding = False
+        instance._state.db = db.alias
+        return True
 
 
 def _execute_returning(db, sql: str, values: list[Any]) -> tuple[Any, ...] | None:

@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from fax_numbers.models import FaxNumber
-from faxes.bulk import insert_instance, insert_rows
+from faxes.bulk import PreparedInsert, insert_instance, insert_rows, prepare_insert
 from faxes.models import STATUS_RANK, TERMINAL_STATUSES, Direction, Fax, FaxEvent
 from faxes.payload import InvalidPayload, fax_fields
 
@@ -131,12 +131,30 @@ def fax_merge_fields(
     source: str,
     sent_by: AbstractBaseUser | None = None,
     record_stale: bool = False,
+    new: PreparedInsert | None = None,
 ) -> MergeReport:
     """`fax_merge_payloads` for fax objects already read with `fax_fields` (the webhook reads
-    its object before it opens the transaction, so that the transaction is short)."""
+    its object before it opens the transaction, so that the transaction is short).
+
+    `new` is the INSERT of the one inbound fax in `parsed`, from `fax_prepare_insert`: a
+    webhook prepares it before the transaction, and it is written unless the fax exists.
+    """
     report = MergeReport()
-    _merge(parsed, report, source=source, sent_by=sent_by, record_stale=record_stale)
+    _merge(parsed, report, source=source, sent_by=sent_by, record_stale=record_stale, new=new)
     return report
+
+
+def fax_prepare_insert(
+    fields: dict[str, Any], *, sent_by: AbstractBaseUser | None = None
+) -> PreparedInsert:
+    """The INSERT that would create a fax from `fields` (for `fax_merge_fields`)."""
+    fax = Fax(**{**fields, "created_at": fields["created_at"] or timezone.now()}, sent_by=sent_by)
+    # Our number is looked up by the INSERT itself: one round trip fewer per webhook.
+    number = _our_number(fields)
+    computed = (
+        {"number_id": (f"({_NUMBER_ID_SQL})", [number, FaxNumber.State.REMOVED])} if number else {}
+    )
+    return prepare_insert(fax, unless_conflict_on=("message_id",), computed=computed)
 
 
 # The payloads are checked before this runs, so what fails in here is the database, which
@@ -150,6 +168,7 @@ def _merge(
     source: str,
     sent_by: AbstractBaseUser | None,
     record_stale: bool,
+    new: PreparedInsert | None,
 ) -> None:
     numbers = _NumberLookup()
     # One inbound fax (a webhook) is new as a rule: it is inserted unless it exists, which
@@ -158,7 +177,7 @@ def _merge(
     if (
         len(parsed) == 1
         and parsed[0]["direction"] == Direction.INBOUND
-        and (outcome := _create(parsed[0], source=source, sent_by=sent_by))
+        and (outcome := _create(parsed[0], source=source, sent_by=sent_by, new=new))
     ):
         report.outcomes.append(outcome)
         return
@@ -261,18 +280,18 @@ def _our_number(fields: dict[str, Any]) -> str:
 
 
 def _create(
-    fields: dict[str, Any], *, source: str, sent_by: AbstractBaseUser | None
+    fields: dict[str, Any],
+    *,
+    source: str,
+    sent_by: AbstractBaseUser | None,
+    new: PreparedInsert | None = None,
 ) -> MergeOutcome | None:
     """Insert a fax not in the cache with its first timeline event; None if it is there
     (created concurrently since the caller looked, or the caller did not look)."""
-    fax = Fax(**{**fields, "created_at": fields["created_at"] or timezone.now()}, sent_by=sent_by)
-    # Our number is looked up by the INSERT itself: one round trip fewer per webhook.
-    number = _our_number(fields)
-    computed = (
-        {"number_id": (f"({_NUMBER_ID_SQL})", [number, FaxNumber.State.REMOVED])} if number else {}
-    )
-    if not insert_instance(fax, unless_conflict_on=("message_id",), computed=computed):
+    insert = new or fax_prepare_insert(fields, sent_by=sent_by)
+    if not insert.execute():
         return None
+    fax = insert.instance
     _add_event(
         fax,
         source=source,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from django.db import connection
 
-from faxes.bulk import insert_instance, insert_rows
+from faxes.bulk import insert_instance, insert_rows, prepare_insert
 from faxes.models import Fax, FaxEvent, WebhookDelivery
 from faxes.payload import fax_fields
 from tests.factories import fax_payload, make_number
@@ -123,3 +123,18 @@ def test_a_computed_value_is_stored_and_given_back(alice):
     assert insert_instance(fax, computed={"number_id": lookup})
     assert fax.number_id == number.pk
     assert Fax.objects.get(pk=fax.pk).number_id == number.pk
+
+
+def test_a_prepared_insert_stores_the_values_given_after_preparing_that_it_refreshes():
+    fax, _ = fax_twins()
+    fax.save()
+    delivery = WebhookDelivery(body='{"a": 1}', headers={})
+    prepared = prepare_insert(delivery)
+    delivery.fax = fax
+    delivery.outcome = WebhookDelivery.Outcome.APPLIED
+    delivery.processed_at = datetime(2026, 11, 1, 10, 0, 1, tzinfo=UTC)
+    assert prepared.execute(refresh=("fax_id", "outcome", "processed_at"))
+    stored_delivery = WebhookDelivery.objects.get(pk=delivery.pk)
+    assert stored_delivery.fax_id == fax.pk
+    assert stored_delivery.outcome == WebhookDelivery.Outcome.APPLIED
+    assert stored_delivery.processed_at == delivery.processed_at

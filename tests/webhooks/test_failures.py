@@ -162,7 +162,7 @@ def test_when_the_delivery_cannot_be_stored_the_answer_is_503_and_no_file_remain
     def down(*args, **kwargs):
         raise OSError("database unavailable")
 
-    monkeypatch.setattr("faxes.webhooks.insert_instance", down)
+    monkeypatch.setattr("faxes.bulk.PreparedInsert.execute", down)
     monkeypatch.setattr(WebhookDelivery, "save", down)
     response = post_form(webhook, inbound(), attachment=PDF)
     assert response.status_code == 503
