@@ -24,31 +24,33 @@ INTERVAL = 0.02  # seconds between syncs of the same process at most
 
 class WalSyncer:
     def __init__(self) -> None:
+        self.syncs = 0  # how many syncs were made (for tests)
+        self._forget()
+        # A forked child has none of the parent's threads, and may have copied the lock held.
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
         self._due: set[str] = set()
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
-        self._pid = 0
-        self.syncs = 0  # how many syncs were made (for tests)
 
     def committed(self, database: str) -> None:
         """Note that this process committed to `database` (a file path)."""
         with self._cond:
-            if self._pid != os.getpid():  # first use, or a forked child: no thread yet
-                self._pid = os.getpid()
-                self._due.clear()
+            if self._thread is None:
                 self._thread = threading.Thread(
-                    target=self._run, name="sqlite-wal-sync", daemon=True
+                    target=self._run, args=(self._cond,), name="sqlite-wal-sync", daemon=True
                 )
                 self._thread.start()
             if database not in self._due:
                 self._due.add(database)
                 self._cond.notify()
 
-    def _run(self) -> None:
+    def _run(self, cond: threading.Condition) -> None:
         while True:
-            with self._cond:
+            with cond:
                 while not self._due:
-                    self._cond.wait()
+                    cond.wait()
                 due, self._due = self._due, set()
             for database in due:
                 self._sync(f"{database}-wal")
