@@ -330,7 +330,19 @@ def _update(
     sent_by: AbstractBaseUser | None,
     numbers: _NumberLookup,
 ) -> MergeOutcome:
+    # Who sent it and from which of our numbers are the portal's to record, however old the
+    # report: our own send's answer often arrives after the provider's webhook moved the fax
+    # on, and the sender must still see the fax.
+    attributed = []
+    if sent_by is not None and fax.sent_by_id is None:
+        fax.sent_by = sent_by
+        attributed.append("sent_by")
+    if fax.number_id is None and (number_id := numbers.for_fax(fax)) is not None:
+        fax.number_id = number_id
+        attributed.append("number")
     if is_stale(fax, fields):
+        if attributed:
+            fax.save(update_fields=[*attributed, "updated_at"])
         return MergeOutcome(fax=fax, stale=True)
     old_status, old_pages = fax.status, fax.pages_complete
     if fields["created_at"] is None:
@@ -342,15 +354,12 @@ def _update(
     changed = [name for name in _PROVIDER_FIELDS if getattr(fax, name) != fields[name]]
     for name in changed:
         setattr(fax, name, fields[name])
-    if sent_by is not None and fax.sent_by_id is None:
-        fax.sent_by = sent_by
-        changed.append("sent_by")
     if fax.number_id is None and (number_id := numbers.for_fax(fax)) is not None:
-        fax.number_id = number_id
-        changed.append("number")
-    if not changed:
+        fax.number_id = number_id  # the report changed the number the fax is on
+        attributed.append("number")
+    if not changed and not attributed:
         return MergeOutcome(fax=fax)
-    fax.save(update_fields=[*changed, "updated_at"])
+    fax.save(update_fields=[*changed, *attributed, "updated_at"])
     if fax.status != old_status or (fax.pages_complete or 0) > (old_pages or 0):
         _add_event(fax, source=source, status=fax.status, pages_complete=fax.pages_complete)
     return MergeOutcome(fax=fax, changed=True)

@@ -169,3 +169,19 @@ def test_odd_provider_types_are_coerced_not_fatal():
     assert fax.duration is None and fax.fax_speed is None and fax.fax_ecm == 256
     assert fax.tags == ["urgent", "billing"]
     assert fax.custom_fields == {} and fax.subject == ""
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_our_send_answered_after_the_webhook_moved_the_faxes_on_still_records_the_sender(
+    alice, count
+):
+    """The provider's webhooks may beat our own merge of the send's answer: the answer is
+    then stale, but the faxes are still ours and their sender must see them."""
+    sent = [fax_payload(direction="outbound", status="processing") for _ in range(count)]
+    fax_merge_payloads(
+        [{**p, "status": "transmitting", "pagesComplete": 1} for p in sent], source="webhook"
+    )
+    report = fax_merge_payloads(sent, source="portal", sent_by=alice)
+    assert all(o.stale for o in report.outcomes)
+    faxes = Fax.objects.filter(message_id__in=[p["messageId"] for p in sent])
+    assert [(f.sent_by, f.status) for f in faxes] == [(alice, "transmitting")] * count
