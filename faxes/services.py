@@ -102,19 +102,17 @@ def fax_merge_payloads(
     sent_by: AbstractBaseUser | None = None,
     record_stale: bool = False,
     skip_invalid: bool = False,
-    new_fields: dict[str, Any] | None = None,
 ) -> MergeReport:
     """Create or update cached faxes from provider fax objects.
 
     Raises InvalidPayload for an object that is not a fax, unless `skip_invalid`, which logs
-    and counts it instead (a sync must not stall on one odd row). `new_fields` are portal-side
-    values for the faxes this call creates (e.g. that an inbound fax's PDF is wanted).
+    and counts it instead (a sync must not stall on one odd row).
     """
     parsed = []
     invalid = 0
     for payload in payloads:
         try:
-            parsed.append({**fax_fields(payload), **(new_fields or {})})
+            parsed.append(fax_fields(payload))
         except InvalidPayload as exc:
             if not skip_invalid:
                 raise
@@ -330,7 +328,10 @@ def _update(
     sent_by: AbstractBaseUser | None,
     numbers: _NumberLookup,
 ) -> MergeOutcome:
-    # Who sent it and from which of our numbers are the portal's to record, however old the
+    old_status, old_pages = fax.status, fax.pages_complete
+    stale = is_stale(fax, fields)
+    changed = [] if stale else _apply_report(fax, fields)
+    # Who sent it and from which of our numbers are the portal's to record, even from a stale
     # report: our own send's answer often arrives after the provider's webhook moved the fax
     # on, and the sender must still see the fax.
     attributed = []
@@ -340,29 +341,30 @@ def _update(
     if fax.number_id is None and (number_id := numbers.for_fax(fax)) is not None:
         fax.number_id = number_id
         attributed.append("number")
-    if is_stale(fax, fields):
-        if attributed:
-            fax.save(update_fields=[*attributed, "updated_at"])
+    if changed or attributed:
+        fax.save(update_fields=[*changed, *attributed, "updated_at"])
+    if stale:
         return MergeOutcome(fax=fax, stale=True)
-    old_status, old_pages = fax.status, fax.pages_complete
-    if fields["created_at"] is None:
-        fields["created_at"] = fax.created_at
-    if fields["pages_complete"] is None or (
-        old_pages is not None and fields["pages_complete"] < old_pages
-    ):
-        fields["pages_complete"] = old_pages
-    changed = [name for name in _PROVIDER_FIELDS if getattr(fax, name) != fields[name]]
-    for name in changed:
-        setattr(fax, name, fields[name])
-    if fax.number_id is None and (number_id := numbers.for_fax(fax)) is not None:
-        fax.number_id = number_id  # the report changed the number the fax is on
-        attributed.append("number")
     if not changed and not attributed:
         return MergeOutcome(fax=fax)
-    fax.save(update_fields=[*changed, *attributed, "updated_at"])
     if fax.status != old_status or (fax.pages_complete or 0) > (old_pages or 0):
         _add_event(fax, source=source, status=fax.status, pages_complete=fax.pages_complete)
     return MergeOutcome(fax=fax, changed=True)
+
+
+def _apply_report(fax: Fax, fields: dict[str, Any]) -> list[str]:
+    """Set the provider's fields of a report that is not stale; returns those that changed.
+    A report without a creation time or with fewer pages done keeps the cached ones."""
+    if fields["created_at"] is None:
+        fields["created_at"] = fax.created_at
+    if fields["pages_complete"] is None or (
+        fax.pages_complete is not None and fields["pages_complete"] < fax.pages_complete
+    ):
+        fields["pages_complete"] = fax.pages_complete
+    changed = [name for name in _PROVIDER_FIELDS if getattr(fax, name) != fields[name]]
+    for name in changed:
+        setattr(fax, name, fields[name])
+    return changed
 
 
 class _NumberLookup:
