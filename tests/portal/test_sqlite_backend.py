@@ -13,6 +13,7 @@ import pytest
 from django.db import OperationalError, connection, connections, transaction
 
 from faxes.models import SyncState
+from tests.waiting import wait_until
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -154,22 +155,13 @@ def test_the_lock_file_has_the_database_files_permissions():
     assert os.stat(lock_path()).st_mode & 0o777 == database_mode & 0o666
 
 
-def wait_for(condition, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
-
-
 def test_a_commit_has_the_write_ahead_log_synced_in_the_background():
     from drenfax_portal.sqlite_backend.walsync import wal_syncer
 
     before = wal_syncer.syncs
     with transaction.atomic():
         SyncState.objects.create(key="a")
-    assert wait_for(lambda: wal_syncer.syncs > before)
+    assert wait_until(lambda: wal_syncer.syncs > before, timeout=5)
 
 
 def test_a_rolled_back_transaction_syncs_nothing(monkeypatch):

@@ -6,15 +6,7 @@ import os
 import time
 
 from drenfax_portal.sqlite_backend.walsync import WalSyncer
-
-
-def wait_for(condition, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
+from tests.waiting import wait_until
 
 
 def test_the_log_of_a_database_is_synced_after_a_commit(tmp_path, monkeypatch):
@@ -30,7 +22,7 @@ def test_the_log_of_a_database_is_synced_after_a_commit(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "fsync", fsync)
     syncer = WalSyncer()
     syncer.committed(str(database))
-    assert wait_for(lambda: syncer.syncs == 1)
+    assert wait_until(lambda: syncer.syncs == 1)
     assert synced == [f"{database}-wal"]
 
 
@@ -40,7 +32,7 @@ def test_commits_in_quick_succession_share_a_sync(tmp_path):
     syncer = WalSyncer()
     for _ in range(50):
         syncer.committed(str(database))
-    assert wait_for(lambda: syncer.syncs >= 1)
+    assert wait_until(lambda: syncer.syncs >= 1)
     time.sleep(0.1)
     assert syncer.syncs <= 3
 
@@ -52,7 +44,7 @@ def test_a_database_without_a_log_is_left_alone(tmp_path):
     assert syncer.syncs == 0
     (tmp_path / "db.sqlite3-wal").write_bytes(b"frames")
     syncer.committed(str(tmp_path / "db.sqlite3"))  # the thread carries on
-    assert wait_for(lambda: syncer.syncs == 1)
+    assert wait_until(lambda: syncer.syncs == 1)
 
 
 def test_a_forked_child_gets_a_thread_of_its_own(tmp_path):
@@ -60,10 +52,14 @@ def test_a_forked_child_gets_a_thread_of_its_own(tmp_path):
     (tmp_path / "db.sqlite3-wal").write_bytes(b"frames")
     syncer = WalSyncer()
     syncer.committed(str(database))
-    assert wait_for(lambda: syncer.syncs == 1)
+    assert wait_until(lambda: syncer.syncs == 1)
     pid = os.fork()
     if pid == 0:  # the child: threads do not survive a fork
         syncer.committed(str(database))
-        os._exit(0 if wait_for(lambda: syncer.syncs == 2, timeout=5) else 1)
+        try:
+            wait_until(lambda: syncer.syncs == 2, timeout=5)
+        except BaseException:  # pytest.fail: this process only reports through its exit code
+            os._exit(1)
+        os._exit(0)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0

@@ -76,18 +76,6 @@ def api(sandbox) -> Api:
     return Api(sandbox)
 
 
-def wait_until(predicate: Callable[[], object], timeout: float = 10.0, interval: float = 0.01):
-    """Poll `predicate` until it returns something truthy; fail the test after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout} s")
-        time.sleep(interval)
-
-
 # --- documents ------------------------------------------------------------------------------------
 def pdf_bytes(pages: int = 1) -> bytes:
     from pypdf import PdfWriter

@@ -7,8 +7,9 @@ import time
 import pytest
 
 from drenfax_portal.sandbox import start_sandbox
+from tests.waiting import wait_until
 
-from .conftest import Api, pdf_pages, pdf_text, wait_until
+from .conftest import Api, pdf_pages, pdf_text
 
 
 # --- inbound --------------------------------------------------------------------------------------

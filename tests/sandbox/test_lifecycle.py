@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from .conftest import Api, pdf_bytes, wait_until
+from tests.waiting import wait_until
+
+from .conftest import Api, pdf_bytes
 
 
 def _iso(moment: datetime) -> str:

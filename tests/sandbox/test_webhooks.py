@@ -6,7 +6,9 @@ import base64
 import json
 import time
 
-from .conftest import Api, multipart_fields, pdf_pages, wait_until
+from tests.waiting import wait_until
+
+from .conftest import Api, multipart_fields, pdf_pages
 
 AUTH = "drenfax:s3cret"
 
