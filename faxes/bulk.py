@@ -2,8 +2,8 @@
 single new rows on the webhook's hot path.
 
 `bulk_create` spends most of its time compiling SQL (on SQLite, a statement per 20 fax rows);
-`insert_rows` writes rows through the database's own bulk path (executemany on SQLite, COPY on
-PostgreSQL), several times faster. Rows are dicts of field values (attnames) as the model
+`insert_rows` writes rows through the database's own bulk path (multi-row INSERTs on SQLite,
+COPY on PostgreSQL), several times faster. Rows are dicts of field values (attnames) as the model
 would hold them; missing fields take their defaults.
 
 `insert_instance` is `Model.save()` for a new row with the SQL built once per model instead
@@ -14,8 +14,9 @@ with an optional `ON CONFLICT (...) DO NOTHING` that replaces a savepoint around
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -67,16 +68,20 @@ def insert_rows(model: type[Model], rows: Iterable[dict[str, Any]], *, batch: in
             defaults[f.attname] = f.get_default()
         else:  # text columns are NOT NULL, their empty value is ""; others may be NULL
             defaults[f.attname] = None if f.null or not _is_text(f) else ""
-    convert = _sqlite_value if connection.vendor == "sqlite" else _pg_value
-    kinds = [_kind(f) for f in fields]
+    # Per column: its name, its default, and how its values become the driver's (None for
+    # most columns, which the driver takes as they are).
+    columns_in = [
+        (f.attname, defaults[f.attname], _converter(_kind(f), connection.vendor)) for f in fields
+    ]
     columns = [f.column for f in fields]
     total = 0
     chunk: list[tuple[Any, ...]] = []
     for row in rows:
-        values = {**defaults, **row}
-        chunk.append(
-            tuple(convert(values[f.attname], kind) for f, kind in zip(fields, kinds, strict=True))
-        )
+        values = []
+        for name, default, convert in columns_in:
+            value = row.get(name, default)
+            values.append(value if convert is None or value is None else convert(value))
+        chunk.append(tuple(values))
         if len(chunk) >= batch:
             total += _write(model._meta.db_table, columns, chunk)
             chunk = []
@@ -328,44 +333,76 @@ def _kind(field) -> str:
     )
 
 
-def _sqlite_value(value: Any, kind: str) -> Any:
-    if value is None:
+def _converter(kind: str, vendor: str) -> Callable[[Any], Any] | None:
+    """How a column's (non-None) values become the driver's, as Django would write them."""
+    if kind == "json":
+        return _json
+    if vendor != "sqlite":
         return None
     if kind == "uuid":
-        return value.hex
-    if kind == "json":
-        return json.dumps(value)
+        return _uuid_hex
     if kind == "datetime":
-        # As Django writes it (str of the naive UTC time: no ".000000" on a whole second),
-        # or SQL comparisons with Django's parameters go wrong on exact times.
-        return str(value.astimezone(UTC).replace(tzinfo=None))
-    return value
+        return _sqlite_datetime
+    return None
 
 
-def _pg_value(value: Any, kind: str) -> Any:
-    if value is None:
-        return None
-    if kind == "json":
-        return json.dumps(value)
-    return value
+_json_encode = json.JSONEncoder().encode  # json.dumps(value), without its argument checks
+
+
+def _json(value: Any) -> str:
+    # Most faxes have no tags and no custom fields.
+    if not value and isinstance(value, list | dict):
+        return "[]" if isinstance(value, list) else "{}"
+    return _json_encode(value)
+
+
+def _uuid_hex(value: uuid.UUID) -> str:
+    return value.hex
+
+
+def _sqlite_datetime(value: datetime) -> str:
+    # As Django writes it (str of the naive UTC time: no ".000000" on a whole second),
+    # or SQL comparisons with Django's parameters go wrong on exact times.
+    return str(value.astimezone(UTC).replace(tzinfo=None))
 
 
 @transaction.atomic
 def _write(table: str, columns: list[str], chunk: list[tuple[Any, ...]]) -> int:
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY goes through psycopg's own cursor: wrap its errors as Django's own
-            # (a unique conflict must arrive as IntegrityError, like any insert's).
-            with (
-                connection.wrap_database_errors,
-                cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
-            ):
-                for values in chunk:
-                    copy.write_row(values)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            # Table and column names come from the model, not from input.
-            sql = f"INSERT INTO {table} ({quoted}) VALUES ({marks})"  # noqa: S608
-            cursor.executemany(sql, chunk)
+    if connection.vendor != "postgresql":
+        _sqlite_insert(table, quoted, len(columns), chunk)
+        return len(chunk)
+    # COPY goes through psycopg's own cursor: wrap its errors as Django's own
+    # (a unique conflict must arrive as IntegrityError, like any insert's).
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
+    ):
+        for values in chunk:
+            copy.write_row(values)
     return len(chunk)
+
+
+def _sqlite_insert(table: str, quoted: str, width: int, chunk: list[tuple[Any, ...]]) -> None:
+    """Multi-row INSERTs, as many rows to a statement as SQLite takes parameters.
+
+    Not executemany: the fax table's search index (FTS5, filled by a trigger) writes the
+    terms it holds at the end of every statement, so a statement per row wrote a segment per
+    row and spent most of a sync page's insert merging them (500 segments against 1).
+    """
+    db = connections[DEFAULT_DB_ALIAS]
+    per_statement = max(1, db.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+    row = "(" + ", ".join(["?"] * width) + ")"
+    db.validate_no_broken_transaction()
+    with db.wrap_database_errors:
+        # The driver's own cursor: Django's would rewrite every placeholder of the statement.
+        cursor = db.connection.cursor()
+        try:
+            for start in range(0, len(chunk), per_statement):
+                part = chunk[start : start + per_statement]
+                # Table and column names come from the model, not from input.
+                sql = f"INSERT INTO {table} ({quoted}) VALUES {', '.join([row] * len(part))}"  # noqa: S608
+                cursor.execute(sql, [value for values in part for value in values])
+        finally:
+            cursor.close()

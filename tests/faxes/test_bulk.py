@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from faxes.bulk import insert_instance, insert_rows, prepare_insert
+from faxes.history import search_q
 from faxes.models import Fax, FaxEvent, WebhookDelivery
 from faxes.payload import fax_fields
 from tests.factories import fax_payload, make_number
@@ -138,3 +140,44 @@ def test_a_prepared_insert_stores_the_values_given_after_preparing_that_it_refre
     assert stored_delivery.fax_id == fax.pk
     assert stored_delivery.outcome == WebhookDelivery.Outcome.APPLIED
     assert stored_delivery.processed_at == delivery.processed_at
+
+
+@pytest.fixture
+def few_parameters_per_statement():
+    """On SQLite, a statement takes so few parameters that 7 fax rows need 4 statements."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    width = len([f for f in Fax._meta.concrete_fields if not f.primary_key])
+    before = raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, width * 2)
+    yield
+    raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, before)
+
+
+def bulk_row(**payload) -> dict:
+    fax = Fax(**fax_fields(fax_payload(**payload)))
+    return {
+        f.attname: getattr(fax, f.attname)
+        for f in Fax._meta.concrete_fields
+        if f.attname not in ("id", "first_seen_at", "updated_at")
+    }
+
+
+def test_bulk_rows_over_several_statements_are_all_stored_and_found_by_search(
+    few_parameters_per_statement,
+):
+    rows = [bulk_row(subject=f"Referral {n}") for n in range(7)]
+    assert insert_rows(Fax, rows) == 7
+    assert Fax.objects.count() == 7
+    found = Fax.objects.filter(search_q("referral 3"))
+    assert [fax.subject for fax in found] == ["Referral 3"]
+
+
+def test_a_bulk_batch_with_a_known_fax_writes_none_of_its_rows(few_parameters_per_statement):
+    rows = [bulk_row() for _ in range(7)]
+    insert_rows(Fax, rows[3:4])
+    with pytest.raises(IntegrityError):
+        insert_rows(Fax, rows)
+    assert Fax.objects.count() == 1
