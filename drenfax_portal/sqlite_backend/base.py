@@ -15,8 +15,8 @@ gap between them. The wait is bounded by the same `timeout` as SQLite's, after w
 as SQLite would ("database is locked"). In-memory databases, which only one process can see,
 take no file lock. As with any database connection, close connections before forking.
 
-After each commit the process's `walsync` thread syncs the write-ahead log in the background,
-so that the checkpoint SQLite runs inside a writer's lock has little left to write.
+After each commit the process's `walsync` thread syncs and checkpoints the write-ahead log in
+the background, instead of the committing writer inside its lock.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
-from .walsync import wal_syncer
+from .walsync import WRITER_CHECKPOINT_PAGES, wal_syncer
 
 _LONGEST_SLEEP = 0.001
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
@@ -62,6 +62,12 @@ def _is_write(query: str) -> bool:
 class DatabaseWrapper(base.DatabaseWrapper):
     _lock_fd: int | None = None
     _lock_held = False
+
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        if not self.is_in_memory_db():  # checkpointed by walsync; this is the backstop
+            connection.execute(f"PRAGMA wal_autocheckpoint={WRITER_CHECKPOINT_PAGES}")
+        return connection
 
     def create_cursor(self, name=None):
         cursor = self.connection.cursor(factory=_CursorWrapper)

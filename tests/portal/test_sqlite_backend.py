@@ -6,6 +6,8 @@ import contextlib
 import fcntl
 import gc
 import os
+import shutil
+import sqlite3
 import threading
 import time
 
@@ -162,6 +164,27 @@ def test_a_commit_has_the_write_ahead_log_synced_in_the_background():
     with transaction.atomic():
         SyncState.objects.create(key="a")
     assert wait_until(lambda: wal_syncer.syncs > before, timeout=5)
+
+
+def test_a_commit_reaches_the_database_file_through_a_background_checkpoint(tmp_path):
+    from drenfax_portal.sqlite_backend.walsync import WRITER_CHECKPOINT_PAGES, wal_syncer
+
+    before = wal_syncer.checkpoints
+    with transaction.atomic():
+        SyncState.objects.create(key="checkpointed")
+    with connection.cursor() as cursor:  # the writer itself leaves small logs alone
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        assert cursor.fetchone()[0] == WRITER_CHECKPOINT_PAGES
+    assert wait_until(lambda: wal_syncer.checkpoints > before, timeout=5)
+    # The database file without its log (as a crash that lost the log would leave it).
+    alone = tmp_path / "alone.sqlite3"
+    shutil.copyfile(connection.settings_dict["NAME"], alone)
+    copy = sqlite3.connect(alone)
+    try:
+        rows = copy.execute("SELECT key FROM faxes_syncstate").fetchall()
+    finally:
+        copy.close()
+    assert rows == [("checkpointed",)]
 
 
 def test_a_rolled_back_transaction_syncs_nothing(monkeypatch):
