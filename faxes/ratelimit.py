@@ -73,6 +73,22 @@ class DatabaseRateLimiter:
         self._taken.token = None
         RateLimitToken.objects.filter(pk=taken[1]).update(taken_at=self._now())
 
+    def reserve(self, key: str, *, hold: float, within: float = 0.0) -> tuple[float, int | None]:
+        """Take a token for a request that another thread will make, now or once a token
+        frees up within `within` seconds: `(seconds to wait before sending, token)`, or
+        `(seconds until a token is free, None)` when that is later.
+
+        The token counts from `hold` seconds after the send (the longest the request may
+        take) until `settle` dates it to the moment the request ended. The other thread
+        never writes to the database, which on SQLite would wait for this thread's
+        transaction.
+        """
+        return self._try_take(key, None, ahead=hold, within=within)
+
+    def settle(self, token: int, at: datetime) -> None:
+        """Date a reserved token to when its request ended (see `completed`)."""
+        RateLimitToken.objects.filter(pk=token).update(taken_at=at)
+
     def penalize(self, key: str, seconds: float) -> None:
         """Record a pause the provider asked for (a 429 with Retry-After)."""
         until = self._now() + timedelta(seconds=max(seconds, 0.0))
@@ -86,8 +102,12 @@ class DatabaseRateLimiter:
         """How many tokens had to wait since a time (for the health panel)."""
         return RateLimitToken.objects.filter(key=key, taken_at__gte=since, waited__gt=0).count()
 
-    def _try_take(self, key: str, denied_since: datetime | None) -> tuple[float, int | None]:
-        """Take a token: (0, its pk), or (seconds to wait before trying again, None)."""
+    def _try_take(
+        self, key: str, denied_since: datetime | None, *, ahead: float = 0.0, within: float = 0.0
+    ) -> tuple[float, int | None]:
+        """Take a token for a call made now, or reserve the first one that frees up within
+        `within` seconds: (0 or the seconds until it is free, its pk), dated `ahead` seconds
+        after that; or (seconds to wait before trying again, None)."""
         with transaction.atomic():
             bucket = self._bucket(key)
             now = self._now()
@@ -101,12 +121,14 @@ class DatabaseRateLimiter:
                 .order_by("-taken_at")
                 .values_list("taken_at", flat=True)[: self.rate]
             )
-            if len(recent) < self.rate:
-                waited = (now - denied_since).total_seconds() if denied_since else 0.0
-                token = RateLimitToken.objects.create(key=key, taken_at=now, waited=waited)
-                return 0.0, token.pk
             # The oldest of the last `rate` tokens leaves the window first.
-            return max((recent[-1] - window_start).total_seconds(), 0.001), None
+            wait = 0.0 if len(recent) < self.rate else (recent[-1] - window_start).total_seconds()
+            if len(recent) < self.rate or wait <= within:
+                waited = (now - denied_since).total_seconds() if denied_since else wait
+                at = now + timedelta(seconds=wait + ahead)
+                token = RateLimitToken.objects.create(key=key, taken_at=at, waited=waited)
+                return wait, token.pk
+            return max(wait, 0.001), None
 
     @staticmethod
     def _bucket(key: str) -> RateLimitBucket:

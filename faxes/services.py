@@ -108,6 +108,17 @@ def fax_merge_payloads(
     Raises InvalidPayload for an object that is not a fax, unless `skip_invalid`, which logs
     and counts it instead (a sync must not stall on one odd row).
     """
+    parsed, invalid = fax_read_payloads(payloads, skip_invalid=skip_invalid)
+    report = fax_merge_fields(parsed, source=source, sent_by=sent_by, record_stale=record_stale)
+    report.invalid = invalid
+    return report
+
+
+def fax_read_payloads(
+    payloads: Iterable[dict[str, Any]], *, skip_invalid: bool = False
+) -> tuple[list[dict[str, Any]], int]:
+    """`fax_fields` of each provider fax object, and how many were skipped as not faxes
+    (raises InvalidPayload instead, unless `skip_invalid`). Touches no database."""
     parsed = []
     invalid = 0
     for payload in payloads:
@@ -118,9 +129,7 @@ def fax_merge_payloads(
                 raise
             log.warning("skipping a fax object: %s", exc)
             invalid += 1
-    report = fax_merge_fields(parsed, source=source, sent_by=sent_by, record_stale=record_stale)
-    report.invalid = invalid
-    return report
+    return parsed, invalid
 
 
 def fax_merge_fields(

@@ -11,21 +11,30 @@
 
 from __future__ import annotations
 
+import copy
 import logging
+import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from drenfax_portal.client import DrenfaxClient, DrenfaxError, NotFoundError, RateLimitedError
+from drenfax_portal.client import (
+    DrenfaxClient,
+    DrenfaxError,
+    HistoryPage,
+    NotFoundError,
+    RateLimitedError,
+    RetryPolicy,
+)
 from fax_numbers.services import number_upsert, numbers_mark_removed
 from faxes.models import TERMINAL_STATUSES, Fax, FaxEvent, SyncState
 from faxes.payload import InvalidPayload
 from faxes.ratelimit import DatabaseRateLimiter
-from faxes.services import fax_merge_payloads
+from faxes.services import fax_merge_fields, fax_merge_payloads, fax_read_payloads
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +89,7 @@ def sync_faxes_step(
         if state.backfill_done:
             _incremental(client, account_id, state, report, max_calls)
         else:
-            _backfill(client, account_id, state, report, max_calls)
+            _backfill(client, account_id, state, report, max_calls, limiter)
     except RateLimitedError as exc:
         # Not a failure: the next step goes on once the window allows. A 429 from the
         # provider itself pauses every process, instead of each retrying in a loop.
@@ -98,11 +107,16 @@ def sync_faxes_step(
     return report
 
 
-def _merge_page(rows, report: SyncReport) -> bool:
-    """Merge one history page; True when it held a fax already known and unchanged."""
-    merged = fax_merge_payloads(
-        [row.raw for row in rows], source=FaxEvent.Source.SYNC, skip_invalid=True
-    )
+def _read_page(rows) -> list[dict]:
+    """A history page's faxes as model fields (rows that are not faxes are logged and left)."""
+    return fax_read_payloads([row.raw for row in rows], skip_invalid=True)[0]
+
+
+def _merge_page(rows, report: SyncReport, read: list[dict] | None = None) -> bool:
+    """Merge one history page (`read`: its `_read_page`, when done already); True when it
+    held a fax already known and unchanged."""
+    parsed = _read_page(rows) if read is None else read
+    merged = fax_merge_fields(parsed, source=FaxEvent.Source.SYNC)
     report.fetched += len(rows)
     report.created += merged.created
     report.updated += merged.updated
@@ -116,20 +130,120 @@ def _newest(rows, current):
     return newest if current is None or newest > current else current
 
 
-def _backfill(client, account_id, state: SyncState, report: SyncReport, max_calls) -> None:
+def _backfill(client, account_id, state: SyncState, report: SyncReport, max_calls, limiter):
+    page = read = None
     while max_calls is None or report.calls < max_calls:
-        page = client.fax_history(account_id, offset=state.backfill_offset, limit=PAGE_SIZE)
+        if page is None:
+            page = client.fax_history(account_id, offset=state.backfill_offset, limit=PAGE_SIZE)
+            read = None
         report.calls += 1
-        with transaction.atomic():
-            _merge_page(page.rows, report)
-            state.backfill_offset += len(page.rows)
-            state.newest_created_at = _newest(page.rows, state.newest_created_at)
-            done = len(page.rows) < PAGE_SIZE or state.backfill_offset >= page.count
-            state.backfill_done = done
-            state.save(update_fields=["backfill_offset", "newest_created_at", "backfill_done"])
+        offset = state.backfill_offset + len(page.rows)
+        done = len(page.rows) < PAGE_SIZE or offset >= page.count
+        ahead = None
+        if not done and limiter is not None and (max_calls is None or report.calls < max_calls):
+            ahead = _PageAhead.start(client, limiter, account_id, offset=offset)
+        try:
+            with transaction.atomic():
+                _merge_page(page.rows, report, read)
+                state.backfill_offset = offset
+                state.newest_created_at = _newest(page.rows, state.newest_created_at)
+                state.backfill_done = done
+                state.save(update_fields=["backfill_offset", "newest_created_at", "backfill_done"])
+        finally:
+            page, read = ahead.result() if ahead else (None, None)  # None: fetched above
         if done:
             report.backfill_done = True
             return
+
+
+class _PageAhead:
+    """The next backfill page, fetched in a thread while the current one is merged.
+
+    The token is reserved here, before the merge's transaction, for now or for when one
+    frees up (within the time the client would wait for one); the thread waits for it and
+    makes the request (one attempt, no database), and `result` dates the token to the
+    request's end. When the attempt fails, or no token frees up in that time, the page is
+    fetched as usual after the merge, with the client's waits and retries.
+    """
+
+    def __init__(self, limiter: DatabaseRateLimiter, token: int) -> None:
+        self.limiter = limiter
+        self.token = token
+        self.ended_at: datetime | None = None
+        self.page: HistoryPage | None = None
+        self.read: list[dict] | None = None
+        self.error: DrenfaxError | None = None
+        self.thread: threading.Thread | None = None
+
+    @classmethod
+    def start(
+        cls, client: DrenfaxClient, limiter: DatabaseRateLimiter, account_id: str, *, offset: int
+    ) -> _PageAhead | None:
+        wait, token = limiter.reserve(
+            account_id, hold=_longest_attempt(client), within=client.retry.total_seconds
+        )
+        if token is None:
+            return None
+        ahead = cls(limiter, token)
+        # The same client (API, key, session), with one attempt on the reserved token.
+        once = copy.copy(client)
+        once.rate_limiter = _Reserved(ahead)
+        once.retry = RetryPolicy(max_attempts=1)
+        ahead.thread = threading.Thread(
+            target=ahead._fetch,
+            args=(once, account_id, offset, wait),
+            name="history-ahead",
+            daemon=True,
+        )
+        ahead.thread.start()
+        return ahead
+
+    def _fetch(self, client: DrenfaxClient, account_id: str, offset: int, wait: float) -> None:
+        try:
+            if wait > 0:
+                client.sleep(wait)  # until the reserved token's turn
+            page = client.fax_history(account_id, offset=offset, limit=PAGE_SIZE)
+            # Read here too: what the merge then has left to do is mostly the database's.
+            self.read = _read_page(page.rows)
+            self.page = page
+        except DrenfaxError as exc:
+            self.error = exc
+        finally:
+            self.ended_at = self.ended_at or timezone.now()
+
+    def result(self) -> tuple[HistoryPage | None, list[dict] | None]:
+        """The page and its rows read, or (None, None) when it must be fetched again; the
+        token is dated either way."""
+        self.thread.join()
+        self.limiter.settle(self.token, self.ended_at)
+        if self.error is not None:
+            log.info("history page fetched ahead failed (%s); fetching it again", self.error)
+        return self.page, self.read
+
+
+def _longest_attempt(client: DrenfaxClient) -> float:
+    """Seconds one attempt may take before its timeouts end it, connect and read together.
+    (The read timeout bounds each wait for data: an answer that trickles in can last longer;
+    its token is dated to its end all the same, only later.)"""
+    timeout = client.timeout
+    return float(sum(timeout)) if isinstance(timeout, tuple) else 2.0 * timeout
+
+
+class _Reserved:
+    """The fetching thread's rate limiter: its one attempt uses the token reserved for it."""
+
+    def __init__(self, ahead: _PageAhead) -> None:
+        self.ahead = ahead
+        self.used = False
+
+    def try_acquire(self, key: str) -> float:
+        if self.used:  # never a second request on one token
+            return float("inf")
+        self.used = True
+        return 0.0
+
+    def completed(self, key: str) -> None:
+        self.ahead.ended_at = timezone.now()
 
 
 def _incremental(client, account_id, state: SyncState, report: SyncReport, max_calls) -> None:

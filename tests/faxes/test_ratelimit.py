@@ -59,6 +59,34 @@ def test_tokens_are_free_until_the_rate_then_wait_for_the_window(fake_clock):
 
 
 @pytest.mark.django_db
+def test_a_reserved_token_counts_from_its_turn_and_its_longest_request_until_settled(
+    fake_clock,
+):
+    clock, _ = fake_clock
+    start = clock[0]
+    limiter = DatabaseRateLimiter(2, 10, now=lambda: clock[0])
+    assert limiter.try_acquire("acct") == 0
+    clock[0] += timedelta(seconds=1)
+    assert limiter.reserve("acct", hold=3) == (0, RateLimitToken.objects.latest("pk").pk)
+    # Free now: the token counts from now plus the longest the request may take.
+    assert RateLimitToken.objects.latest("pk").taken_at == start + timedelta(seconds=4)
+    clock[0] += timedelta(seconds=1)
+    # Full: the first token frees up 8 s from now; a reservation takes that turn if told to.
+    assert limiter.reserve("acct", hold=3, within=5) == (pytest.approx(8), None)
+    wait, token = limiter.reserve("acct", hold=3, within=8)
+    assert wait == pytest.approx(8)
+    assert RateLimitToken.objects.get(pk=token).taken_at == start + timedelta(seconds=13)
+    # The reserved tokens hold the window for others until they are settled.
+    assert limiter.try_acquire("acct") == pytest.approx(12)
+    limiter.settle(token, start + timedelta(seconds=10.5))
+    assert limiter.try_acquire("acct") == pytest.approx(12)  # the one reserved at 1 s
+    limiter.settle(RateLimitToken.objects.order_by("pk")[1].pk, start + timedelta(seconds=1.2))
+    clock[0] = start + timedelta(seconds=11.3)
+    assert limiter.try_acquire("acct") == 0  # 1.2 s left the window; 10.5 s is one of two
+    assert limiter.try_acquire("acct") == pytest.approx(9.2)
+
+
+@pytest.mark.django_db
 def test_keys_are_independent():
     limiter = DatabaseRateLimiter(1, 60)
     assert limiter.try_acquire("a") == 0

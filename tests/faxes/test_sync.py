@@ -13,11 +13,13 @@ from django.db import connection
 from django.utils import timezone
 
 from drenfax_portal.api import get_client
-from faxes.models import Fax, RateLimitBucket, SyncState
+from faxes import sync as sync_module
+from faxes.models import Fax, RateLimitBucket, RateLimitToken, SyncState
 from faxes.services import fax_merge_payloads
 from faxes.sync import reconcile_open_faxes, sync_faxes_step, sync_numbers
 from tests.conftest import ACCOUNT_ID, API_URL, history_calls
 from tests.factories import fax_payload
+from tests.waiting import wait_until
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -51,6 +53,57 @@ def test_an_interrupted_backfill_resumes_without_refetching(sandbox):
     assert second.calls == 2 and second.backfill_done
     assert history_calls(sandbox) == 3
     assert Fax.objects.count() == 1234
+
+
+@pytest.mark.django_db
+def test_the_next_page_is_fetched_while_this_one_is_merged(sandbox, monkeypatch):
+    sandbox.seed(1234, days=20)
+    calls_during_merges = []
+    merge = sync_module._merge_page
+
+    def merge_once_the_next_page_is_asked_for(rows, report, read=None):
+        if not calls_during_merges:  # the first page: the second is on its way
+            wait_until(lambda: history_calls(sandbox) == 2, timeout=5)
+        calls_during_merges.append(history_calls(sandbox))
+        return merge(rows, report, read)
+
+    monkeypatch.setattr(sync_module, "_merge_page", merge_once_the_next_page_is_asked_for)
+    report = step(sandbox)
+    assert report.backfill_done and report.calls == 3 == history_calls(sandbox)
+    assert calls_during_merges == [2, 3, 3]
+    assert Fax.objects.count() == 1234
+    # Every token is dated to its request's end, none left ahead.
+    assert not RateLimitToken.objects.filter(taken_at__gt=timezone.now()).exists()
+    assert RateLimitToken.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_page_fetched_ahead_that_fails_is_fetched_again(sandbox, monkeypatch):
+    sandbox.seed(1234, days=20)
+    start = sync_module._PageAhead.start
+
+    def start_into_a_server_error(*args, **kwargs):
+        if not history_calls(sandbox, "503"):
+            sandbox.add_fault(endpoint="GET /v1/fax/history", fault="503", count=1)
+        return start(*args, **kwargs)
+
+    monkeypatch.setattr(sync_module._PageAhead, "start", start_into_a_server_error)
+    report = step(sandbox)
+    assert report.backfill_done and not report.error
+    assert history_calls(sandbox, "503") == 1 and history_calls(sandbox, "200") == 3
+    assert Fax.objects.count() == 1234
+    assert not RateLimitToken.objects.filter(taken_at__gt=timezone.now()).exists()
+
+
+@pytest.mark.django_db
+def test_no_page_is_fetched_ahead_without_a_free_token(sandbox, settings):
+    settings.DRENFAX_HISTORY_RATE = (1, 60.0)
+    sandbox.seed(1234, days=20)
+    report = step(sandbox)
+    # The one token went to the first page; the second waits its turn as usual.
+    assert report.calls == 1 and report.retry_after > 0 and not report.error
+    assert history_calls(sandbox) == 1 == RateLimitToken.objects.count()
+    assert Fax.objects.count() == 500
 
 
 @pytest.mark.django_db
