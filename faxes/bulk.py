@@ -77,11 +77,17 @@ def insert_rows(model: type[Model], rows: Iterable[dict[str, Any]], *, batch: in
     total = 0
     chunk: list[tuple[Any, ...]] = []
     for row in rows:
-        values = []
-        for name, default, convert in columns_in:
-            value = row.get(name, default)
-            values.append(value if convert is None or value is None else convert(value))
-        chunk.append(tuple(values))
+        get = row.get
+        chunk.append(
+            tuple(
+                [
+                    get(name, default)
+                    if convert is None
+                    else (None if (value := get(name, default)) is None else convert(value))
+                    for name, default, convert in columns_in
+                ]
+            )
+        )
         if len(chunk) >= batch:
             total += _write(model._meta.db_table, columns, chunk)
             chunk = []
@@ -363,7 +369,7 @@ def _uuid_hex(value: uuid.UUID) -> str:
 def _sqlite_datetime(value: datetime) -> str:
     # As Django writes it (str of the naive UTC time: no ".000000" on a whole second),
     # or SQL comparisons with Django's parameters go wrong on exact times.
-    return str(value.astimezone(UTC).replace(tzinfo=None))
+    return str((value if value.tzinfo is UTC else value.astimezone(UTC)).replace(tzinfo=None))
 
 
 @transaction.atomic

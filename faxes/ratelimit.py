@@ -89,6 +89,10 @@ class DatabaseRateLimiter:
         """Date a reserved token to when its request ended (see `completed`)."""
         RateLimitToken.objects.filter(pk=token).update(taken_at=at)
 
+    def release(self, token: int) -> None:
+        """Give back a reserved token whose request was never sent."""
+        RateLimitToken.objects.filter(pk=token).delete()
+
     def penalize(self, key: str, seconds: float) -> None:
         """Record a pause the provider asked for (a 429 with Retry-After)."""
         until = self._now() + timedelta(seconds=max(seconds, 0.0))

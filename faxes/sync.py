@@ -14,8 +14,11 @@ from __future__ import annotations
 import copy
 import logging
 import threading
-from dataclasses import dataclass
+import time
+from collections import deque
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from queue import SimpleQueue
 
 from django.conf import settings
 from django.db import transaction
@@ -131,94 +134,159 @@ def _newest(rows, current):
 
 
 def _backfill(client, account_id, state: SyncState, report: SyncReport, max_calls, limiter):
-    page = read = None
-    while max_calls is None or report.calls < max_calls:
-        if page is None:
-            page = client.fax_history(account_id, offset=state.backfill_offset, limit=PAGE_SIZE)
-            read = None
-        report.calls += 1
-        offset = state.backfill_offset + len(page.rows)
-        done = len(page.rows) < PAGE_SIZE or offset >= page.count
-        ahead = None
-        if not done and limiter is not None and (max_calls is None or report.calls < max_calls):
-            ahead = _PageAhead.start(client, limiter, account_id, offset=offset)
-        try:
+    ahead = _PagesAhead(client, limiter, account_id) if limiter is not None else None
+    try:
+        page, read = None, None
+        asked = state.backfill_offset  # where the pages asked for ahead end
+        while max_calls is None or report.calls < max_calls:
+            if page is None:
+                page = client.fax_history(account_id, offset=state.backfill_offset, limit=PAGE_SIZE)
+                read = None
+            report.calls += 1
+            offset = state.backfill_offset + len(page.rows)
+            done = len(page.rows) < PAGE_SIZE or offset >= page.count
+            if ahead is not None and not done:
+                # The pages after this one (all full, or this would be the last), as many
+                # as may be on their way at once, within the step's calls.
+                asked = max(asked, offset)
+                while (
+                    len(ahead.jobs) < ahead.depth
+                    and asked < page.count
+                    and (max_calls is None or report.calls + len(ahead.jobs) < max_calls)
+                    and ahead.reserve(asked)
+                ):
+                    asked += PAGE_SIZE
             with transaction.atomic():
                 _merge_page(page.rows, report, read)
                 state.backfill_offset = offset
                 state.newest_created_at = _newest(page.rows, state.newest_created_at)
                 state.backfill_done = done
                 state.save(update_fields=["backfill_offset", "newest_created_at", "backfill_done"])
-        finally:
-            page, read = ahead.result() if ahead else (None, None)  # None: fetched above
-        if done:
-            report.backfill_done = True
-            return
+            if done:
+                report.backfill_done = True
+                return
+            page, read = ahead.take(offset) if ahead is not None and ahead.jobs else (None, None)
+    finally:
+        if ahead is not None:
+            ahead.close()
 
 
-class _PageAhead:
-    """The next backfill page, fetched in a thread while the current one is merged.
+@dataclass(eq=False)
+class _PageJob:
+    offset: int
+    token: int
+    due: float  # when the token's turn comes (time.monotonic)
+    done: threading.Event = field(default_factory=threading.Event)
+    sent: bool = False  # the request went out (or may have): its token counts
+    cancelled: bool = False
+    ended_at: datetime | None = None
+    page: HistoryPage | None = None
+    read: list[dict] | None = None
+    error: DrenfaxError | None = None
 
-    The token is reserved here, before the merge's transaction, for now or for when one
-    frees up (within the time the client would wait for one); the thread waits for it and
-    makes the request (one attempt, no database), and `result` dates the token to the
-    request's end. When the attempt fails, or no token frees up in that time, the page is
-    fetched as usual after the merge, with the client's waits and retries.
+
+class _PagesAhead:
+    """Backfill pages fetched ahead, in order, by one thread while earlier ones merge.
+
+    Each page's token is reserved by the merging thread, outside its transactions, for now or
+    for when one frees up (within the time the client would wait for one). The fetching
+    thread waits for the token's turn and makes the request: one attempt, and no database,
+    which on SQLite would wait for the merge's transaction. `take` dates the token to the
+    request's end. A page whose attempt failed is fetched as usual after the merge, with the
+    client's waits and retries; a token whose page was never asked for is given back.
     """
 
-    def __init__(self, limiter: DatabaseRateLimiter, token: int) -> None:
+    def __init__(self, client: DrenfaxClient, limiter: DatabaseRateLimiter, account_id: str):
         self.limiter = limiter
-        self.token = token
-        self.ended_at: datetime | None = None
-        self.page: HistoryPage | None = None
-        self.read: list[dict] | None = None
-        self.error: DrenfaxError | None = None
-        self.thread: threading.Thread | None = None
+        self.account_id = account_id
+        # A window's worth of calls on their way: the next window's calls then follow the
+        # fetches' pace, not the merges' (a call waits for the token of the call `rate`
+        # before it, which is reserved once that call's page is taken).
+        self.depth = limiter.rate
+        self.hold = _longest_attempt(client)
+        self.within = client.retry.total_seconds
+        # The same client (API, key, session), whose one attempt uses the reserved token.
+        self.client = copy.copy(client)
+        self.client.rate_limiter = self
+        self.client.retry = RetryPolicy(max_attempts=1)
+        self.jobs: deque[_PageJob] = deque()  # reserved, oldest first
+        self._queue: SimpleQueue[_PageJob | None] = SimpleQueue()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._current: _PageJob | None = None
 
-    @classmethod
-    def start(
-        cls, client: DrenfaxClient, limiter: DatabaseRateLimiter, account_id: str, *, offset: int
-    ) -> _PageAhead | None:
-        wait, token = limiter.reserve(
-            account_id, hold=_longest_attempt(client), within=client.retry.total_seconds
-        )
+    def reserve(self, offset: int) -> bool:
+        """Ask for the page at `offset`, if a token is free or frees up soon enough."""
+        wait, token = self.limiter.reserve(self.account_id, hold=self.hold, within=self.within)
         if token is None:
-            return None
-        ahead = cls(limiter, token)
-        # The same client (API, key, session), with one attempt on the reserved token.
-        once = copy.copy(client)
-        once.rate_limiter = _Reserved(ahead)
-        once.retry = RetryPolicy(max_attempts=1)
-        ahead.thread = threading.Thread(
-            target=ahead._fetch,
-            args=(once, account_id, offset, wait),
-            name="history-ahead",
-            daemon=True,
-        )
-        ahead.thread.start()
-        return ahead
+            return False
+        job = _PageJob(offset, token, time.monotonic() + wait)
+        self.jobs.append(job)
+        self._queue.put(job)
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="history-ahead", daemon=True)
+            self._thread.start()
+        return True
 
-    def _fetch(self, client: DrenfaxClient, account_id: str, offset: int, wait: float) -> None:
-        try:
-            if wait > 0:
-                client.sleep(wait)  # until the reserved token's turn
-            page = client.fax_history(account_id, offset=offset, limit=PAGE_SIZE)
-            # Read here too: what the merge then has left to do is mostly the database's.
-            self.read = _read_page(page.rows)
-            self.page = page
-        except DrenfaxError as exc:
-            self.error = exc
-        finally:
-            self.ended_at = self.ended_at or timezone.now()
+    def take(self, offset: int) -> tuple[HistoryPage | None, list[dict] | None]:
+        """The oldest page asked for, which must be at `offset`, and its rows read; or
+        (None, None) when it is to be fetched as usual."""
+        job = self.jobs.popleft()
+        job.done.wait()
+        self._settle(job)
+        if job.error is not None:
+            log.info("history page fetched ahead failed (%s); fetching it again", job.error)
+        if job.offset != offset:  # never, while every page but the last is full
+            return None, None
+        return job.page, job.read
 
-    def result(self) -> tuple[HistoryPage | None, list[dict] | None]:
-        """The page and its rows read, or (None, None) when it must be fetched again; the
-        token is dated either way."""
-        self.thread.join()
-        self.limiter.settle(self.token, self.ended_at)
-        if self.error is not None:
-            log.info("history page fetched ahead failed (%s); fetching it again", self.error)
-        return self.page, self.read
+    def close(self) -> None:
+        """Ask for nothing more; every token reserved is dated, or given back if unused."""
+        for job in self.jobs:
+            job.cancelled = True
+        self._stopping.set()
+        self._queue.put(None)
+        if self._thread is not None:
+            self._thread.join()
+        while self.jobs:
+            self._settle(self.jobs.popleft())
+
+    def _settle(self, job: _PageJob) -> None:
+        if job.sent:
+            self.limiter.settle(job.token, job.ended_at or timezone.now())
+        else:
+            self.limiter.release(job.token)
+
+    def _run(self) -> None:
+        while (job := self._queue.get()) is not None:
+            try:
+                delay = job.due - time.monotonic()
+                if delay > 0:
+                    self._stopping.wait(delay)  # until the token's turn
+                if job.cancelled:
+                    continue
+                self._current = job
+                page = self.client.fax_history(self.account_id, offset=job.offset, limit=PAGE_SIZE)
+                # Read here too: what the merge then has left to do is mostly the database's.
+                job.read = _read_page(page.rows)
+                job.page = page
+            except DrenfaxError as exc:
+                job.error = exc
+            finally:
+                job.done.set()
+
+    # The fetching client's rate limiter: each attempt uses its page's reserved token.
+
+    def try_acquire(self, key: str) -> float:
+        job = self._current
+        if job is None or job.sent:  # never a second request on one token
+            return float("inf")
+        job.sent = True
+        return 0.0
+
+    def completed(self, key: str) -> None:
+        if self._current is not None:
+            self._current.ended_at = timezone.now()
 
 
 def _longest_attempt(client: DrenfaxClient) -> float:
@@ -227,23 +295,6 @@ def _longest_attempt(client: DrenfaxClient) -> float:
     its token is dated to its end all the same, only later.)"""
     timeout = client.timeout
     return float(sum(timeout)) if isinstance(timeout, tuple) else 2.0 * timeout
-
-
-class _Reserved:
-    """The fetching thread's rate limiter: its one attempt uses the token reserved for it."""
-
-    def __init__(self, ahead: _PageAhead) -> None:
-        self.ahead = ahead
-        self.used = False
-
-    def try_acquire(self, key: str) -> float:
-        if self.used:  # never a second request on one token
-            return float("inf")
-        self.used = True
-        return 0.0
-
-    def completed(self, key: str) -> None:
-        self.ahead.ended_at = timezone.now()
 
 
 def _incremental(client, account_id, state: SyncState, report: SyncReport, max_calls) -> None:

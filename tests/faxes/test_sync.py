@@ -15,6 +15,7 @@ from django.utils import timezone
 from drenfax_portal.api import get_client
 from faxes import sync as sync_module
 from faxes.models import Fax, RateLimitBucket, RateLimitToken, SyncState
+from faxes.ratelimit import DatabaseRateLimiter
 from faxes.services import fax_merge_payloads
 from faxes.sync import reconcile_open_faxes, sync_faxes_step, sync_numbers
 from tests.conftest import ACCOUNT_ID, API_URL, history_calls
@@ -56,21 +57,21 @@ def test_an_interrupted_backfill_resumes_without_refetching(sandbox):
 
 
 @pytest.mark.django_db
-def test_the_next_page_is_fetched_while_this_one_is_merged(sandbox, monkeypatch):
+def test_the_next_pages_are_fetched_while_this_one_is_merged(sandbox, monkeypatch):
     sandbox.seed(1234, days=20)
     calls_during_merges = []
     merge = sync_module._merge_page
 
-    def merge_once_the_next_page_is_asked_for(rows, report, read=None):
-        if not calls_during_merges:  # the first page: the second is on its way
-            wait_until(lambda: history_calls(sandbox) == 2, timeout=5)
+    def merge_once_the_next_pages_are_asked_for(rows, report, read=None):
+        if not calls_during_merges:  # the first page: the two others are on their way
+            wait_until(lambda: history_calls(sandbox) == 3, timeout=5)
         calls_during_merges.append(history_calls(sandbox))
         return merge(rows, report, read)
 
-    monkeypatch.setattr(sync_module, "_merge_page", merge_once_the_next_page_is_asked_for)
+    monkeypatch.setattr(sync_module, "_merge_page", merge_once_the_next_pages_are_asked_for)
     report = step(sandbox)
     assert report.backfill_done and report.calls == 3 == history_calls(sandbox)
-    assert calls_during_merges == [2, 3, 3]
+    assert calls_during_merges == [3, 3, 3]
     assert Fax.objects.count() == 1234
     # Every token is dated to its request's end, none left ahead.
     assert not RateLimitToken.objects.filter(taken_at__gt=timezone.now()).exists()
@@ -80,19 +81,40 @@ def test_the_next_page_is_fetched_while_this_one_is_merged(sandbox, monkeypatch)
 @pytest.mark.django_db
 def test_a_page_fetched_ahead_that_fails_is_fetched_again(sandbox, monkeypatch):
     sandbox.seed(1234, days=20)
-    start = sync_module._PageAhead.start
+    reserve = sync_module._PagesAhead.reserve
 
-    def start_into_a_server_error(*args, **kwargs):
+    def reserve_into_a_server_error(self, offset):
         if not history_calls(sandbox, "503"):
             sandbox.add_fault(endpoint="GET /v1/fax/history", fault="503", count=1)
-        return start(*args, **kwargs)
+        return reserve(self, offset)
 
-    monkeypatch.setattr(sync_module._PageAhead, "start", start_into_a_server_error)
+    monkeypatch.setattr(sync_module._PagesAhead, "reserve", reserve_into_a_server_error)
     report = step(sandbox)
     assert report.backfill_done and not report.error
     assert history_calls(sandbox, "503") == 1 and history_calls(sandbox, "200") == 3
     assert Fax.objects.count() == 1234
     assert not RateLimitToken.objects.filter(taken_at__gt=timezone.now()).exists()
+
+
+@pytest.mark.django_db
+def test_a_step_asks_ahead_for_no_more_pages_than_its_calls(sandbox):
+    sandbox.seed(3000, days=20)
+    report = step(sandbox, max_calls=2)
+    assert report.calls == 2 == history_calls(sandbox) == RateLimitToken.objects.count()
+    assert Fax.objects.count() == 1000
+
+
+@pytest.mark.django_db
+def test_the_token_of_a_page_never_asked_for_is_given_back(sandbox):
+    limiter = DatabaseRateLimiter(1, 5.0)
+    assert limiter.try_acquire(sandbox.account_id) == 0
+    with get_client() as client:
+        ahead = sync_module._PagesAhead(client, limiter, sandbox.account_id)
+        assert ahead.reserve(500)  # its turn comes in 5 s
+        assert RateLimitToken.objects.count() == 2
+        ahead.close()  # the backfill stops before then
+    assert RateLimitToken.objects.count() == 1
+    assert history_calls(sandbox) == 0
 
 
 @pytest.mark.django_db
