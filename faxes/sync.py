@@ -182,7 +182,7 @@ class _PageJob:
     ended_at: datetime | None = None
     page: HistoryPage | None = None
     read: list[dict] | None = None
-    error: DrenfaxError | None = None
+    error: Exception | None = None
 
 
 class _PagesAhead:
@@ -193,7 +193,8 @@ class _PagesAhead:
     thread waits for the token's turn and makes the request: one attempt, and no database,
     which on SQLite would wait for the merge's transaction. `take` dates the token to the
     request's end. A page whose attempt failed is fetched as usual after the merge, with the
-    client's waits and retries; a token whose page was never asked for is given back.
+    client's waits and retries (after a 429, so are the pages after it); a token whose page
+    was never asked for is given back.
     """
 
     def __init__(self, client: DrenfaxClient, limiter: DatabaseRateLimiter, account_id: str):
@@ -258,12 +259,13 @@ class _PagesAhead:
             self.limiter.release(job.token)
 
     def _run(self) -> None:
+        refused = False  # a 429: the later pages wait for the usual path, which honours it
         while (job := self._queue.get()) is not None:
             try:
                 delay = job.due - time.monotonic()
                 if delay > 0:
                     self._stopping.wait(delay)  # until the token's turn
-                if job.cancelled:
+                if job.cancelled or refused:
                     continue
                 self._current = job
                 page = self.client.fax_history(self.account_id, offset=job.offset, limit=PAGE_SIZE)
@@ -271,6 +273,10 @@ class _PagesAhead:
                 job.read = _read_page(page.rows)
                 job.page = page
             except DrenfaxError as exc:
+                job.error = exc
+                refused = isinstance(exc, RateLimitedError)
+            except Exception as exc:  # the usual path meets it again, in the merging thread
+                log.exception("fetching a history page ahead")
                 job.error = exc
             finally:
                 job.done.set()

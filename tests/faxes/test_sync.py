@@ -97,6 +97,27 @@ def test_a_page_fetched_ahead_that_fails_is_fetched_again(sandbox, monkeypatch):
 
 
 @pytest.mark.django_db
+def test_after_a_429_ahead_the_later_pages_are_fetched_as_usual(sandbox, monkeypatch):
+    sandbox.seed(1734, days=20)
+    reserve = sync_module._PagesAhead.reserve
+
+    def reserve_into_a_429(self, offset):
+        if not history_calls(sandbox, "429"):
+            sandbox.add_fault(endpoint="GET /v1/fax/history", fault="429", count=1, retry_after=1)
+        return reserve(self, offset)
+
+    monkeypatch.setattr(sync_module._PagesAhead, "reserve", reserve_into_a_429)
+    report = step(sandbox)
+    assert report.backfill_done and not report.error
+    # The refused page was asked again, and the two after it were not asked ahead after
+    # the 429: no further refusal.
+    assert history_calls(sandbox, "429") == 1 and history_calls(sandbox, "200") == 4
+    assert Fax.objects.count() == 1734
+    assert RateLimitToken.objects.count() == 5  # the refused call counts, skipped ones not
+    assert not RateLimitToken.objects.filter(taken_at__gt=timezone.now()).exists()
+
+
+@pytest.mark.django_db
 def test_a_step_asks_ahead_for_no_more_pages_than_its_calls(sandbox):
     sandbox.seed(3000, days=20)
     report = step(sandbox, max_calls=2)
