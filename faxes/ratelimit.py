@@ -28,6 +28,11 @@ class DatabaseRateLimiter:
 
     The bucket row is locked for the decision (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
     IMMEDIATE transactions serialise writers), so concurrent processes agree on the count.
+
+    Each token is dated to a moment its request cannot have reached the provider after:
+    `hold` seconds (the longest a request may take) after it is taken, until `completed`
+    dates it to the request's end. A decision made while another process's request is on
+    its way then never counts that request as earlier than it was.
     """
 
     def __init__(
@@ -35,12 +40,14 @@ class DatabaseRateLimiter:
         rate: int = 8,
         per: float = 60.0,
         *,
+        hold: float = 0.0,
         now: Callable[[], datetime] = timezone.now,
     ) -> None:
-        if rate < 1 or per <= 0:
-            raise ValueError("rate must be >= 1 and per > 0")
+        if rate < 1 or per <= 0 or hold < 0:
+            raise ValueError("rate must be >= 1, per > 0 and hold >= 0")
         self.rate = rate
         self.per = per
+        self.hold = hold
         self._now = now
         # When this process was first told to wait for a key, to record how long it waited.
         self._denied_since: dict[str, datetime] = {}
@@ -51,7 +58,7 @@ class DatabaseRateLimiter:
 
         This is the client's `RateLimiter` interface: it never blocks; the client waits.
         """
-        wait, token = self._try_take(key, self._denied_since.get(key))
+        wait, token = self._try_take(key, self._denied_since.get(key), ahead=self.hold)
         if wait > 0:
             self._denied_since.setdefault(key, self._now())
             log.info("rate limit for %s: next token in %.2fs", key, wait)
@@ -73,17 +80,17 @@ class DatabaseRateLimiter:
         self._taken.token = None
         RateLimitToken.objects.filter(pk=taken[1]).update(taken_at=self._now())
 
-    def reserve(self, key: str, *, hold: float, within: float = 0.0) -> tuple[float, int | None]:
+    def reserve(self, key: str, *, within: float = 0.0) -> tuple[float, int | None]:
         """Take a token for a request that another thread will make, now or once a token
         frees up within `within` seconds: `(seconds to wait before sending, token)`, or
         `(seconds until a token is free, None)` when that is later.
 
-        The token counts from `hold` seconds after the send (the longest the request may
-        take) until `settle` dates it to the moment the request ended. The other thread
-        never writes to the database, which on SQLite would wait for this thread's
-        transaction.
+        The token counts from `hold` seconds after its turn until `settle` dates it to the
+        moment the request ended (the other thread need not write to the database, which on
+        SQLite would wait for this thread's transaction); a token whose request was never
+        sent is given back with `release`.
         """
-        return self._try_take(key, None, ahead=hold, within=within)
+        return self._try_take(key, None, ahead=self.hold, within=within)
 
     def settle(self, token: int, at: datetime) -> None:
         """Date a reserved token to when its request ended (see `completed`)."""

@@ -192,9 +192,12 @@ class _PagesAhead:
     for when one frees up (within the time the client would wait for one). The fetching
     thread waits for the token's turn and makes the request: one attempt, and no database,
     which on SQLite would wait for the merge's transaction. `take` dates the token to the
-    request's end. A page whose attempt failed is fetched as usual after the merge, with the
-    client's waits and retries (after a 429, so are the pages after it); a token whose page
-    was never asked for is given back.
+    request's end.
+
+    Pages are only ever asked for in order: after a failed page (or one the thread got to
+    too late for its token's date), no later page is sent ahead; they are all fetched as
+    usual after the merge, with the client's waits and retries, and their unused tokens
+    given back. A 429 ends the step, as it does on the usual path, so the pause is recorded.
     """
 
     def __init__(self, client: DrenfaxClient, limiter: DatabaseRateLimiter, account_id: str):
@@ -204,40 +207,48 @@ class _PagesAhead:
         # fetches' pace, not the merges' (a call waits for the token of the call `rate`
         # before it, which is reserved once that call's page is taken).
         self.depth = limiter.rate
-        self.hold = _longest_attempt(client)
         self.within = client.retry.total_seconds
+        # A page sent later than this after its turn might reach the provider after its
+        # token's provisional date (its turn plus `hold`): it is not sent.
+        self.late = limiter.hold / 2
         # The same client (API, key, session), whose one attempt uses the reserved token.
         self.client = copy.copy(client)
         self.client.rate_limiter = self
         self.client.retry = RetryPolicy(max_attempts=1)
         self.jobs: deque[_PageJob] = deque()  # reserved, oldest first
         self._queue: SimpleQueue[_PageJob | None] = SimpleQueue()
-        self._stopping = threading.Event()
+        self._halted = threading.Event()  # nothing more is sent ahead
         self._thread: threading.Thread | None = None
         self._current: _PageJob | None = None
 
     def reserve(self, offset: int) -> bool:
         """Ask for the page at `offset`, if a token is free or frees up soon enough."""
-        wait, token = self.limiter.reserve(self.account_id, hold=self.hold, within=self.within)
+        if self._halted.is_set():
+            return False
+        wait, token = self.limiter.reserve(self.account_id, within=self.within)
         if token is None:
             return False
         job = _PageJob(offset, token, time.monotonic() + wait)
         self.jobs.append(job)
         self._queue.put(job)
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="history-ahead", daemon=True)
-            self._thread.start()
+            thread = threading.Thread(target=self._run, name="history-ahead", daemon=True)
+            thread.start()
+            self._thread = thread
         return True
 
     def take(self, offset: int) -> tuple[HistoryPage | None, list[dict] | None]:
         """The oldest page asked for, which must be at `offset`, and its rows read; or
-        (None, None) when it is to be fetched as usual."""
+        (None, None) when it is to be fetched as usual. Raises the provider's 429."""
         job = self.jobs.popleft()
         job.done.wait()
         self._settle(job)
-        if job.error is not None:
-            log.info("history page fetched ahead failed (%s); fetching it again", job.error)
-        if job.offset != offset:  # never, while every page but the last is full
+        if isinstance(job.error, RateLimitedError) and job.error.status_code == 429:
+            raise job.error
+        if job.page is None or job.offset != offset:  # the offset: never, pages being full
+            if job.error is not None:
+                log.info("history page fetched ahead failed (%s); fetching it again", job.error)
+            self._halted.set()
             return None, None
         return job.page, job.read
 
@@ -245,7 +256,7 @@ class _PagesAhead:
         """Ask for nothing more; every token reserved is dated, or given back if unused."""
         for job in self.jobs:
             job.cancelled = True
-        self._stopping.set()
+        self._halted.set()
         self._queue.put(None)
         if self._thread is not None:
             self._thread.join()
@@ -259,25 +270,25 @@ class _PagesAhead:
             self.limiter.release(job.token)
 
     def _run(self) -> None:
-        refused = False  # a 429: the later pages wait for the usual path, which honours it
         while (job := self._queue.get()) is not None:
             try:
                 delay = job.due - time.monotonic()
                 if delay > 0:
-                    self._stopping.wait(delay)  # until the token's turn
-                if job.cancelled or refused:
+                    self._halted.wait(delay)  # until the token's turn
+                if time.monotonic() - job.due > self.late:  # an earlier page was slow
+                    self._halted.set()
+                if job.cancelled or self._halted.is_set():
                     continue
                 self._current = job
                 page = self.client.fax_history(self.account_id, offset=job.offset, limit=PAGE_SIZE)
                 # Read here too: what the merge then has left to do is mostly the database's.
                 job.read = _read_page(page.rows)
                 job.page = page
-            except DrenfaxError as exc:
-                job.error = exc
-                refused = isinstance(exc, RateLimitedError)
             except Exception as exc:  # the usual path meets it again, in the merging thread
-                log.exception("fetching a history page ahead")
+                if not isinstance(exc, DrenfaxError):
+                    log.exception("fetching a history page ahead")
                 job.error = exc
+                self._halted.set()
             finally:
                 job.done.set()
 
@@ -293,14 +304,6 @@ class _PagesAhead:
     def completed(self, key: str) -> None:
         if self._current is not None:
             self._current.ended_at = timezone.now()
-
-
-def _longest_attempt(client: DrenfaxClient) -> float:
-    """Seconds one attempt may take before its timeouts end it, connect and read together.
-    (The read timeout bounds each wait for data: an answer that trickles in can last longer;
-    its token is dated to its end all the same, only later.)"""
-    timeout = client.timeout
-    return float(sum(timeout)) if isinstance(timeout, tuple) else 2.0 * timeout
 
 
 def _incremental(client, account_id, state: SyncState, report: SyncReport, max_calls) -> None:

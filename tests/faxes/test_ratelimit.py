@@ -59,21 +59,37 @@ def test_tokens_are_free_until_the_rate_then_wait_for_the_window(fake_clock):
 
 
 @pytest.mark.django_db
+def test_a_token_counts_from_the_end_of_its_longest_request_until_completed(fake_clock):
+    clock, _ = fake_clock
+    start = clock[0]
+    limiter = DatabaseRateLimiter(1, 10, hold=3, now=lambda: clock[0])
+    assert limiter.try_acquire("acct") == 0
+    # On its way: it counts from 3 s ahead, the latest the provider may see it arrive.
+    assert RateLimitToken.objects.get().taken_at == start + timedelta(seconds=3)
+    assert limiter.try_acquire("acct") == pytest.approx(13)
+    clock[0] += timedelta(seconds=0.5)
+    limiter.completed("acct")  # it ended after half a second
+    assert RateLimitToken.objects.get().taken_at == start + timedelta(seconds=0.5)
+    assert limiter.try_acquire("acct") == pytest.approx(10)
+
+
+@pytest.mark.django_db
 def test_a_reserved_token_counts_from_its_turn_and_its_longest_request_until_settled(
     fake_clock,
 ):
     clock, _ = fake_clock
     start = clock[0]
-    limiter = DatabaseRateLimiter(2, 10, now=lambda: clock[0])
+    limiter = DatabaseRateLimiter(2, 10, hold=3, now=lambda: clock[0])
     assert limiter.try_acquire("acct") == 0
+    limiter.completed("acct")
     clock[0] += timedelta(seconds=1)
-    assert limiter.reserve("acct", hold=3) == (0, RateLimitToken.objects.latest("pk").pk)
+    assert limiter.reserve("acct") == (0, RateLimitToken.objects.latest("pk").pk)
     # Free now: the token counts from now plus the longest the request may take.
     assert RateLimitToken.objects.latest("pk").taken_at == start + timedelta(seconds=4)
     clock[0] += timedelta(seconds=1)
     # Full: the first token frees up 8 s from now; a reservation takes that turn if told to.
-    assert limiter.reserve("acct", hold=3, within=5) == (pytest.approx(8), None)
-    wait, token = limiter.reserve("acct", hold=3, within=8)
+    assert limiter.reserve("acct", within=5) == (pytest.approx(8), None)
+    wait, token = limiter.reserve("acct", within=8)
     assert wait == pytest.approx(8)
     assert RateLimitToken.objects.get(pk=token).taken_at == start + timedelta(seconds=13)
     # The reserved tokens hold the window for others until they are settled.
@@ -83,7 +99,11 @@ def test_a_reserved_token_counts_from_its_turn_and_its_longest_request_until_set
     limiter.settle(RateLimitToken.objects.order_by("pk")[1].pk, start + timedelta(seconds=1.2))
     clock[0] = start + timedelta(seconds=11.3)
     assert limiter.try_acquire("acct") == 0  # 1.2 s left the window; 10.5 s is one of two
+    limiter.completed("acct")
     assert limiter.try_acquire("acct") == pytest.approx(9.2)
+    # A reservation never used is given back.
+    limiter.release(token)
+    assert limiter.try_acquire("acct") == 0
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from drenfax_portal.api import get_client
+from drenfax_portal.client import DrenfaxClient
 from faxes import sync as sync_module
 from faxes.models import Fax, RateLimitBucket, RateLimitToken, SyncState
 from faxes.ratelimit import DatabaseRateLimiter
@@ -82,10 +84,11 @@ def test_the_next_pages_are_fetched_while_this_one_is_merged(sandbox, monkeypatc
 def test_a_page_fetched_ahead_that_fails_is_fetched_again(sandbox, monkeypatch):
     sandbox.seed(1234, days=20)
     reserve = sync_module._PagesAhead.reserve
+    faults = []
 
     def reserve_into_a_server_error(self, offset):
-        if not history_calls(sandbox, "503"):
-            sandbox.add_fault(endpoint="GET /v1/fax/history", fault="503", count=1)
+        if not faults:  # the first page asked for ahead fails
+            faults.append(sandbox.add_fault(endpoint="GET /v1/fax/history", fault="503"))
         return reserve(self, offset)
 
     monkeypatch.setattr(sync_module._PagesAhead, "reserve", reserve_into_a_server_error)
@@ -97,23 +100,58 @@ def test_a_page_fetched_ahead_that_fails_is_fetched_again(sandbox, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_after_a_429_ahead_the_later_pages_are_fetched_as_usual(sandbox, monkeypatch):
+def test_a_429_ahead_pauses_the_sync_as_on_the_usual_path(sandbox, monkeypatch):
     sandbox.seed(1734, days=20)
     reserve = sync_module._PagesAhead.reserve
+    faults = []
 
     def reserve_into_a_429(self, offset):
-        if not history_calls(sandbox, "429"):
-            sandbox.add_fault(endpoint="GET /v1/fax/history", fault="429", count=1, retry_after=1)
+        if not faults:  # the first page asked for ahead is refused
+            faults.append(
+                sandbox.add_fault(endpoint="GET /v1/fax/history", fault="429", retry_after=1)
+            )
         return reserve(self, offset)
 
     monkeypatch.setattr(sync_module._PagesAhead, "reserve", reserve_into_a_429)
-    report = step(sandbox)
-    assert report.backfill_done and not report.error
-    # The refused page was asked again, and the two after it were not asked ahead after
-    # the 429: no further refusal.
+    first = step(sandbox)
+    assert first.retry_after >= 1 and not first.error and not first.backfill_done
+    assert RateLimitBucket.objects.get(key=sandbox.account_id).blocked_until > timezone.now()
+    # The pages after the refused one were not asked for; their tokens were given back.
+    assert history_calls(sandbox, "429") == 1 and history_calls(sandbox, "200") == 1
+    assert RateLimitToken.objects.count() == 2
+    time.sleep(first.retry_after)
+    second = step(sandbox)
+    assert second.backfill_done and not second.error
     assert history_calls(sandbox, "429") == 1 and history_calls(sandbox, "200") == 4
     assert Fax.objects.count() == 1734
-    assert RateLimitToken.objects.count() == 5  # the refused call counts, skipped ones not
+    assert not RateLimitToken.objects.filter(taken_at__gt=timezone.now()).exists()
+
+
+@pytest.mark.django_db
+def test_after_a_page_fails_ahead_no_later_page_is_fetched_before_it(sandbox, monkeypatch):
+    sandbox.seed(1734, days=20)
+    reserve = sync_module._PagesAhead.reserve
+    faults = []
+    order = []
+    fax_history = DrenfaxClient.fax_history
+
+    def record(self, account_id, *, offset=0, **kwargs):
+        order.append(offset)
+        return fax_history(self, account_id, offset=offset, **kwargs)
+
+    def reserve_into_a_server_error(self, offset):
+        if not faults:  # the first page asked for ahead fails
+            faults.append(sandbox.add_fault(endpoint="GET /v1/fax/history", fault="503"))
+        return reserve(self, offset)
+
+    monkeypatch.setattr(DrenfaxClient, "fax_history", record)
+    monkeypatch.setattr(sync_module._PagesAhead, "reserve", reserve_into_a_server_error)
+    report = step(sandbox)
+    assert report.backfill_done and not report.error
+    # Page 500 failed ahead; 1000 and 1500 waited for it instead of going on without it.
+    assert order == [0, 500, 500, 1000, 1500]
+    assert Fax.objects.count() == 1734
+    assert RateLimitToken.objects.count() == 5
     assert not RateLimitToken.objects.filter(taken_at__gt=timezone.now()).exists()
 
 
