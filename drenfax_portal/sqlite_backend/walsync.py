@@ -16,6 +16,10 @@ portal's connections checkpoint themselves only past `WRITER_CHECKPOINT_PAGES` f
 backstop for when writers never pause long enough for a background checkpoint to finish
 (SQLite starts the WAL over only after a checkpoint has copied all of it). Durability is what
 it was: SQLite still syncs what it would have synced.
+
+A process that forks without exec after its first commit may copy this thread's SQLite state
+mid-call: its child's first SQLite call could wait forever. The portal's processes fork only
+before (gunicorn's workers) or exec (the runner's subprocesses).
 """
 
 from __future__ import annotations
