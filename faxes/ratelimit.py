@@ -58,7 +58,7 @@ class DatabaseRateLimiter:
 
         This is the client's `RateLimiter` interface: it never blocks; the client waits.
         """
-        wait, token = self._try_take(key, self._denied_since.get(key), ahead=self.hold)
+        wait, token = self._try_take(key, self._denied_since.get(key))
         if wait > 0:
             self._denied_since.setdefault(key, self._now())
             log.info("rate limit for %s: next token in %.2fs", key, wait)
@@ -90,7 +90,7 @@ class DatabaseRateLimiter:
         SQLite would wait for this thread's transaction); a token whose request was never
         sent is given back with `release`.
         """
-        return self._try_take(key, None, ahead=self.hold, within=within)
+        return self._try_take(key, None, within=within)
 
     def settle(self, token: int, at: datetime) -> None:
         """Date a reserved token to when its request ended (see `completed`)."""
@@ -114,10 +114,10 @@ class DatabaseRateLimiter:
         return RateLimitToken.objects.filter(key=key, taken_at__gte=since, waited__gt=0).count()
 
     def _try_take(
-        self, key: str, denied_since: datetime | None, *, ahead: float = 0.0, within: float = 0.0
+        self, key: str, denied_since: datetime | None, *, within: float = 0.0
     ) -> tuple[float, int | None]:
         """Take a token for a call made now, or reserve the first one that frees up within
-        `within` seconds: (0 or the seconds until it is free, its pk), dated `ahead` seconds
+        `within` seconds: (0 or the seconds until it is free, its pk), dated `hold` seconds
         after that; or (seconds to wait before trying again, None)."""
         with transaction.atomic():
             bucket = self._bucket(key)
@@ -136,7 +136,7 @@ class DatabaseRateLimiter:
             wait = 0.0 if len(recent) < self.rate else (recent[-1] - window_start).total_seconds()
             if len(recent) < self.rate or wait <= within:
                 waited = (now - denied_since).total_seconds() if denied_since else wait
-                at = now + timedelta(seconds=wait + ahead)
+                at = now + timedelta(seconds=wait + self.hold)
                 token = RateLimitToken.objects.create(key=key, taken_at=at, waited=waited)
                 return wait, token.pk
             return max(wait, 0.001), None

@@ -178,7 +178,6 @@ class _PageJob:
     due: float  # when the token's turn comes (time.monotonic)
     done: threading.Event = field(default_factory=threading.Event)
     sent: bool = False  # the request went out (or may have): its token counts
-    cancelled: bool = False
     ended_at: datetime | None = None
     page: HistoryPage | None = None
     read: list[dict] | None = None
@@ -254,8 +253,6 @@ class _PagesAhead:
 
     def close(self) -> None:
         """Ask for nothing more; every token reserved is dated, or given back if unused."""
-        for job in self.jobs:
-            job.cancelled = True
         self._halted.set()
         self._queue.put(None)
         if self._thread is not None:
@@ -277,7 +274,7 @@ class _PagesAhead:
                     self._halted.wait(delay)  # until the token's turn
                 if time.monotonic() - job.due > self.late:  # an earlier page was slow
                     self._halted.set()
-                if job.cancelled or self._halted.is_set():
+                if self._halted.is_set():
                     continue
                 self._current = job
                 page = self.client.fax_history(self.account_id, offset=job.offset, limit=PAGE_SIZE)

@@ -80,18 +80,23 @@ def test_the_next_pages_are_fetched_while_this_one_is_merged(sandbox, monkeypatc
     assert RateLimitToken.objects.count() == 3
 
 
-@pytest.mark.django_db
-def test_a_page_fetched_ahead_that_fails_is_fetched_again(sandbox, monkeypatch):
-    sandbox.seed(1234, days=20)
+def fail_the_first_page_asked_ahead(sandbox, monkeypatch, fault: str, **spec) -> None:
+    """The first history page the backfill asks for ahead gets `fault` from the sandbox."""
     reserve = sync_module._PagesAhead.reserve
     faults = []
 
-    def reserve_into_a_server_error(self, offset):
-        if not faults:  # the first page asked for ahead fails
-            faults.append(sandbox.add_fault(endpoint="GET /v1/fax/history", fault="503"))
+    def reserve_into_the_fault(self, offset):
+        if not faults:
+            faults.append(sandbox.add_fault(endpoint="GET /v1/fax/history", fault=fault, **spec))
         return reserve(self, offset)
 
-    monkeypatch.setattr(sync_module._PagesAhead, "reserve", reserve_into_a_server_error)
+    monkeypatch.setattr(sync_module._PagesAhead, "reserve", reserve_into_the_fault)
+
+
+@pytest.mark.django_db
+def test_a_page_fetched_ahead_that_fails_is_fetched_again(sandbox, monkeypatch):
+    sandbox.seed(1234, days=20)
+    fail_the_first_page_asked_ahead(sandbox, monkeypatch, "503")
     report = step(sandbox)
     assert report.backfill_done and not report.error
     assert history_calls(sandbox, "503") == 1 and history_calls(sandbox, "200") == 3
@@ -102,17 +107,7 @@ def test_a_page_fetched_ahead_that_fails_is_fetched_again(sandbox, monkeypatch):
 @pytest.mark.django_db
 def test_a_429_ahead_pauses_the_sync_as_on_the_usual_path(sandbox, monkeypatch):
     sandbox.seed(1734, days=20)
-    reserve = sync_module._PagesAhead.reserve
-    faults = []
-
-    def reserve_into_a_429(self, offset):
-        if not faults:  # the first page asked for ahead is refused
-            faults.append(
-                sandbox.add_fault(endpoint="GET /v1/fax/history", fault="429", retry_after=1)
-            )
-        return reserve(self, offset)
-
-    monkeypatch.setattr(sync_module._PagesAhead, "reserve", reserve_into_a_429)
+    fail_the_first_page_asked_ahead(sandbox, monkeypatch, "429", retry_after=1)
     first = step(sandbox)
     assert first.retry_after >= 1 and not first.error and not first.backfill_done
     assert RateLimitBucket.objects.get(key=sandbox.account_id).blocked_until > timezone.now()
@@ -130,8 +125,6 @@ def test_a_429_ahead_pauses_the_sync_as_on_the_usual_path(sandbox, monkeypatch):
 @pytest.mark.django_db
 def test_after_a_page_fails_ahead_no_later_page_is_fetched_before_it(sandbox, monkeypatch):
     sandbox.seed(1734, days=20)
-    reserve = sync_module._PagesAhead.reserve
-    faults = []
     order = []
     fax_history = DrenfaxClient.fax_history
 
@@ -139,13 +132,8 @@ def test_after_a_page_fails_ahead_no_later_page_is_fetched_before_it(sandbox, mo
         order.append(offset)
         return fax_history(self, account_id, offset=offset, **kwargs)
 
-    def reserve_into_a_server_error(self, offset):
-        if not faults:  # the first page asked for ahead fails
-            faults.append(sandbox.add_fault(endpoint="GET /v1/fax/history", fault="503"))
-        return reserve(self, offset)
-
     monkeypatch.setattr(DrenfaxClient, "fax_history", record)
-    monkeypatch.setattr(sync_module._PagesAhead, "reserve", reserve_into_a_server_error)
+    fail_the_first_page_asked_ahead(sandbox, monkeypatch, "503")
     report = step(sandbox)
     assert report.backfill_done and not report.error
     # Page 500 failed ahead; 1000 and 1500 waited for it instead of going on without it.
