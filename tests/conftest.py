@@ -5,6 +5,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.test import Client
 
+from tests.recording import recorder  # noqa: F401 - a fixture for every test
+
 PASSWORD = "correct horse battery staple"
 
 
@@ -75,7 +77,7 @@ def sandbox(settings):
     """A fresh Drenfax sandbox in this process, with the portal's settings pointed at it."""
     from drenfax_portal.sandbox import start_sandbox
 
-    with start_sandbox(speed=50, history_rate="8/60") as running:
+    with start_sandbox(strict=True, speed=50, history_rate="8/60") as running:
         settings.DRENFAX_API_URL = running.url
         settings.DRENFAX_API_KEY = running.api_key
         settings.DRENFAX_ACCOUNT_ID = running.account_id

@@ -5,7 +5,7 @@ No Django in here: the portal passes its settings in, and tests mock HTTP with `
     from drenfax_portal.client import DrenfaxClient, DrenfaxError
 
     with DrenfaxClient("https://api.drenfax.com", api_key) as client:
-        fax = client.send_fax(["+13125550100"], attachments=[("a.pdf", pdf, "application/pdf")])
+        fax = client.send_fax("+13125550100", attachments=[("a.pdf", pdf, "application/pdf")])
         page = client.fax_history(account_id, limit=50)
 
 Every public name is importable from here: the client, its result dataclasses, its errors
@@ -20,6 +20,7 @@ from .errors import (
     DrenfaxError,
     InvalidInputError,
     MalformedResponseError,
+    NotAllowedError,
     NotFoundError,
     RateLimitedError,
     ServerError,
@@ -62,6 +63,7 @@ __all__ = [
     "InProcessRateLimiter",
     "InvalidInputError",
     "MalformedResponseError",
+    "NotAllowedError",
     "NotFoundError",
     "NumbersPage",
     "RateLimitedError",

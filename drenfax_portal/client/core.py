@@ -64,7 +64,8 @@ class RetryPolicy:
     failure that happened before the request was sent, at most `max_attempts` times in
     all, and never past `total_seconds` after the first attempt started. The pause is the
     answer's `Retry-After` when present, otherwise capped exponential backoff with full
-    jitter: uniform in `[0, min(backoff_cap, backoff_base * 2**(attempt - 1))]`. A pause
+    jitter: uniform in `[0, min(backoff_cap, backoff_base * 2**(attempt - 1))]`; a 429
+    without `Retry-After` is not retried (its `RateLimitedError` has `retry_after=None`). A pause
     that would end past the budget is not taken: the error is raised at once (a
     `RateLimitedError` keeps the `retry_after` the caller needs to schedule a later try).
 
@@ -171,12 +172,11 @@ class DrenfaxClient:
 
     def send_fax(
         self,
-        recipients: Sequence[str],
+        fax_number: str,
         *,
         attachments: Sequence[wire.Attachment] = (),
         cover_page: bool = False,
         cover_page_id: str | None = None,
-        recipient_contacts: Sequence[str] = (),
         tags: Sequence[str] = (),
         recipient_name: str | None = None,
         sender_name: str | None = None,
@@ -187,20 +187,29 @@ class DrenfaxClient:
         scheduled_date: datetime | None = None,
         webhook_id: str | None = None,
     ) -> Fax:
-        """Send a fax (`POST /v1/faxes`, multipart). Never retried.
+        """Send a fax to one number (`POST /v1/faxes`, multipart, field `faxNumber`). Never
+        retried.
 
+        The reference's table names the field `recipientFax`, but its example and every
+        other client of the API send `faxNumber` here (see API-NOTES); several recipients,
+        or contacts, go through `send_multiple`.
         `attachments` are `(filename, bytes_or_binary_file, content_type)` tuples, rendered
         in the order given; at least one, or `cover_page=True`, is required.
         `custom_fields` is sent as JSON (`cf`); `scheduled_date` must be timezone-aware.
         On a `TransportError` with `request_sent` true, or a `ServerError`, the fax may
         have been sent: look it up before sending again.
         """
+        fax_number = wire.required_text("fax_number", fax_number)
+        if "," in fax_number:
+            raise InvalidInputError(
+                "fax_number is one destination; use send_multiple for several",
+                field="fax_number",
+            )
         parts = self._send_parts(
-            recipients,
+            [("faxNumber", fax_number)],
             attachments=attachments,
             cover_page=cover_page,
             cover_page_id=cover_page_id,
-            recipient_contacts=recipient_contacts,
             tags=tags,
             recipient_name=recipient_name,
             sender_name=sender_name,
@@ -233,15 +242,22 @@ class DrenfaxClient:
     ) -> BatchResult:
         """Send one identical fax to each recipient (`POST /v1/faxes/multiple`, multipart).
 
-        Same arguments as `send_fax`. Never retried. Recipients the provider refused are
-        in `errors` of the result, not raised.
+        `recipients` (numbers, sent comma-joined as `recipientFax`) and `recipient_contacts`
+        (contact ids) together name at least one destination; the other keywords are those
+        of `send_fax`. Never retried. Recipients the provider refused are in `errors` of the
+        result, not raised.
         """
+        numbers = wire.strings("recipients", recipients)
+        contacts = wire.strings("recipient_contacts", recipient_contacts)
+        if not numbers and not contacts:
+            raise InvalidInputError(
+                "recipients or recipient_contacts is required", field="recipients"
+            )
         parts = self._send_parts(
-            recipients,
+            [("recipientFax", numbers), ("recipientContacts", contacts)],
             attachments=attachments,
             cover_page=cover_page,
             cover_page_id=cover_page_id,
-            recipient_contacts=recipient_contacts,
             tags=tags,
             recipient_name=recipient_name,
             sender_name=sender_name,
@@ -572,12 +588,11 @@ class DrenfaxClient:
 
     def _send_parts(
         self,
-        recipients: Sequence[str],
+        destinations: list[tuple[str, Any]],
         *,
         attachments: Sequence[wire.Attachment],
         cover_page: bool,
         cover_page_id: str | None,
-        recipient_contacts: Sequence[str],
         tags: Sequence[str],
         recipient_name: str | None,
         sender_name: str | None,
@@ -588,10 +603,10 @@ class DrenfaxClient:
         scheduled_date: datetime | None,
         webhook_id: str | None,
     ) -> list[tuple[str, tuple[Any, ...]]]:
-        """The multipart parts shared by send_fax and send_multiple, checked."""
+        """The multipart parts shared by send_fax and send_multiple (after their own
+        destination fields, already checked), checked."""
         fields = wire.pairs(
-            ("recipientFax", wire.strings("recipients", recipients, required=True)),
-            ("recipientContacts", wire.strings("recipient_contacts", recipient_contacts)),
+            *destinations,
             ("tags", wire.strings("tags", tags)),
             *_cover_page_fields(
                 cover_page=cover_page,
@@ -677,7 +692,12 @@ class DrenfaxClient:
                     error = error_from_response(response, method=method, path=path)
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 pause = None
-                if response.status_code in self.retry.statuses:
+                if response.status_code == 429:
+                    # Without Retry-After the window the provider counts in is unknown
+                    # (its history limit resets on the minute): a quick retry would only
+                    # be refused again, so the caller pauses instead.
+                    pause = retry_after
+                elif response.status_code in self.retry.statuses:
                     pause = retry_after if retry_after is not None else self.retry.backoff(attempt)
                 if not (retryable and self._may_retry(pause, attempt, started)):
                     raise error

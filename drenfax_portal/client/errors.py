@@ -29,6 +29,7 @@ __all__ = [
     "DrenfaxError",
     "InvalidInputError",
     "MalformedResponseError",
+    "NotAllowedError",
     "NotFoundError",
     "RateLimitedError",
     "ServerError",
@@ -49,7 +50,9 @@ class DrenfaxError(Exception):
       was refused by the client before sending).
     - `permanent`: True when repeating the same request cannot succeed (4xx, bad input);
       False for transient failures (429, 5xx, transport errors) worth retrying later.
-    - `detail`: the provider's own message, when there was one.
+    - `detail`: the provider's own message, when there was one, without its error name.
+    - `provider_error`: the provider's name for the error (`"InvalidInputError"`,
+      `"NotAllowedError"`), from either of its error shapes, when it gave one.
     """
 
     permanent: bool = True
@@ -60,12 +63,14 @@ class DrenfaxError(Exception):
         *,
         status_code: int | None = None,
         detail: str | None = None,
+        provider_error: str | None = None,
         permanent: bool | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status_code = status_code
         self.detail = detail
+        self.provider_error = provider_error
         if permanent is not None:
             self.permanent = permanent
 
@@ -74,7 +79,12 @@ class DrenfaxError(Exception):
 
 
 class AuthenticationError(DrenfaxError):
-    """401 or 403: the API key is missing, wrong or expired, or lacks the permission."""
+    """401: the API key is missing, wrong or expired."""
+
+
+class NotAllowedError(DrenfaxError):
+    """403: the key is fine, but this action on this object is not allowed (another
+    account's fax or number, a number that cannot be released yet)."""
 
 
 class NotFoundError(DrenfaxError):
@@ -142,16 +152,18 @@ class MalformedResponseError(DrenfaxError):
 def error_from_response(
     response: requests.Response, *, method: str, path: str, now: datetime | None = None
 ) -> DrenfaxError:
-    """The typed error for a non-2xx answer."""
+    """The typed error for a non-2xx answer, whichever shape its body has."""
     status = response.status_code
-    detail = provider_message(response)
+    name, detail = provider_error(response)
     message = f"Drenfax: {method} {path} failed with {status} {_reason(response)}"
     if detail:
-        message = f"{message}: {detail}"
-    kwargs: dict[str, Any] = {"status_code": status, "detail": detail}
+        message = f"{message}: {name}: {detail}" if name else f"{message}: {detail}"
+    kwargs: dict[str, Any] = {"status_code": status, "detail": detail, "provider_error": name}
 
-    if status in (401, 403):
+    if status == 401:
         return AuthenticationError(message, **kwargs)
+    if status == 403:
+        return NotAllowedError(message, **kwargs)
     if status == 404:
         return NotFoundError(message, **kwargs)
     if status in (400, 422):
@@ -179,6 +191,35 @@ def malformed_response(
     return MalformedResponseError(message, status_code=response.status_code, detail=detail)
 
 
+# "InvalidInputError: No files and cover page in to send." (the provider's flat shape)
+_NAMED_MESSAGE = re.compile(r"([A-Z][A-Za-z]*Error):\s*(.+)", re.DOTALL)
+
+
+def provider_error(response: requests.Response) -> tuple[str | None, str | None]:
+    """(the provider's error name, its message) from an error answer's body.
+
+    Both of the provider's shapes give the same pair: the flat
+    `{"error": "NotAllowedError: <message>", ...}` and the nested
+    `{"error": {"name": "NotAllowedError", "message": "<message>"}}`. Other JSON, plain
+    text and HTML bodies give (None, their text).
+    """
+    text = _body_text(response)
+    if text is None:
+        return None, None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        if _looks_like_html(response, text):
+            text = _strip_html(text)
+        return None, _one_line(text)
+    name = _error_name(data)
+    message = _message_from_json(data) or text
+    named = _NAMED_MESSAGE.fullmatch(message.strip())
+    if named and (name is None or name == named.group(1)):
+        name, message = named.group(1), named.group(2)
+    return name, _one_line(message)
+
+
 def provider_message(response: requests.Response) -> str | None:
     """The provider's human message from an answer's body, or None.
 
@@ -186,6 +227,10 @@ def provider_message(response: requests.Response) -> str | None:
     objects, lists, `{field: message}` maps); otherwise uses the body text, HTML tags
     stripped. The result is one line of at most a few hundred characters.
     """
+    return provider_error(response)[1]
+
+
+def _body_text(response: requests.Response) -> str | None:
     try:
         body = response.content
     except (requests.RequestException, OSError):
@@ -194,16 +239,22 @@ def provider_message(response: requests.Response) -> str | None:
     if not body or not body.strip():
         return None
     try:
-        text = body.decode(response.encoding or "utf-8", errors="replace")
+        return body.decode(response.encoding or "utf-8", errors="replace")
     except LookupError:  # a charset Python does not know
-        text = body.decode("utf-8", errors="replace")
-    try:
-        data = json.loads(text)
-    except ValueError:
-        if _looks_like_html(response, text):
-            text = _strip_html(text)
-        return _one_line(text)
-    return _one_line(_message_from_json(data) or text)
+        return body.decode("utf-8", errors="replace")
+
+
+def _error_name(data: Any) -> str | None:
+    """`name` of a nested `{"error": {"name": ...}}` (or a bare `{"name": ..., "message":
+    ...}`), when it looks like an error name."""
+    if not isinstance(data, dict):
+        return None
+    inner = data.get("error")
+    source = inner if isinstance(inner, dict) else data
+    name = source.get("name")
+    if isinstance(name, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_.]{0,80}", name.strip()):
+        return name.strip()
+    return None
 
 
 def _message_from_json(data: Any, depth: int = 0) -> str | None:

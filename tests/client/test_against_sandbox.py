@@ -16,7 +16,7 @@ from drenfax_portal.sandbox import start_sandbox
 
 @pytest.fixture(scope="module")
 def sandbox():
-    with start_sandbox(speed=50, history_rate="100/1") as running:
+    with start_sandbox(strict=True, speed=50, history_rate="100/1") as running:
         yield running
 
 
@@ -31,7 +31,7 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pag
 
 def test_a_fax_goes_from_send_to_success(client, sandbox):
     fax = client.send_fax(
-        ["+12065550123"], attachments=[("a.pdf", PDF, "application/pdf")], subject="Hello"
+        "+12065550123", attachments=[("a.pdf", PDF, "application/pdf")], subject="Hello"
     )
     assert fax.status in ("processing", "transmitting") and fax.pages_count == 1
     sandbox.wait_for_fax(fax.message_id)
@@ -43,7 +43,7 @@ def test_a_fax_goes_from_send_to_success(client, sandbox):
 
 
 def test_a_busy_number_ends_failed(client, sandbox):
-    fax = client.send_fax(["+12065550001"], cover_page=True)
+    fax = client.send_fax("+12065550001", cover_page=True)
     sandbox.wait_for_fax(fax.message_id)
     failed = client.fax_info(fax.message_id)
     assert failed.status == "failed" and failed.result_code != "0" and failed.error_info
@@ -57,12 +57,12 @@ def test_multiple_recipients_in_one_call(client, sandbox):
 def test_provider_errors_arrive_typed(client, sandbox):
     with pytest.raises(NotFoundError):
         client.fax_info("00000000-0000-4000-8000-000000000000")
-    finished = client.send_fax(["+12065550123"], cover_page=True)
+    finished = client.send_fax("+12065550123", cover_page=True)
     sandbox.wait_for_fax(finished.message_id)
     with pytest.raises(InvalidInputError, match="cancel"):
         client.cancel_fax(finished.message_id)
     with pytest.raises(InvalidInputError, match="invalid fax number"):
-        client.send_fax(["12"], cover_page=True)
+        client.send_fax("12", cover_page=True)
     sandbox.add_fault(endpoint="GET /v1/numbers", fault="500", count=5)
     with pytest.raises(ServerError):
         client.list_numbers()
@@ -73,7 +73,7 @@ def test_a_send_that_stalls_after_create_times_out_once_and_the_fax_exists(clien
     before = sandbox.stats()["faxes"]["total"]
     sandbox.add_fault(endpoint="POST /v1/faxes", fault="stall_after_create", stall_seconds=4)
     with pytest.raises(TransportError) as caught:
-        client.send_fax(["+12065550123"], cover_page=True)
+        client.send_fax("+12065550123", cover_page=True)
     assert caught.value.request_sent
     assert sandbox.stats()["faxes"]["total"] == before + 1
     assert sandbox.stats()["calls"]["POST /v1/faxes"] >= 1
@@ -81,5 +81,5 @@ def test_a_send_that_stalls_after_create_times_out_once_and_the_fax_exists(clien
 
 def test_a_repeated_provider_message_is_shown_once(client, sandbox):
     with pytest.raises(InvalidInputError) as caught:
-        client.send_fax(["12"], cover_page=True)
+        client.send_fax("12", cover_page=True)
     assert str(caught.value).count("invalid fax number '12'") == 1

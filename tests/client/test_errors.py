@@ -16,6 +16,7 @@ from drenfax_portal.client import (
     DrenfaxError,
     InvalidInputError,
     MalformedResponseError,
+    NotAllowedError,
     NotFoundError,
     RateLimitedError,
     RetryPolicy,
@@ -24,7 +25,7 @@ from drenfax_portal.client import (
 )
 from drenfax_portal.client.errors import parse_retry_after
 
-from .conftest import BASE, MESSAGE_ID
+from .conftest import BASE, MESSAGE_ID, NUMBER_ID
 
 INFO = f"{BASE}/v1/fax/{MESSAGE_ID}/info"
 NO_RETRY = RetryPolicy(max_attempts=1)
@@ -42,7 +43,7 @@ def once(clock):
     [
         (400, InvalidInputError, True),
         (401, AuthenticationError, True),
-        (403, AuthenticationError, True),
+        (403, NotAllowedError, True),
         (404, NotFoundError, True),
         (422, InvalidInputError, True),
         (429, RateLimitedError, False),
@@ -79,6 +80,66 @@ def test_error_message_reads_as_a_sentence(api, once):
         "InvalidInputError: No files and cover page in to send."
     )
     assert caught.value.field is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"error": "NotAllowedError: the number cannot be released yet", "status": 403},
+        {
+            "error": "NotAllowedError: the number cannot be released yet",
+            "message": "the number cannot be released yet",
+            "status": 403,
+        },
+        {"error": {"name": "NotAllowedError", "message": "the number cannot be released yet"}},
+    ],
+    ids=["flat", "flat-with-message", "nested"],
+)
+def test_both_error_shapes_give_the_same_typed_error(api, once, body):
+    api.delete(f"{BASE}/v1/numbers/{NUMBER_ID}/release", status=403, json=body)
+    with pytest.raises(NotAllowedError) as caught:
+        once.release_number(NUMBER_ID)
+    error = caught.value
+    assert error.detail == "the number cannot be released yet"
+    assert error.provider_error == "NotAllowedError"
+    assert str(error) == (
+        f"Drenfax: DELETE /v1/numbers/{NUMBER_ID}/release failed with 403 Forbidden: "
+        "NotAllowedError: the number cannot be released yet"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("the number cannot be released yet\n", "text/plain"),
+        ("<html><body><h1>the number cannot be released yet</h1></body></html>", "text/html"),
+    ],
+)
+def test_text_and_html_error_bodies_give_the_same_detail(api, once, body, content_type):
+    api.delete(
+        f"{BASE}/v1/numbers/{NUMBER_ID}/release", status=403, body=body, content_type=content_type
+    )
+    with pytest.raises(NotAllowedError) as caught:
+        once.release_number(NUMBER_ID)
+    assert caught.value.detail == "the number cannot be released yet"
+    assert caught.value.provider_error is None
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "call"),
+    [
+        ("DELETE", f"/v1/numbers/{NUMBER_ID}/release", lambda c: c.release_number(NUMBER_ID)),
+        ("DELETE", f"/v1/fax/{MESSAGE_ID}", lambda c: c.delete_fax(MESSAGE_ID)),
+        (
+            "DELETE",
+            f"/v1/numbers/{NUMBER_ID}/user/{MESSAGE_ID}",
+            lambda c: c.remove_number_user(NUMBER_ID, MESSAGE_ID),
+        ),
+    ],
+)
+def test_an_empty_204_answer_is_a_success(api, once, method, url, call):
+    api.add(method, f"{BASE}{url}", status=204, body="")
+    assert call(once) is None
 
 
 @pytest.mark.parametrize(
@@ -157,7 +218,7 @@ def test_a_2xx_list_endpoint_answering_an_object_is_malformed(api, once):
 def test_a_redirect_on_a_post_is_not_followed(api, once):
     api.post(f"{BASE}/v1/faxes", status=302, headers={"Location": f"{BASE}/elsewhere"}, body="")
     with pytest.raises(DrenfaxError) as caught:
-        once.send_fax(["+13125550100"], cover_page=True)
+        once.send_fax("+13125550100", cover_page=True)
     assert caught.value.status_code == 302
     assert len(api.calls) == 1
 

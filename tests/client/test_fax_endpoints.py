@@ -36,11 +36,10 @@ SCAN = ("scan.tiff", b"II*\x00tiff\r\nbytes", "image/tiff")
 def test_send_fax_posts_every_field_as_multipart_and_files_in_order(api, client):
     api.post(f"{BASE}/v1/faxes", body=examples.SEND_FAX)
     fax = client.send_fax(
-        ["+13125550100", "3125550101"],
+        "+13125550100",
         attachments=[DOC, SCAN],
         cover_page=True,
         cover_page_id="d1077489-5ea1-4db1-9760-853f175e8288",
-        recipient_contacts=["c1", "c2"],
         tags=["t1", "t2"],
         recipient_name="Ada Lovelace",
         sender_name="Charles Babbage",
@@ -55,8 +54,7 @@ def test_send_fax_posts_every_field_as_multipart_and_files_in_order(api, client)
     request = assert_sent(api.calls[0], "POST", "/v1/faxes")
     parts = multipart(request)
     assert fields(parts) == [
-        ("recipientFax", "+13125550100,3125550101"),
-        ("recipientContacts", "c1,c2"),
+        ("faxNumber", "+13125550100"),
         ("tags", "t1,t2"),
         ("coverPage", "true"),
         ("coverPageId", "d1077489-5ea1-4db1-9760-853f175e8288"),
@@ -74,7 +72,7 @@ def test_send_fax_posts_every_field_as_multipart_and_files_in_order(api, client)
         ("attachments", "scan.tiff", "image/tiff", SCAN[1]),
     ]
     # Text fields first: a streaming parser on the server has them before the files.
-    assert [p.filename is None for p in parts] == [True] * 13 + [False] * 2
+    assert [p.filename is None for p in parts] == [True] * 12 + [False] * 2
     assert isinstance(fax, Fax)
     assert fax.message_id == "59e02992-ee7b-42c1-82c7-87db964d8d6f"
     assert fax.status == "processing"
@@ -82,20 +80,20 @@ def test_send_fax_posts_every_field_as_multipart_and_files_in_order(api, client)
 
 def test_send_fax_leaves_out_unset_fields_and_sends_cover_page_false(api, client):
     api.post(f"{BASE}/v1/faxes", body=examples.SEND_FAX)
-    client.send_fax(["13125550100"], attachments=[DOC])
+    client.send_fax("13125550100", attachments=[DOC])
 
     parts = multipart(assert_sent(api.calls[0], "POST", "/v1/faxes"))
-    assert fields(parts) == [("recipientFax", "13125550100"), ("coverPage", "false")]
+    assert fields(parts) == [("faxNumber", "13125550100"), ("coverPage", "false")]
     assert files(parts) == [("attachments", "letter.pdf", "application/pdf", PDF)]
 
 
 def test_send_fax_with_only_a_cover_page_is_still_multipart(api, client):
     api.post(f"{BASE}/v1/faxes", body=examples.SEND_FAX)
-    client.send_fax(["+13125550100"], cover_page=True, notes="Call me")
+    client.send_fax("+13125550100", cover_page=True, notes="Call me")
 
     parts = multipart(assert_sent(api.calls[0], "POST", "/v1/faxes"))
     assert fields(parts) == [
-        ("recipientFax", "+13125550100"),
+        ("faxNumber", "+13125550100"),
         ("coverPage", "true"),
         ("notes", "Call me"),
     ]
@@ -104,7 +102,7 @@ def test_send_fax_with_only_a_cover_page_is_still_multipart(api, client):
 
 def test_send_fax_reads_binary_file_objects(api, client):
     api.post(f"{BASE}/v1/faxes", body=examples.SEND_FAX)
-    client.send_fax(["+13125550100"], attachments=[("a.pdf", io.BytesIO(PDF), "application/pdf")])
+    client.send_fax("+13125550100", attachments=[("a.pdf", io.BytesIO(PDF), "application/pdf")])
 
     parts = multipart(api.calls[0].request)
     assert files(parts) == [("attachments", "a.pdf", "application/pdf", PDF)]
@@ -114,7 +112,7 @@ def test_send_fax_converts_scheduled_date_to_utc_with_milliseconds(api, client):
     api.post(f"{BASE}/v1/faxes", body=examples.SEND_FAX)
     chicago_winter = timezone(timedelta(hours=-6))
     client.send_fax(
-        ["+13125550100"],
+        "+13125550100",
         cover_page=True,
         scheduled_date=datetime(2029, 12, 31, 20, 30, tzinfo=chicago_winter),
     )
@@ -124,14 +122,14 @@ def test_send_fax_converts_scheduled_date_to_utc_with_milliseconds(api, client):
 
 def test_send_fax_normalises_caller_id_to_ten_digits(api, client):
     api.post(f"{BASE}/v1/faxes", body=examples.SEND_FAX)
-    client.send_fax(["+13125550100"], cover_page=True, caller_id="+1 (509) 457-0051")
+    client.send_fax("+13125550100", cover_page=True, caller_id="+1 (509) 457-0051")
 
     assert ("callerId", "5094570051") in fields(multipart(api.calls[0].request))
 
 
 def test_send_fax_sends_text_as_utf8(api, client):
     api.post(f"{BASE}/v1/faxes", body=examples.SEND_FAX)
-    client.send_fax(["+13125550100"], cover_page=True, recipient_name="Zoë Ørsted")
+    client.send_fax("+13125550100", cover_page=True, recipient_name="Zoë Ørsted")
 
     assert ("recipientName", "Zoë Ørsted") in fields(multipart(api.calls[0].request))
 

@@ -13,15 +13,19 @@ import drenfax_portal.client as client_module
 from drenfax_portal.client import DrenfaxClient
 
 SEND_KEYWORDS = (
-    "*, attachments=(), cover_page=False, cover_page_id=None, recipient_contacts=(), tags=(), "
+    "attachments=(), cover_page=False, cover_page_id=None, tags=(), "
     "recipient_name=None, sender_name=None, subject=None, caller_id=None, notes=None, "
     "custom_fields=None, scheduled_date=None, webhook_id=None"
 )
 
-# The issue's table, parameter for parameter.
+# The issue's table, parameter for parameter (issue 19: one number on a single send).
 PROMISED = {
-    "send_fax": f"(recipients, {SEND_KEYWORDS})",
-    "send_multiple": f"(recipients, {SEND_KEYWORDS})",
+    "send_fax": f"(fax_number, *, {SEND_KEYWORDS})",
+    "send_multiple": (
+        "(recipients, *, attachments=(), cover_page=False, cover_page_id=None, "
+        "recipient_contacts=(), tags=(), recipient_name=None, sender_name=None, subject=None, "
+        "caller_id=None, notes=None, custom_fields=None, scheduled_date=None, webhook_id=None)"
+    ),
     "resend_fax": "(message_id, *, recipient_fax=None)",
     "preview_fax": (
         "(*, attachments=(), cover_page=False, cover_page_id=None, recipient_name=None, "
@@ -96,6 +100,7 @@ def test_every_public_name_is_importable_from_the_package():
     for name in (
         "DrenfaxError",
         "AuthenticationError",
+        "NotAllowedError",
         "NotFoundError",
         "InvalidInputError",
         "RateLimitedError",

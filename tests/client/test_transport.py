@@ -96,7 +96,7 @@ def test_a_post_dropped_after_sending_may_have_been_sent_and_is_sent_once(
 ):
     port, received = hanging_up_server
     with make_client(port) as client, pytest.raises(TransportError) as caught:
-        client.send_fax(["+13125550100"], cover_page=True)
+        client.send_fax("+13125550100", cover_page=True)
     assert caught.value.request_sent is True
     assert "may have been processed" in str(caught.value)
     assert len(received) == 1

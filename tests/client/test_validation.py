@@ -37,7 +37,8 @@ def refused(api, call, field: str) -> InvalidInputError:
 @pytest.mark.parametrize("method", ["send_fax", "send_multiple"])
 def test_send_refuses_oversized_cover_page_text(api, client, method, field, value, limit):
     send = getattr(client, method)
-    error = refused(api, lambda: send(["+13125550100"], attachments=[DOC], **{field: value}), field)
+    to = "+13125550100" if method == "send_fax" else ["+13125550100"]
+    error = refused(api, lambda: send(to, attachments=[DOC], **{field: value}), field)
     assert f"at most {limit} characters" in str(error)
 
 
@@ -51,7 +52,7 @@ def test_preview_refuses_oversized_cover_page_text(api, client, field, value):
 
 def test_limits_count_characters_not_bytes(api, client):
     api.post(f"{BASE}/v1/faxes", json={"messageId": MESSAGE_ID})
-    client.send_fax(["+13125550100"], cover_page=True, recipient_name="é" * 40, subject="ü" * 55)
+    client.send_fax("+13125550100", cover_page=True, recipient_name="é" * 40, subject="ü" * 55)
 
 
 @pytest.mark.parametrize(
@@ -60,30 +61,45 @@ def test_limits_count_characters_not_bytes(api, client):
 def test_send_refuses_a_caller_id_that_is_not_ten_digits(api, client, caller_id):
     refused(
         api,
-        lambda: client.send_fax(["+13125550100"], attachments=[DOC], caller_id=caller_id),
+        lambda: client.send_fax("+13125550100", attachments=[DOC], caller_id=caller_id),
         "caller_id",
     )
 
 
-def test_send_needs_recipients(api, client):
-    refused(api, lambda: client.send_fax([], attachments=[DOC]), "recipients")
+def test_send_multiple_needs_recipients_or_contacts(api, client):
+    refused(api, lambda: client.send_multiple([], attachments=[DOC]), "recipients")
 
 
-def test_send_refuses_recipients_given_as_one_string(api, client):
-    error = refused(api, lambda: client.send_fax("+13125550100", attachments=[DOC]), "recipients")
+def test_send_multiple_refuses_recipients_given_as_one_string(api, client):
+    error = refused(
+        api, lambda: client.send_multiple("+13125550100", attachments=[DOC]), "recipients"
+    )
     assert "not a single string" in str(error)
 
 
 @pytest.mark.parametrize("recipient", ["", "   ", None, 3125550100, "312,555"])
-def test_send_refuses_blank_or_odd_recipients(api, client, recipient):
-    refused(api, lambda: client.send_fax([recipient], attachments=[DOC]), "recipients")
+def test_send_multiple_refuses_blank_or_odd_recipients(api, client, recipient):
+    refused(api, lambda: client.send_multiple([recipient], attachments=[DOC]), "recipients")
+
+
+@pytest.mark.parametrize("number", ["", "   ", None, 3125550100, ["+13125550100"]])
+def test_send_fax_refuses_a_blank_or_odd_number(api, client, number):
+    refused(api, lambda: client.send_fax(number, attachments=[DOC]), "fax_number")
+
+
+def test_send_fax_refuses_several_numbers_in_one(api, client):
+    error = refused(
+        api, lambda: client.send_fax("+13125550100,+13125550101", attachments=[DOC]), "fax_number"
+    )
+    assert "send_multiple" in str(error)
 
 
 @pytest.mark.parametrize("method", ["send_fax", "send_multiple"])
 def test_send_needs_attachments_or_a_cover_page(api, client, method):
     send = getattr(client, method)
-    refused(api, lambda: send(["+13125550100"]), "attachments")
-    refused(api, lambda: send(["+13125550100"], cover_page_id="c"), "attachments")
+    to = "+13125550100" if method == "send_fax" else ["+13125550100"]
+    refused(api, lambda: send(to), "attachments")
+    refused(api, lambda: send(to, cover_page_id="c"), "attachments")
 
 
 def test_preview_needs_attachments_or_a_cover_page(api, client):
@@ -100,11 +116,11 @@ def test_preview_needs_attachments_or_a_cover_page(api, client):
     ],
 )
 def test_send_refuses_malformed_attachments(api, client, attachment):
-    refused(api, lambda: client.send_fax(["+13125550100"], attachments=[attachment]), "attachments")
+    refused(api, lambda: client.send_fax("+13125550100", attachments=[attachment]), "attachments")
 
 
 def test_send_refuses_a_lone_attachment_tuple(api, client):
-    refused(api, lambda: client.send_fax(["+13125550100"], attachments=DOC), "attachments")
+    refused(api, lambda: client.send_fax("+13125550100", attachments=DOC), "attachments")
 
 
 @pytest.mark.parametrize(
@@ -114,7 +130,7 @@ def test_send_refuses_a_lone_attachment_tuple(api, client):
 def test_send_refuses_a_scheduled_date_that_is_not_an_aware_datetime(api, client, when):
     refused(
         api,
-        lambda: client.send_fax(["+13125550100"], attachments=[DOC], scheduled_date=when),
+        lambda: client.send_fax("+13125550100", attachments=[DOC], scheduled_date=when),
         "scheduled_date",
     )
 
@@ -123,13 +139,13 @@ def test_send_refuses_a_scheduled_date_that_is_not_an_aware_datetime(api, client
 def test_send_refuses_custom_fields_that_are_not_a_json_object(api, client, custom_fields):
     refused(
         api,
-        lambda: client.send_fax(["+13125550100"], attachments=[DOC], custom_fields=custom_fields),
+        lambda: client.send_fax("+13125550100", attachments=[DOC], custom_fields=custom_fields),
         "custom_fields",
     )
 
 
 def test_send_refuses_a_cover_page_flag_that_is_not_a_bool(api, client):
-    refused(api, lambda: client.send_fax(["+13125550100"], cover_page="false"), "cover_page")
+    refused(api, lambda: client.send_fax("+13125550100", cover_page="false"), "cover_page")
 
 
 def test_blast_needs_a_file(api, client):
@@ -237,10 +253,10 @@ def test_the_api_key_never_shows_in_repr():
     ("call", "field"),
     [
         (
-            lambda c: c.send_fax(["+13125550100"], cover_page=True, cover_page_id=""),
+            lambda c: c.send_fax("+13125550100", cover_page=True, cover_page_id=""),
             "cover_page_id",
         ),
-        (lambda c: c.send_fax(["+13125550100"], cover_page=True, webhook_id=" "), "webhook_id"),
+        (lambda c: c.send_fax("+13125550100", cover_page=True, webhook_id=" "), "webhook_id"),
         (lambda c: c.resend_fax(MESSAGE_ID, recipient_fax=""), "recipient_fax"),
         (lambda c: c.fax_history(ACCOUNT_ID, user_id=""), "user_id"),
         (lambda c: c.list_numbers(account_id=""), "account_id"),
