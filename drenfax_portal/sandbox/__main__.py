@@ -66,6 +66,33 @@ def build_parser() -> argparse.ArgumentParser:
         default=3,
         help="numbers a fresh account starts with (default 3, the same for the same account)",
     )
+    add(
+        "--strict",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="refuse what the real service may refuse although the sandbox could read it "
+        "(recipientFax on POST /v1/faxes, whose field is faxNumber); default off",
+    )
+    add(
+        "--error-format",
+        choices=("nested", "flat"),
+        default="nested",
+        help='errors as {"error": {"name", "message"}} (nested, the default) or '
+        '{"error": "Name: message", "message", "status"} (flat)',
+    )
+    add(
+        "--retry-after",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="send Retry-After with the history rate limit's 429 (default on)",
+    )
+    add(
+        "--send-latency",
+        default="0",
+        metavar="SECONDS|MIN-MAX",
+        help="seconds a send (faxes, multiple, resend, blast) takes to answer after the fax "
+        "exists, e.g. 5 or 0-90 (random); default 0",
+    )
     add("--quiet", action="store_true", help="no per-request log lines")
     return parser
 
@@ -91,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
             inbound_every=args.inbound_every,
             history_rate=args.history_rate,
             numbers=args.numbers,
+            strict=args.strict,
+            error_format=args.error_format,
+            retry_after=args.retry_after,
+            send_latency=args.send_latency,
             log_requests=not args.quiet,
         )
     except ValueError as exc:
@@ -115,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  State:       {config.state or 'in memory'}", flush=True)
     print(f"  Webhooks:    {webhook}", flush=True)
     print(f"  Speed:       x{config.speed:g}", flush=True)
+    if config.strict:
+        print("  Strict:      aliases and lenient readings refused", flush=True)
     numbers = ", ".join(n["number"] for n in info["numbers"]) or "none"
     print(f"  Numbers:     {numbers}", flush=True)
     print("Ctrl-C stops it.", flush=True)

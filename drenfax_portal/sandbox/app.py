@@ -32,6 +32,10 @@ from .request import Request, parse_int
 log = logging.getLogger("drenfax_portal.sandbox")
 
 HISTORY_ROUTE = "GET /v1/fax/history"
+# Sends answer only after the configured --send-latency (the fax exists by then).
+SEND_ROUTES = frozenset(
+    {"POST /v1/faxes", "POST /v1/faxes/multiple", "POST /v1/fax/resend", "POST /v1/fax/blast"}
+)
 
 
 class AbortConnection(Exception):
@@ -88,7 +92,9 @@ class Route:
 # --- fax endpoints --------------------------------------------------------------------------------
 def send_fax(core: SandboxCore, req: Request) -> Response:
     now = core.clock.now()
-    spec = faxes.parse_send(req.form, account_id=core.account_id, now=now)
+    spec = faxes.parse_send(
+        req.form, account_id=core.account_id, now=now, recipients="single", strict=core.strict
+    )
     if len(spec.recipients) > 1:
         raise InvalidInput(
             f"POST /v1/faxes sends to one destination; use /v1/faxes/multiple for "
@@ -104,7 +110,7 @@ def send_fax(core: SandboxCore, req: Request) -> Response:
 
 def send_multiple(core: SandboxCore, req: Request) -> Response:
     now = core.clock.now()
-    spec = faxes.parse_send(req.form, account_id=core.account_id, now=now)
+    spec = faxes.parse_send(req.form, account_id=core.account_id, now=now, strict=core.strict)
     with core.write() as (conn, events):
         result = faxes.send(conn, core, spec=spec, now=now)
         events += [(fax, "fax.outbound.extended") for fax in result["success"]]
@@ -122,7 +128,7 @@ def resend_fax(core: SandboxCore, req: Request) -> Response:
 
 def preview_fax(core: SandboxCore, req: Request) -> Response:
     now = core.clock.now()
-    spec = faxes.parse_send(req.form, account_id=core.account_id, now=now, recipients=False)
+    spec = faxes.parse_send(req.form, account_id=core.account_id, now=now, recipients=None)
     cover = None
     if spec.cover_id:
         with core.store.read() as conn:
@@ -143,7 +149,7 @@ def fax_blast(core: SandboxCore, req: Request) -> Response:
     now = core.clock.now()
     uploads = req.form.uploads("recipient")
     rows, errors = blast.read_recipients(uploads[0] if uploads else None)
-    spec = faxes.parse_send(req.form, account_id=core.account_id, now=now, recipients=False)
+    spec = faxes.parse_send(req.form, account_id=core.account_id, now=now, recipients=None)
     success = []
     with core.write() as (conn, events):
         for row in rows:
@@ -518,12 +524,12 @@ class SandboxApp:
             self._log(environ, "closed", started)
             raise
         except ApiError as exc:
-            response = json_response(exc.body(), exc.status)
+            response = json_response(exc.body(self.core.config.error_format), exc.status)
             response.headers.update(exc.headers)
         except Exception as exc:
             log.exception("sandbox error on %s %s", method, path)
             error = ApiError(f"unexpected sandbox error: {type(exc).__name__}: {exc}")
-            response = json_response(error.body(), 500)
+            response = json_response(error.body(self.core.config.error_format), 500)
         if not key.split(" ", 1)[-1].startswith("/_sandbox/"):  # stats count API calls only
             self.core.stats.record(key, response.status)
         self._log(environ, response.status, started)
@@ -548,10 +554,12 @@ class SandboxApp:
                 seconds = max(1, math.ceil(wait))
                 raise RateLimited(
                     f"rate limit of {core.history_limiter.limit} requests per "
-                    f"{core.history_limiter.window:g} seconds exceeded; retry in {seconds} s",
-                    headers={"Retry-After": str(seconds)},
+                    f"{core.history_limiter.window:g} seconds exceeded",
+                    headers={"Retry-After": str(seconds)} if core.config.retry_after else {},
                 )
         response = route.handler(core, req, **params)
+        if route.key in SEND_ROUTES:
+            core.stopping.wait(core.send_latency())
         if fault:
             return self._fault_after(fault, response)
         return response

@@ -18,7 +18,12 @@ class SandboxConfig:
     """Every option of `python -m drenfax_portal.sandbox`, with the same names.
 
     `api_key` and `account_id` are generated when left empty (or taken from the state file
-    when it already holds them). `history_rate` is "N/SECONDS".
+    when it already holds them). `history_rate` is "N/SECONDS": N calls per fixed window of
+    SECONDS, as the provider counts them (429 until the window resets; with `retry_after`
+    the 429 says when, in `Retry-After`). `send_latency` is the seconds a send takes to
+    answer, "S" or "MIN-MAX" (uniformly random). `strict` refuses what the real service
+    may refuse although the sandbox could read it (`recipientFax` on `POST /v1/faxes`).
+    `error_format` is `nested` (`{"error": {"name", "message"}}`) or `flat`.
     """
 
     host: str = "127.0.0.1"
@@ -33,6 +38,10 @@ class SandboxConfig:
     inbound_every: float = 0.0
     history_rate: str = "8/60"
     numbers: int = 3
+    strict: bool = False
+    error_format: str = "nested"
+    retry_after: bool = True
+    send_latency: str | float = 0
     webhook_timeout: float = 10.0
     log_requests: bool = False
 
@@ -51,6 +60,8 @@ class SandboxConfig:
             raise ValueError("numbers must be between 0 and 100")
         if self.webhook_format not in ("json", "multipart"):
             raise ValueError("webhook_format must be json or multipart")
+        if self.error_format not in ("nested", "flat"):
+            raise ValueError("error_format must be nested or flat")
         if self.account_id:
             try:
                 self.account_id = str(uuid.UUID(str(self.account_id)))
@@ -65,6 +76,7 @@ class SandboxConfig:
         if self.webhook_auth and ":" not in self.webhook_auth:
             raise ValueError("webhook_auth must be user:password")
         self.history_limit  # noqa: B018 - parses history_rate
+        self.send_latency_range  # noqa: B018 - parses send_latency
 
     @property
     def history_limit(self) -> tuple[int, float]:
@@ -73,6 +85,19 @@ class SandboxConfig:
         if not match or int(match.group(1)) < 1 or float(match.group(2)) <= 0:
             raise ValueError(f"history_rate must look like 8/60, not {self.history_rate!r}")
         return int(match.group(1)), float(match.group(2))
+
+    @property
+    def send_latency_range(self) -> tuple[float, float]:
+        """(shortest, longest) seconds a send takes to answer, from `send_latency`."""
+        match = re.fullmatch(
+            r"\s*(\d+(?:\.\d+)?)\s*(?:-\s*(\d+(?:\.\d+)?)\s*)?", str(self.send_latency)
+        )
+        low, high = (float(match[1]), float(match[2] or match[1])) if match else (0.0, -1.0)
+        if not 0 <= low <= high <= 600:
+            raise ValueError(
+                f"send_latency must be seconds (0-600) or MIN-MAX, not {self.send_latency!r}"
+            )
+        return low, high
 
     @classmethod
     def option_names(cls) -> list[str]:

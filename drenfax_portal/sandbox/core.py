@@ -24,29 +24,40 @@ from .webhooks import WebhookDispatcher
 log = logging.getLogger(__name__)
 
 
-class SlidingWindow:
-    """At most `limit` calls per `window` real seconds per key; answers the wait otherwise."""
+# The share of invented inbound faxes whose caller id is our own number echoed back (some
+# carriers do it); with an empty CSID (one in CSIDS) the portal must still name a sender.
+ECHOED_CALLER_ID = 0.1
+
+
+class FixedWindow:
+    """At most `limit` calls per key in each fixed window of `window` real seconds (the
+    provider's "8 a minute, then 429 until the minute resets"); answers the wait otherwise.
+
+    Windows start at multiples of `window` on the wall clock, as a per-minute counter
+    does: calls late in one window and early in the next may come close together.
+    """
 
     def __init__(self, limit: int, window: float) -> None:
         self.limit, self.window = limit, window
-        self._calls: dict[str, list[float]] = {}
+        self._counts: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
 
     def hit(self, key: str) -> float:
-        """Record a call; 0 when allowed, else the seconds until the next call is allowed."""
-        now = time.monotonic()
+        """Record a call; 0 when allowed, else the seconds until the window resets."""
+        now = time.time()
+        start = now - now % self.window
         with self._lock:
-            calls = [t for t in self._calls.get(key, []) if t > now - self.window]
-            if len(calls) >= self.limit:
-                self._calls[key] = calls
-                return max(calls[0] + self.window - now, 0.001)
-            calls.append(now)
-            self._calls[key] = calls
+            window_start, count = self._counts.get(key, (start, 0))
+            if window_start != start:
+                count = 0
+            if count >= self.limit:
+                return max(start + self.window - now, 0.001)
+            self._counts[key] = (start, count + 1)
             return 0.0
 
     def reset(self) -> None:
         with self._lock:
-            self._calls.clear()
+            self._counts.clear()
 
 
 class Stats:
@@ -94,7 +105,7 @@ class SandboxCore:
             )
         self.stats = Stats()
         self.faults = FaultRegistry(resolve_route or (lambda endpoint: endpoint))
-        self.history_limiter = SlidingWindow(*config.history_limit)
+        self.history_limiter = FixedWindow(*config.history_limit)
         self.webhooks = WebhookDispatcher(self)
         self._wake = threading.Event()
         self._threads = [
@@ -108,6 +119,15 @@ class SandboxCore:
     @property
     def speed(self) -> float:
         return self.config.speed
+
+    @property
+    def strict(self) -> bool:
+        return self.config.strict
+
+    def send_latency(self) -> float:
+        """Seconds the next send's answer waits (--send-latency)."""
+        low, high = self.config.send_latency_range
+        return random.uniform(low, high) if high > low else low
 
     def start(self) -> None:
         self.webhooks.start()
@@ -227,6 +247,8 @@ class SandboxCore:
                 sender, _ = faxes.normalise_destination(sender)
             except InvalidInput as exc:
                 raise InvalidInput(f"from: {exc.message}") from None
+        elif rng.random() < ECHOED_CALLER_ID:
+            sender = "+1" + number_row["number"]  # some carriers pass our own number on
         else:
             sender = faxes.random_sender(rng)
         if csid is None:
@@ -275,6 +297,10 @@ class SandboxCore:
             "apiKey": self.api_key,
             "speed": self.speed,
             "historyRate": self.config.history_rate,
+            "retryAfter": self.config.retry_after,
+            "strict": self.config.strict,
+            "errorFormat": self.config.error_format,
+            "sendLatency": str(self.config.send_latency),
             "inboundEvery": self.config.inbound_every,
             "state": str(self.config.state) if self.config.state else None,
             "clockOffset": self.clock.offset,

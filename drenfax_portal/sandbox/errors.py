@@ -1,9 +1,10 @@
-"""The sandbox's error responses: one JSON shape for every failure.
+"""The sandbox's error responses, in either of the provider's two JSON shapes.
 
-Every error answers `{"error": "<Type>: <message>", "message": "<message>", "status": <code>}`.
-`error` follows the provider's own style (the reference shows
-`"InvalidInputError: No files and cover page in to send."`); `message` is the readable part
-alone and `status` repeats the HTTP status code.
+- nested (the default, as independent clients of the service see it):
+  `{"error": {"name": "<Type>", "message": "<message>"}}`;
+- flat (`--error-format flat`, the reference's style, which shows
+  `"InvalidInputError: No files and cover page in to send."`):
+  `{"error": "<Type>: <message>", "message": "<message>", "status": <code>}`.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ class ApiError(Exception):
         self.message = message
         self.headers = headers or {}
 
-    def body(self) -> dict[str, object]:
-        return {
-            "error": f"{self.kind}: {self.message}",
-            "message": self.message,
-            "status": self.status,
-        }
+    def body(self, error_format: str = "nested") -> dict[str, object]:
+        if error_format == "flat":
+            return {
+                "error": f"{self.kind}: {self.message}",
+                "message": self.message,
+                "status": self.status,
+            }
+        return {"error": {"name": self.kind, "message": self.message}}
 
 
 class InvalidInput(ApiError):
@@ -40,7 +43,7 @@ class Unauthorized(ApiError):
 
 class Forbidden(ApiError):
     status = 403
-    kind = "ForbiddenError"
+    kind = "NotAllowedError"
 
 
 class NotFound(ApiError):

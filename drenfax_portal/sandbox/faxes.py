@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
 import re
 import sqlite3
@@ -28,6 +29,8 @@ from .request import Form, is_uuid, parse_bool, parse_int, parse_uuid, split_lis
 
 if TYPE_CHECKING:
     from .core import SandboxCore
+
+log = logging.getLogger("drenfax_portal.sandbox")
 
 OUTBOUND_CSID = "Drenfax"
 TERMINAL = frozenset({"success", "failed", "cancelled"})
@@ -133,13 +136,42 @@ class SendSpec:
         return cover + sum(a.pages for a in self.attachments) + self.copied_pages
 
 
-def parse_send(form: Form, *, account_id: str, now: float, recipients: bool = True) -> SendSpec:
-    """Validate a send / preview / blast form as the provider does; InvalidInput on any error."""
+# The destination field of each send endpoint, and the other spelling tolerated as an alias.
+DESTINATION_FIELDS = {
+    "single": ("faxNumber", "recipientFax"),
+    "multiple": ("recipientFax", "faxNumber"),
+}
+
+
+def parse_send(
+    form: Form,
+    *,
+    account_id: str,
+    now: float,
+    recipients: str | None = "multiple",
+    strict: bool = False,
+) -> SendSpec:
+    """Validate a send / preview / blast form as the provider does; InvalidInput on any error.
+
+    `recipients` is "single" (`POST /v1/faxes`: `faxNumber`), "multiple" (`recipientFax`,
+    comma-separated, and `recipientContacts`) or None (preview, blast). The other endpoint's
+    field is read as an alias and logged, or refused when `strict`.
+    """
     spec = SendSpec()
     if recipients:
-        numbers = split_list(form.get("recipientFax")) + split_list(form.get("faxNumber"))
+        field_name, alias = DESTINATION_FIELDS[recipients]
+        numbers = split_list(form.get(field_name))
+        if form.get(alias) is not None:
+            if strict:
+                raise InvalidInput(f"unknown field {alias}: this endpoint reads {field_name}")
+            log.warning("sandbox: %s sent for %s; read as an alias", alias, field_name)
+            numbers += split_list(form.get(alias))
         spec.recipients = [Recipient(raw=n) for n in numbers]
         contact_ids = split_list(form.get("recipientContacts"))
+        if contact_ids and recipients == "single" and strict:
+            raise InvalidInput(
+                "recipientContacts is not a field of POST /v1/faxes; use /v1/faxes/multiple"
+            )
         known = {c["uuid"]: c for c in people.contacts(account_id)}
         for contact_id in contact_ids:
             contact = known.get(contact_id.lower())
@@ -147,6 +179,8 @@ def parse_send(form: Form, *, account_id: str, now: float, recipients: bool = Tr
                 raise InvalidInput(f"unknown contact id '{contact_id}' in recipientContacts")
             spec.recipients.append(Recipient(raw=contact["faxNumber"], contact=contact))
         if not spec.recipients:
+            if recipients == "single":
+                raise InvalidInput("faxNumber is required")
             raise InvalidInput("recipientFax is required (or recipientContacts)")
         if len(spec.recipients) > MAX_RECIPIENTS:
             raise InvalidInput(f"at most {MAX_RECIPIENTS} recipients per call")

@@ -148,11 +148,19 @@ class _Handle:
         body = {"count": count, "days": days, **({"seed": seed} if seed is not None else {})}
         return self._json("POST", "/_sandbox/seed", json=body, timeout=120)["created"]
 
-    def inbound(self, *, to: str | None = None, sender: str | None = None, pages: int = 1) -> dict:
+    def inbound(
+        self,
+        *,
+        to: str | None = None,
+        sender: str | None = None,
+        csid: str | None = None,
+        pages: int = 1,
+    ) -> dict:
         body = {
             "pages": pages,
             **({"to": to} if to else {}),
             **({"from": sender} if sender else {}),
+            **({"csid": csid} if csid is not None else {}),
         }
         return self._json("POST", "/_sandbox/inbound", json=body)
 
@@ -288,9 +296,11 @@ class SandboxProcess(_Handle):
             value = getattr(self.config, name)
             if name in ("log_requests", "webhook_timeout"):
                 continue
-            if value is None or value == "":
-                continue
-            args += [f"--{name.replace('_', '-')}", str(value)]
+            flag = f"--{name.replace('_', '-')}"
+            if isinstance(value, bool):
+                args.append(flag if value else f"--no-{flag[2:]}")
+            elif value is not None and value != "":
+                args += [flag, str(value)]
         if not self.config.log_requests:
             args.append("--quiet")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}

@@ -1,5 +1,14 @@
 """Webhook delivery: background workers POST each fax event to the configured URL.
 
+Two styles, as the provider has them:
+- new-style (`json`, the default): the fax object as flat JSON with the event's name in its
+  `event` field: `fax.v1.inbound.complete`, `fax.v1.outbound.complete` (a terminal status)
+  and `fax.v1.outbound.<status>` for every other change (`processing`, `transmitting`, ...);
+- legacy (`multipart`): a form with the fax object's JSON in `data` and, for an inbound
+  fax, its PDF in `attachment`. The body does not name the event (`fax.inbound`,
+  `fax.outbound`, `fax.outbound.extended`); the receiver tells it from the fax.
+Only the headers any HTTP client sends go with them (and Authorization with --webhook-auth).
+
 Per-fax order is kept: a fax's events wait behind its undelivered ones (a failing event is
 retried on the provider's schedule divided by --speed, up to 7 times, then given up). Faxes
 are delivered in parallel by a few worker threads, so the API never waits for a receiver.
@@ -44,6 +53,16 @@ class Delivery:
     attempts: int = 0
     attachment: bytes | None = None
     tags: list[str] = field(default_factory=list)
+
+
+def new_style_event(delivery: Delivery) -> str:
+    """The event's name in a new-style webhook, from its legacy name and the fax."""
+    if delivery.event == "fax.inbound":
+        return "fax.v1.inbound.complete"
+    status = delivery.fax.get("status")
+    if status in ("success", "failed", "cancelled"):
+        return "fax.v1.outbound.complete"
+    return f"fax.v1.outbound.{status}"
 
 
 class WebhookDispatcher:
@@ -220,12 +239,7 @@ class WebhookDispatcher:
         return session
 
     def _post(self, delivery: Delivery, url: str, auth: str | None, fmt: str):
-        headers = {
-            "User-Agent": USER_AGENT,
-            "X-Drenfax-Event": delivery.event,
-            "X-Drenfax-Delivery": delivery.id,
-            "X-Drenfax-Attempt": str(delivery.attempts),
-        }
+        headers = {"User-Agent": USER_AGENT}
         if auth:
             headers["Authorization"] = "Basic " + base64.b64encode(auth.encode()).decode()
         payload = json.dumps(delivery.fax)
@@ -248,7 +262,8 @@ class WebhookDispatcher:
                     )
             body, content_type = encode_multipart({"data": payload}, files)
         else:
-            body, content_type = payload.encode(), "application/json"
+            body = json.dumps({"event": new_style_event(delivery), **delivery.fax}).encode()
+            content_type = "application/json"
         headers["Content-Type"] = content_type
         try:
             response = self._session().post(
@@ -270,6 +285,7 @@ class WebhookDispatcher:
             {
                 "delivery": delivery.id,
                 "event": delivery.event,
+                "newStyleEvent": new_style_event(delivery),
                 "messageId": delivery.message_id,
                 "faxStatus": delivery.fax.get("status"),
                 "pagesComplete": delivery.fax.get("pagesComplete"),

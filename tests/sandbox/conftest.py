@@ -44,11 +44,18 @@ class Api:
         self, recipient: str = "2125550123", *, files=None, timeout: float = 10, **fields
     ) -> requests.Response:
         """POST /v1/faxes as multipart; a cover page unless files are given."""
-        data = {"recipientFax": recipient, **fields}
+        data = {"faxNumber": recipient, **fields}
         if files is None and "coverPage" not in data:
             data["coverPage"] = "true"
         files = files or {"_": ("", b"")}
         return self.post("/v1/faxes", data=data, files=files, timeout=timeout)
+
+
+def error_of(response: requests.Response) -> dict[str, str]:
+    """The sandbox's error, in its default (nested) shape: {"name": ..., "message": ...}."""
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"name", "message"}, body
+    return body["error"]
 
 
 @pytest.fixture
@@ -57,6 +64,7 @@ def sandbox_factory() -> Iterator[Callable[..., Sandbox]]:
 
     def factory(**options) -> Sandbox:
         options.setdefault("speed", 200)
+        options.setdefault("strict", True)  # as the real service reads requests
         sandbox = start_sandbox(**options)
         started.append(sandbox)
         return sandbox
@@ -193,9 +201,8 @@ class Receiver:
             else:
                 fax = json.loads(multipart_fields(call)["data"][1])
             if message_id is None or fax["messageId"] == message_id:
-                events.append(
-                    {"event": call["headers"]["X-Drenfax-Event"], "fax": fax, "call": call}
-                )
+                # New-style webhooks name the event in the body; legacy ones do not.
+                events.append({"event": fax.pop("event", None), "fax": fax, "call": call})
         return events
 
     def stop(self) -> None:

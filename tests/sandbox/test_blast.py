@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import pdf_bytes, xlsx_bytes
+from .conftest import error_of, pdf_bytes, xlsx_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -103,28 +103,28 @@ def test_files_that_are_not_xlsx_are_refused(api, name, data, message):
         "/v1/fax/blast", data={"coverPage": "true"}, files={"recipient": (name, data, XLSX)}
     )
     assert response.status_code == 400
-    assert message in response.json()["message"]
+    assert message in error_of(response)["message"]
 
 
 def test_a_missing_recipient_file_is_refused(api):
     response = api.post("/v1/fax/blast", data={"coverPage": "true"})
     assert response.status_code == 400
-    assert response.json()["message"].startswith("recipient is required")
+    assert error_of(response)["message"].startswith("recipient is required")
 
 
 def test_a_sheet_without_a_number_column_is_refused(api):
     response = blast(api, [["Name", "City"], ["Dr. Lee", "Boston"]])
     assert response.status_code == 400
-    assert "could not find a fax number column" in response.json()["message"]
+    assert "could not find a fax number column" in error_of(response)["message"]
 
 
 def test_an_empty_sheet_is_refused(api):
     response = blast(api, [])
     assert response.status_code == 400
-    assert "has no recipients" in response.json()["message"]
+    assert "has no recipients" in error_of(response)["message"]
 
 
 def test_blast_needs_files_or_a_cover_page(api):
     response = blast(api, [["Fax"], ["2125550123"]], data={"subject": "x"})
     assert response.status_code == 400
-    assert response.json()["message"] == "No files and cover page in to send."
+    assert error_of(response)["message"] == "No files and cover page in to send."

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from .conftest import Api
+from .conftest import Api, error_of
 
 
 @pytest.fixture
@@ -71,17 +71,17 @@ def test_paging_walks_every_fax_once(sandbox, api):
 def test_bad_parameters_are_refused(api, params, message):
     response = api.get("/v1/fax/history", params=params)
     assert response.status_code == 400
-    assert response.json()["message"] == message
+    assert error_of(response)["message"] == message
 
 
 def test_a_bad_status_or_date_is_refused(api):
     assert (
         "status must be one of"
-        in api.get("/v1/fax/history", params={"status": "done"}).json()["message"]
+        in error_of(api.get("/v1/fax/history", params={"status": "done"}))["message"]
     )
     response = api.get("/v1/fax/history", params={"fromDate": "yesterday"})
     assert response.status_code == 400
-    assert "fromDate must be a date like 2012-04-23" in response.json()["message"]
+    assert "fromDate must be a date like 2012-04-23" in error_of(response)["message"]
 
 
 def test_another_accounts_history_is_forbidden(api):
@@ -188,7 +188,7 @@ def test_inbound_faxes_list_the_users_of_the_receiving_number(sandbox, api):
 def test_tags_and_contacts_are_listed_only_when_included(sandbox, api):
     contact = api.get("/_sandbox/contacts").json()["rows"][0]
     api.post(
-        "/v1/faxes",
+        "/v1/faxes/multiple",
         data={"recipientContacts": contact["uuid"], "coverPage": "true", "tags": "urgent"},
     )
     row = api.get("/v1/fax/history").json()["rows"][0]
@@ -207,20 +207,33 @@ def test_the_ninth_call_within_the_window_answers_429_with_retry_after(sandbox_f
     response = api.get("/v1/fax/history")
     assert response.status_code == 429
     assert 1 <= int(response.headers["Retry-After"]) <= 60
-    assert response.json()["error"].startswith(
-        "RateLimitError: rate limit of 8 requests per 60 seconds"
-    )
+    assert error_of(response)["name"] == "RateLimitError"
+    assert error_of(response)["message"].startswith("rate limit of 8 requests per 60 seconds")
     assert api.get("/v1/numbers").status_code == 200  # other endpoints are not limited
 
 
-def test_the_window_slides_in_real_time_whatever_the_speed(sandbox_factory):
+def test_the_window_is_fixed_and_resets_in_real_time_whatever_the_speed(sandbox_factory):
     sandbox = sandbox_factory(history_rate="3/1", speed=10000)
     api = Api(sandbox)
+    time.sleep(1 - time.time() % 1)  # the start of a window
     for _ in range(3):
         assert api.get("/v1/fax/history").status_code == 200
-    assert api.get("/v1/fax/history").status_code == 429
-    time.sleep(1.05)
+    refused = api.get("/v1/fax/history")
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "1"  # until the window resets, rounded up
+    time.sleep(1.02 - time.time() % 1)  # just after the reset, not a second after the calls
+    for _ in range(3):
+        assert api.get("/v1/fax/history").status_code == 200
+
+
+def test_the_429_may_come_without_retry_after(sandbox_factory):
+    sandbox = sandbox_factory(history_rate="1/60", retry_after=False)
+    api = Api(sandbox)
     assert api.get("/v1/fax/history").status_code == 200
+    response = api.get("/v1/fax/history")
+    assert response.status_code == 429
+    assert "Retry-After" not in response.headers
+    assert error_of(response)["name"] == "RateLimitError"
 
 
 def test_reset_stats_also_resets_the_rate_limit(sandbox_factory):

@@ -9,7 +9,7 @@ import pytest
 from drenfax_portal.sandbox import start_sandbox
 from tests.waiting import wait_until
 
-from .conftest import Api, pdf_pages, pdf_text
+from .conftest import Api, error_of, pdf_pages, pdf_text
 
 
 # --- inbound --------------------------------------------------------------------------------------
@@ -31,6 +31,24 @@ def test_an_inbound_fax_is_received_on_demand_with_a_real_pdf(sandbox, api):
     assert api.get(f"/v1/fax/{fax['messageId']}/info").json() == fax
 
 
+def test_an_inbound_fax_may_echo_our_own_number_as_caller_id_and_have_no_csid(sandbox, api):
+    number = api.get("/v1/numbers").json()["rows"][0]
+    fax = sandbox.inbound(to=number["number"], sender=number["number"], csid="")
+    assert fax["faxCallerId"] == number["number"] and fax["faxCsid"] == ""
+
+
+def test_invented_inbound_faxes_sometimes_echo_our_number(sandbox):
+    import random
+
+    from drenfax_portal.sandbox.core import ECHOED_CALLER_ID
+
+    rng = random.Random(7)
+    faxes = [sandbox.core.create_inbound(rng=rng) for _ in range(60)]
+    echoed = [f for f in faxes if "+1" + f["faxCallerId"] == f["faxNumber"]]
+    assert 0 < len(echoed) < len(faxes) * ECHOED_CALLER_ID * 3
+    assert any(f["faxCsid"] == "" for f in faxes)
+
+
 def test_inbound_accepts_a_form_and_defaults(api):
     response = api.post("/_sandbox/inbound", data={"pages": "1"})
     assert response.status_code == 200
@@ -50,7 +68,7 @@ def test_inbound_accepts_a_form_and_defaults(api):
 def test_inbound_refuses_bad_input(api, body, message):
     response = api.post("/_sandbox/inbound", json=body)
     assert response.status_code == 400
-    assert message in response.json()["message"]
+    assert message in error_of(response)["message"]
 
 
 def test_inbound_needs_a_number_to_receive_on(sandbox_factory):

@@ -9,7 +9,7 @@ import pytest
 
 from tests.waiting import wait_until
 
-from .conftest import Api, pdf_bytes
+from .conftest import Api, error_of, pdf_bytes
 
 
 def _iso(moment: datetime) -> str:
@@ -131,7 +131,7 @@ def test_a_processing_fax_can_be_cancelled(sandbox_factory, receiver):
             e for e in receiver.json_events(fax["messageId"]) if e["fax"]["status"] == "cancelled"
         ]
     )
-    assert receiver.json_events(fax["messageId"])[-1]["event"] == "fax.outbound"
+    assert receiver.json_events(fax["messageId"])[-1]["event"] == "fax.v1.outbound.complete"
 
 
 def test_a_scheduled_fax_can_be_cancelled_and_never_starts(sandbox, api):
@@ -149,7 +149,7 @@ def test_a_transmitting_fax_cannot_be_cancelled(sandbox_factory):
     sandbox.wait_for_fax(fax["messageId"], {"transmitting"}, timeout=5)
     response = api.post(f"/v1/fax/{fax['messageId']}/cancel")
     assert response.status_code == 400
-    assert response.json()["message"] == (
+    assert error_of(response)["message"] == (
         "only processing or scheduled faxes can be cancelled; this one is transmitting"
     )
 
@@ -198,7 +198,7 @@ def test_the_archive_flag_is_validated(api, data, message):
     fax = api.send().json()
     response = api.patch(f"/v1/fax/{fax['messageId']}", data=data)
     assert response.status_code == 400
-    assert response.json()["message"] == message
+    assert error_of(response)["message"] == message
 
 
 # --- delete ---------------------------------------------------------------------------------------

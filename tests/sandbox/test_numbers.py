@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from .conftest import error_of
+
 USER = "fdb9f0dd-ac0c-4f3e-8e4b-1be0225186de"
 
 
@@ -123,7 +125,7 @@ def test_the_inventory_spans_several_states_cities_and_area_codes(api):
 def test_search_refuses_bad_parameters(api, params, message):
     response = api.get("/v1/numbers/provision/search", params=params)
     assert response.status_code == 400
-    assert response.json()["message"] == message
+    assert error_of(response)["message"] == message
 
 
 def test_owned_numbers_never_appear_in_search(api):
@@ -159,7 +161,7 @@ def test_order_provisions_numbers_found_by_a_recent_search(sandbox, api):
 def test_order_refuses_numbers_not_searched_for(api):
     response = api.post("/v1/numbers/provision", data={"type": "order", "numbers": "+16175550100"})
     assert response.status_code == 400
-    assert "did not appear in a number search in the last 24 hours" in response.json()["message"]
+    assert "did not appear in a number search in the last 24 hours" in error_of(response)["message"]
 
 
 def test_a_search_older_than_a_day_no_longer_allows_an_order(sandbox, api):
@@ -208,7 +210,7 @@ def test_provision_refuses_bad_requests(api, data, message):
     response = api.post("/v1/numbers/provision", data=data)
     assert response.status_code in (400, 403)
     if message:
-        assert response.json()["message"] == message
+        assert error_of(response)["message"] == message
 
 
 def test_local_and_toll_free_provision_random_numbers(api):
@@ -254,7 +256,7 @@ def test_a_malformed_user_id_is_refused_and_an_unknown_number_is_404(api):
     number = first_number(api)
     response = api.post(f"/v1/numbers/{number['uuid']}/user/not-a-uuid")
     assert response.status_code == 400
-    assert response.json()["message"] == "userId must be a UUID, not 'not-a-uuid'"
+    assert error_of(response)["message"] == "userId must be a UUID, not 'not-a-uuid'"
     assert (
         api.post(f"/v1/numbers/d1077489-5ea1-4db1-9760-853f175e8288/user/{USER}").status_code == 404
     )
@@ -333,7 +335,7 @@ def test_settings_refuse_bad_values(api, data, message):
     response = api.patch(f"/v1/numbers/{number['uuid']}", data=data)
     assert response.status_code == 400
     if message:
-        assert response.json()["message"] == message
+        assert error_of(response)["message"] == message
 
 
 # --- release --------------------------------------------------------------------------------------

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import json
+import logging
+import time
 
 import pytest
+import requests
 
-from .conftest import jpeg_bytes, pdf_bytes, pdf_pages, pdf_text, png_bytes
+from drenfax_portal.sandbox import SandboxConfig
+
+from .conftest import Api, error_of, jpeg_bytes, pdf_bytes, pdf_pages, pdf_text, png_bytes
 
 
 def test_sending_answers_the_fax_object_in_the_reference_shape(sandbox, api):
@@ -64,7 +68,7 @@ def test_a_given_caller_id_is_used(api):
     assert api.send(callerId="5094570051").json()["faxCallerId"] == "5094570051"
 
 
-def test_fax_number_is_accepted_as_an_alias_of_recipient_fax(api):
+def test_a_single_send_reads_fax_number(api):
     response = api.post(
         "/v1/faxes", data={"faxNumber": "11234567890", "coverPage": "true"}, files={"x": ("", b"")}
     )
@@ -76,8 +80,54 @@ def test_fax_number_is_accepted_as_an_alias_of_recipient_fax(api):
     assert response.json()["faxNumber"] == "+12125550123"
 
 
-def test_an_urlencoded_cover_page_only_send_works(api):
+def test_recipient_fax_on_a_single_send_is_read_as_an_alias_and_logged(sandbox_factory, caplog):
+    api = Api(sandbox_factory(strict=False))
+    with caplog.at_level(logging.WARNING, logger="drenfax_portal.sandbox"):
+        response = api.post("/v1/faxes", data={"recipientFax": "2125550123", "coverPage": "true"})
+    assert response.status_code == 200
+    assert response.json()["faxNumber"] == "+12125550123"
+    assert "recipientFax sent for faxNumber" in caplog.text
+
+
+def test_strict_mode_refuses_the_other_endpoints_destination_field(api):
     response = api.post("/v1/faxes", data={"recipientFax": "2125550123", "coverPage": "true"})
+    assert response.status_code == 400
+    assert "reads faxNumber" in error_of(response)["message"]
+    response = api.post("/v1/faxes/multiple", data={"faxNumber": "2125550123", "coverPage": "true"})
+    assert response.status_code == 400
+    assert "reads recipientFax" in error_of(response)["message"]
+    assert api.get("/_sandbox/stats").json()["faxes"]["total"] == 0
+
+
+def test_strict_mode_refuses_contacts_on_a_single_send(api):
+    contact = api.get("/_sandbox/contacts").json()["rows"][0]
+    response = api.post(
+        "/v1/faxes", data={"recipientContacts": contact["uuid"], "coverPage": "true"}
+    )
+    assert response.status_code == 400
+    assert "/v1/faxes/multiple" in error_of(response)["message"]
+
+
+def test_a_send_answers_after_the_send_latency_with_the_fax_already_made(sandbox_factory):
+    sandbox = sandbox_factory(send_latency="0.6")
+    api = Api(sandbox)
+    with pytest.raises(requests.ReadTimeout):
+        api.send(timeout=0.2)
+    # The fax exists although its answer never reached the client: an unknown outcome.
+    assert api.get("/_sandbox/stats").json()["faxes"]["total"] == 1
+    started = time.monotonic()
+    assert api.send().status_code == 200
+    assert time.monotonic() - started >= 0.6
+
+
+@pytest.mark.parametrize("latency", ["-1", "5-2", "soon", "601"])
+def test_a_bad_send_latency_is_refused(latency):
+    with pytest.raises(ValueError, match="send_latency"):
+        SandboxConfig(send_latency=latency)
+
+
+def test_an_urlencoded_cover_page_only_send_works(api):
+    response = api.post("/v1/faxes", data={"faxNumber": "2125550123", "coverPage": "true"})
     assert response.status_code == 200
     assert response.json()["pagesCount"] == 1
 
@@ -101,19 +151,22 @@ def test_destinations_may_be_nanp_or_e164(api, number, e164):
 def test_invalid_destinations_are_refused(api, number):
     response = api.send(number)
     assert response.status_code == 400
-    assert "invalid fax number" in response.json()["message"]
+    assert "invalid fax number" in error_of(response)["message"]
 
 
 def test_sending_without_files_or_cover_page_is_refused_with_the_providers_message(api):
-    response = api.post("/v1/faxes", data={"recipientFax": "2125550123"})
+    response = api.post("/v1/faxes", data={"faxNumber": "2125550123"})
     assert response.status_code == 400
-    assert response.json()["error"] == "InvalidInputError: No files and cover page in to send."
+    assert error_of(response) == {
+        "name": "InvalidInputError",
+        "message": "No files and cover page in to send.",
+    }
 
 
 def test_a_missing_recipient_is_refused(api):
     response = api.post("/v1/faxes", data={"coverPage": "true"})
     assert response.status_code == 400
-    assert "recipientFax is required" in response.json()["message"]
+    assert "faxNumber is required" in error_of(response)["message"]
 
 
 @pytest.mark.parametrize(
@@ -124,7 +177,7 @@ def test_field_limits_are_enforced(api, field, limit):
     response = api.send(**{field: "x" * (limit + 1)})
     assert response.status_code == 400
     assert (
-        response.json()["message"]
+        error_of(response)["message"]
         == f"{field} must be at most {limit} characters (got {limit + 1})"
     )
 
@@ -133,20 +186,20 @@ def test_field_limits_are_enforced(api, field, limit):
 def test_caller_id_must_be_ten_digits(api, caller_id):
     response = api.send(callerId=caller_id)
     assert response.status_code == 400
-    assert "callerId" in response.json()["message"]
+    assert "callerId" in error_of(response)["message"]
 
 
 @pytest.mark.parametrize("cf", ["{not json", "[1, 2]", '"text"'])
 def test_malformed_custom_fields_are_refused(api, cf):
     response = api.send(cf=cf)
     assert response.status_code == 400
-    assert "cf must be a JSON object" in response.json()["message"]
+    assert "cf must be a JSON object" in error_of(response)["message"]
 
 
 def test_a_malformed_scheduled_date_is_refused(api):
     response = api.send(scheduledDate="next tuesday")
     assert response.status_code == 400
-    assert "scheduledDate must be an ISO 8601 date-time" in response.json()["message"]
+    assert "scheduledDate must be an ISO 8601 date-time" in error_of(response)["message"]
 
 
 def test_a_past_scheduled_date_sends_at_once(api):
@@ -156,14 +209,12 @@ def test_a_past_scheduled_date_sends_at_once(api):
 def test_an_unknown_cover_page_id_is_refused(api):
     response = api.send(coverPageId="d1077489-5ea1-4db1-9760-853f175e8288")
     assert response.status_code == 400
-    assert "unknown coverPageId" in response.json()["message"]
+    assert "unknown coverPageId" in error_of(response)["message"]
 
 
 def test_a_cover_page_id_alone_includes_that_cover_page(api):
     page = api.get("/coverpages").json()[1]
-    response = api.post(
-        "/v1/faxes", data={"recipientFax": "2125550123", "coverPageId": page["uuid"]}
-    )
+    response = api.post("/v1/faxes", data={"faxNumber": "2125550123", "coverPageId": page["uuid"]})
     assert response.status_code == 200
     assert response.json()["pagesCount"] == 1
 
@@ -178,7 +229,7 @@ def test_cover_page_false_with_files_sends_no_cover_page(api):
 def test_booleans_must_be_true_or_false(api):
     response = api.send(coverPage="yes")
     assert response.status_code == 400
-    assert response.json()["message"] == "coverPage must be true or false, not 'yes'"
+    assert error_of(response)["message"] == "coverPage must be true or false, not 'yes'"
 
 
 def test_a_malformed_webhook_id_is_refused(api):
@@ -188,13 +239,14 @@ def test_a_malformed_webhook_id_is_refused(api):
 def test_contacts_are_resolved_and_unknown_contact_ids_refused(api):
     contacts = api.get("/_sandbox/contacts").json()["rows"]
     response = api.post(
-        "/v1/faxes", data={"recipientContacts": contacts[0]["uuid"], "coverPage": "true"}
+        "/v1/faxes/multiple", data={"recipientContacts": contacts[0]["uuid"], "coverPage": "true"}
     )
     assert response.status_code == 200
-    assert response.json()["faxNumber"] == contacts[0]["faxNumber"]
-    assert response.json()["contacts"][0]["uuid"] == contacts[0]["uuid"]
+    (fax,) = response.json()["success"]
+    assert fax["faxNumber"] == contacts[0]["faxNumber"]
+    assert fax["contacts"][0]["uuid"] == contacts[0]["uuid"]
     response = api.post(
-        "/v1/faxes",
+        "/v1/faxes/multiple",
         data={
             "recipientContacts": "d1077489-5ea1-4db1-9760-853f175e8288",
             "recipientFax": "2125550123",
@@ -202,13 +254,13 @@ def test_contacts_are_resolved_and_unknown_contact_ids_refused(api):
         },
     )
     assert response.status_code == 400
-    assert "unknown contact id" in response.json()["message"]
+    assert "unknown contact id" in error_of(response)["message"]
 
 
 def test_single_send_refuses_several_destinations(api):
     response = api.send("2125550123,2125550124")
     assert response.status_code == 400
-    assert "/v1/faxes/multiple" in response.json()["message"]
+    assert "/v1/faxes/multiple" in error_of(response)["message"]
 
 
 # --- attachments and page counts ------------------------------------------------------------------
@@ -221,7 +273,7 @@ def test_pages_are_counted_for_every_kind_of_attachment(api):
         ("attachments", ("d.png", png_bytes(), "image/png")),
     ]
     response = api.post(
-        "/v1/faxes", data={"recipientFax": "2125550123", "coverPage": "true"}, files=files
+        "/v1/faxes", data={"faxNumber": "2125550123", "coverPage": "true"}, files=files
     )
     assert response.status_code == 200, response.text
     assert response.json()["pagesCount"] == 1 + 4 + 3 + 1 + 1
@@ -246,7 +298,7 @@ def test_long_text_lines_wrap_onto_more_pages(api):
 def test_unreadable_attachments_are_refused(api, name, data, message):
     response = api.send(files={"attachments": (name, data, "application/octet-stream")})
     assert response.status_code == 400
-    assert message in response.json()["message"]
+    assert message in error_of(response)["message"]
 
 
 def test_the_download_is_the_cover_page_followed_by_the_attachments(api, sandbox):
@@ -296,7 +348,7 @@ def test_text_and_images_are_rendered_into_the_download(api):
         ("attachments", ("chart.png", png_bytes(), "image/png")),
         ("attachments", ("alpha.png", png_bytes(alpha=True), "image/png")),
     ]
-    fax = api.post("/v1/faxes", data={"recipientFax": "2125550123"}, files=files).json()
+    fax = api.post("/v1/faxes", data={"faxNumber": "2125550123"}, files=files).json()
     pdf = api.get(f"/v1/fax/{fax['messageId']}/download").content
     assert pdf_pages(pdf) == fax["pagesCount"] == 4
     text = pdf_text(pdf)
@@ -374,7 +426,7 @@ def test_resend_refuses_a_fax_still_in_progress(sandbox_factory):
     fax = api.send().json()
     response = api.post("/v1/fax/resend", data={"messageId": fax["messageId"]})
     assert response.status_code == 400
-    assert "only completed faxes can be resent" in response.json()["message"]
+    assert "only completed faxes can be resent" in error_of(response)["message"]
 
 
 def test_resend_of_an_unknown_fax_is_404_and_without_id_400(api):
@@ -406,14 +458,14 @@ def test_preview_validates_like_sending(api):
     response = api.post("/v1/fax/preview", data={"subject": "x" * 56, "coverPage": "true"})
     assert response.status_code == 400
     response = api.post("/v1/fax/preview", data={})
-    assert response.json()["message"] == "No files and cover page in to send."
+    assert error_of(response)["message"] == "No files and cover page in to send."
 
 
 def test_info_of_an_unknown_or_malformed_id_is_404(api):
     assert api.get("/v1/fax/027012f1-80c9-4be5-b093-1f54783dfa3b/info").status_code == 404
     response = api.get("/v1/fax/not-a-uuid/info")
     assert response.status_code == 404
-    assert json.loads(response.text)["error"].startswith("NotFoundError")
+    assert error_of(response)["name"] == "NotFoundError"
 
 
 def test_a_seeded_fax_can_be_resent(sandbox, api):

@@ -14,7 +14,7 @@ import requests
 
 from drenfax_portal.sandbox import SandboxConfig, start_sandbox, start_sandbox_process
 
-from .conftest import Api
+from .conftest import Api, error_of
 
 
 def test_it_starts_and_stops_in_process_well_under_a_second():
@@ -76,10 +76,12 @@ def test_bad_options_are_refused_with_a_readable_message():
 
 
 def test_it_runs_as_a_subprocess_and_stops_cleanly_on_sigterm():
-    with start_sandbox_process(speed=50) as sandbox:
+    with start_sandbox_process(speed=50, strict=True, retry_after=False) as sandbox:
         assert sandbox.url.startswith("http://127.0.0.1:")
         response = requests.get(f"{sandbox.url}/coverpages", headers=sandbox.headers, timeout=5)
         assert response.status_code == 200
+        info = requests.get(f"{sandbox.url}/_sandbox/info", headers=sandbox.headers, timeout=5)
+        assert info.json()["strict"] is True and info.json()["retryAfter"] is False
         code = sandbox.stop()
     assert code == 0
     assert "Drenfax sandbox stopped." in "".join(sandbox.output)
@@ -136,10 +138,21 @@ def test_the_cli_refuses_bad_options():
 def test_it_refuses_a_missing_key(sandbox, path):
     response = requests.get(sandbox.url + path, timeout=5)
     assert response.status_code == 401
-    assert response.json()["error"].startswith("AuthenticationError: missing Authorization header")
+    assert error_of(response)["message"].startswith("missing Authorization header")
 
 
 def test_it_refuses_a_wrong_key(sandbox):
+    response = requests.get(
+        f"{sandbox.url}/v1/numbers", headers={"Authorization": "Basic nope"}, timeout=5
+    )
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": {"name": "AuthenticationError", "message": "invalid API key"}
+    }
+
+
+def test_errors_come_flat_with_the_flat_error_format(sandbox_factory):
+    sandbox = sandbox_factory(error_format="flat")
     response = requests.get(
         f"{sandbox.url}/v1/numbers", headers={"Authorization": "Basic nope"}, timeout=5
     )
@@ -157,7 +170,7 @@ def test_it_explains_a_base64_encoded_key(sandbox):
         f"{sandbox.url}/v1/numbers", headers={"Authorization": f"Basic {token}"}, timeout=5
     )
     assert response.status_code == 401
-    assert "not base64-encoded" in response.json()["message"]
+    assert "not base64-encoded" in error_of(response)["message"]
 
 
 def test_it_refuses_a_bearer_token(sandbox):
@@ -174,14 +187,14 @@ def test_unknown_paths_answer_404_json(api):
     response = api.get("/v2/whatever")
     assert response.status_code == 404
     assert response.headers["Content-Type"].startswith("application/json")
-    assert response.json()["error"] == "NotFoundError: no endpoint /v2/whatever"
+    assert error_of(response) == {"name": "NotFoundError", "message": "no endpoint /v2/whatever"}
 
 
 def test_wrong_methods_answer_405_with_allow(api):
     response = api.request("PUT", "/v1/faxes")
     assert response.status_code == 405
     assert response.headers["Allow"] == "POST"
-    assert response.json()["status"] == 405
+    assert error_of(response)["name"] == "MethodNotAllowedError"
 
 
 def test_a_literal_path_is_not_taken_for_a_message_id(api):
@@ -203,7 +216,7 @@ def test_a_trailing_slash_is_tolerated(api):
 def test_json_bodies_on_form_endpoints_are_refused_readably(api):
     response = api.post("/v1/faxes", json={"recipientFax": "2125550123", "coverPage": True})
     assert response.status_code == 400
-    assert "expected a form body" in response.json()["message"]
+    assert "expected a form body" in error_of(response)["message"]
 
 
 def test_the_sandbox_info_endpoint_describes_the_sandbox(sandbox, api):
@@ -221,7 +234,8 @@ def test_a_form_body_without_content_type_is_read_as_urlencoded(api):
     assert response.json()["isArchived"] is True
     response = api.post("/v1/numbers/provision", data="type=order")
     assert (
-        response.json()["message"] == "numbers is required for type=order (E.164, comma-separated)"
+        error_of(response)["message"]
+        == "numbers is required for type=order (E.164, comma-separated)"
     )
 
 
@@ -284,7 +298,7 @@ def test_curl_uploads_go_through_without_the_expect_100_wait(sandbox, tmp_path):
     started = time.monotonic()
     result = subprocess.run(
         ["curl", "-s", "-H", f"Authorization: Basic {sandbox.api_key}",
-         "-F", "recipientFax=2125550123", "-F", f"attachments=@{document};type=text/plain",
+         "-F", "faxNumber=2125550123", "-F", f"attachments=@{document};type=text/plain",
          f"{sandbox.url}/v1/faxes"],
         capture_output=True, text=True, timeout=20, check=True,
     )  # fmt: skip

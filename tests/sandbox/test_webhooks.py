@@ -13,14 +13,19 @@ from .conftest import Api, multipart_fields, pdf_pages
 AUTH = "drenfax:s3cret"
 
 
-def test_each_status_change_is_posted_as_the_fax_object_with_basic_auth(sandbox_factory, receiver):
+def test_each_status_change_is_posted_as_the_fax_object_naming_its_event(sandbox_factory, receiver):
     sandbox = sandbox_factory(speed=200, webhook_url=receiver.url, webhook_auth=AUTH)
     api = Api(sandbox)
     fax = api.send("2125550123").json()
     sandbox.wait_for_fax(fax["messageId"])
     assert sandbox.wait_webhooks_idle()
     events = receiver.json_events(fax["messageId"])
-    assert [e["event"] for e in events] == ["fax.outbound.extended"] * 3 + ["fax.outbound"]
+    assert [e["event"] for e in events] == [
+        "fax.v1.outbound.processing",
+        "fax.v1.outbound.transmitting",
+        "fax.v1.outbound.transmitting",
+        "fax.v1.outbound.complete",
+    ]
     assert [e["fax"]["status"] for e in events] == [
         "processing",
         "transmitting",
@@ -30,10 +35,26 @@ def test_each_status_change_is_posted_as_the_fax_object_with_basic_auth(sandbox_
     headers = events[0]["call"]["headers"]
     assert headers["Authorization"] == "Basic " + base64.b64encode(AUTH.encode()).decode()
     assert headers["Content-Type"] == "application/json"
-    assert headers["X-Drenfax-Attempt"] == "1"
     assert headers["User-Agent"].startswith("Drenfax-Webhooks/")
-    assert len({e["call"]["headers"]["X-Drenfax-Delivery"] for e in events}) == 4
+    # The flat JSON is the fax object plus its event, nothing else.
     assert events[-1]["fax"] == api.get(f"/v1/fax/{fax['messageId']}/info").json()
+
+
+def test_webhooks_carry_no_header_the_provider_does_not_send(sandbox_factory, receiver):
+    sandbox = sandbox_factory(webhook_url=receiver.url, webhook_auth=AUTH)
+    sandbox.inbound()
+    assert sandbox.wait_webhooks_idle()
+    names = {name.lower() for name in receiver.calls[0]["headers"]}
+    assert names <= {
+        "host",
+        "user-agent",
+        "accept",
+        "accept-encoding",
+        "connection",
+        "content-type",
+        "content-length",
+        "authorization",
+    }
 
 
 def test_a_failed_fax_is_reported_too(sandbox_factory, receiver):
@@ -42,7 +63,7 @@ def test_a_failed_fax_is_reported_too(sandbox_factory, receiver):
     sandbox.wait_for_fax(fax["messageId"])
     assert sandbox.wait_webhooks_idle()
     last = receiver.json_events(fax["messageId"])[-1]
-    assert last["event"] == "fax.outbound"
+    assert last["event"] == "fax.v1.outbound.complete"
     assert last["fax"]["status"] == "failed" and last["fax"]["resultInfo"] == "Busy"
 
 
@@ -58,7 +79,7 @@ def test_inbound_faxes_are_posted_once_when_complete(sandbox_factory, receiver):
     fax = sandbox.inbound(pages=2)
     assert sandbox.wait_webhooks_idle()
     (event,) = receiver.json_events(fax["messageId"])
-    assert event["event"] == "fax.inbound"
+    assert event["event"] == "fax.v1.inbound.complete"
     assert event["fax"]["status"] == "success" and event["fax"]["direction"] == "inbound"
 
 
@@ -80,7 +101,11 @@ def test_the_multipart_format_sends_data_and_the_inbound_pdf(sandbox_factory, re
         "multipart/form-data; boundary="
     )
     assert "attachment" not in multipart_fields(calls[outbound["messageId"]])
-    assert len(receiver.json_events(outbound["messageId"])) == 4
+    events = receiver.json_events(outbound["messageId"])
+    assert len(events) == 4
+    # Legacy deliveries do not name their event: the receiver tells it from the fax.
+    assert {e["event"] for e in events} == {None}
+    assert set(multipart_fields(calls[outbound["messageId"]])) == {"data"}
 
 
 def test_failed_deliveries_are_retried_until_accepted(sandbox_factory, receiver):
@@ -89,11 +114,12 @@ def test_failed_deliveries_are_retried_until_accepted(sandbox_factory, receiver)
     fax = sandbox.inbound()
     assert sandbox.wait_webhooks_idle(timeout=10)
     assert [c["status"] for c in receiver.calls] == [500, 503, 404, 200]
-    assert [c["headers"]["X-Drenfax-Attempt"] for c in receiver.calls] == ["1", "2", "3", "4"]
-    assert len({c["headers"]["X-Drenfax-Delivery"] for c in receiver.calls}) == 1
+    assert len({c["body"] for c in receiver.calls}) == 1  # the same delivery each time
+    (entry,) = [e for e in sandbox.webhook_log() if e["result"] == "delivered"]
+    assert entry["attempts"] == 4
     gaps = [b["at"] - a["at"] for a, b in zip(receiver.calls, receiver.calls[1:], strict=False)]
     assert gaps[0] >= 0.04 and gaps[1] >= 0.2 and gaps[2] >= 1.0
-    assert receiver.json_events(fax["messageId"])[0]["event"] == "fax.inbound"
+    assert receiver.json_events(fax["messageId"])[0]["event"] == "fax.v1.inbound.complete"
 
 
 def test_delivery_gives_up_after_seven_retries(sandbox_factory, receiver):
