@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from math import ceil
 
 from django.conf import settings
@@ -13,6 +12,7 @@ from drenfax_portal.client import (
     DrenfaxClient,
     DrenfaxError,
     InvalidInputError,
+    NotAllowedError,
     NotFoundError,
     RateLimitedError,
     ServerError,
@@ -55,13 +55,13 @@ def describe_error(exc: DrenfaxError) -> str:
         return f"Drenfax asked the portal to slow down. Try again{wait}."
     if isinstance(exc, AuthenticationError):
         return "Drenfax refused the portal's API key. Tell your administrator."
+    if isinstance(exc, NotAllowedError):
+        reason = f": {exc.detail}" if exc.detail else "."
+        return f"Drenfax did not allow this{reason}"
     if isinstance(exc, NotFoundError):
         return "Drenfax has no record of this (it may have been deleted)."
     if isinstance(exc, ServerError):
         return f"Drenfax had a problem on its side (error {exc.status_code}). Try again later."
     if isinstance(exc, InvalidInputError) and exc.status_code is None:
         return str(exc)  # our own check, already in plain words
-    if exc.detail:
-        # "InvalidInputError: invalid fax number" reads better without the class name.
-        return re.sub(r"^[A-Za-z]+Error:\s*", "", exc.detail)
-    return str(exc)
+    return exc.detail or str(exc)

@@ -187,9 +187,10 @@ class Fax(models.Model):
 
     @property
     def other_party(self) -> str:
-        """The number on the other end: the recipient, or the sender of an inbound fax."""
+        """Who is on the other end: the recipient's number, or for an inbound fax the
+        sender's number, else its machine's CSID ("" when neither is known)."""
         if self.direction == Direction.INBOUND:
-            return self.fax_caller_id
+            return self.fax_caller_id or self.fax_csid
         return self.fax_number
 
     @property

@@ -78,6 +78,10 @@ def fax_fields(raw: Any) -> dict[str, Any]:
         "custom_fields": raw["cf"] if isinstance(raw.get("cf"), dict) else {},
         "raw": raw,
     }
+    if direction == Direction.INBOUND and fields["fax_caller_id"] == fields["fax_number"]:
+        # Some lines pass our own number on as the caller id: it says nothing of the sender
+        # (the CSID, when there is one, still does). The provider's value stays in `raw`.
+        fields["fax_caller_id"] = ""
     fields["search_text"] = search_text(fields)
     fields["tag_list"] = _tag_list(fields["tags"])
     return fields

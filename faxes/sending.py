@@ -643,10 +643,6 @@ class Outgoing:
     scheduled_at: datetime | None  # UTC
     webhook_id: str | None = None
 
-    @property
-    def destinations(self) -> int:
-        return len(self.recipients) + len(self.contacts)
-
     def attachments(self) -> list[tuple[str, bytes, str]]:
         """The files as the client sends them, read now; FileNotFoundError if one is gone."""
         return [(f.filename, staged_file_read(f), f.content_type) for f in self.files]
@@ -665,7 +661,6 @@ class Outgoing:
     def send_arguments(self) -> dict[str, Any]:
         return {
             **self.rendering_arguments(),
-            "recipient_contacts": self.contacts,
             "tags": self.tags,
             "custom_fields": self.custom_fields or None,
             "scheduled_date": self.scheduled_at,
@@ -716,13 +711,24 @@ def fax_send(
     )
     if not created:
         return submission, False
-    # One API call whatever the number of recipients; the provider's single-destination
-    # endpoint counts contacts as destinations too.
-    send = client.send_multiple if outgoing.destinations > 1 else client.send_fax
+    # One API call whatever the number of recipients: `/v1/faxes` takes one fax number
+    # (`faxNumber`) and nothing else; several numbers, or contacts, go to `/multiple`.
     arguments = outgoing.send_arguments()
-    submission_execute(
-        submission, lambda: send(outgoing.recipients, attachments=attachments, **arguments)
-    )
+    if len(outgoing.recipients) == 1 and not outgoing.contacts:
+        submission_execute(
+            submission,
+            lambda: client.send_fax(outgoing.recipients[0], attachments=attachments, **arguments),
+        )
+    else:
+        submission_execute(
+            submission,
+            lambda: client.send_multiple(
+                outgoing.recipients,
+                recipient_contacts=outgoing.contacts,
+                attachments=attachments,
+                **arguments,
+            ),
+        )
     return submission, True
 
 

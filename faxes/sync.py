@@ -95,8 +95,9 @@ def sync_faxes_step(
             _backfill(client, account_id, state, report, max_calls, limiter)
     except RateLimitedError as exc:
         # Not a failure: the next step goes on once the window allows. A 429 from the
-        # provider itself pauses every process, instead of each retrying in a loop.
-        report.retry_after = exc.retry_after or 1.0
+        # provider itself pauses every process, instead of each retrying in a loop; without
+        # Retry-After it pauses a whole window (the provider's resets on the minute).
+        report.retry_after = exc.retry_after or float(settings.DRENFAX_HISTORY_RATE[1])
         if exc.status_code == 429 and limiter is not None:
             limiter.penalize(account_id, report.retry_after)
     except DrenfaxError as exc:

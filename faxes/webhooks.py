@@ -3,6 +3,10 @@
 The provider authenticates with HTTP Basic only and retries every non-2xx answer seven times
 over about 27 hours, so events arrive late, twice and out of order. The receiver therefore:
 
+- reads both of the provider's styles, told apart by their content, never by a header:
+  new-style JSON (the fax object, its event named in its `event` field) and legacy
+  multipart (the fax object's JSON in `data`, an inbound fax's PDF in `attachment`; the
+  event is told from the fax);
 - authenticates first, in constant time, and stores nothing for a caller without the
   credentials (401), nor for a body over the size cap (413);
 - stores every authenticated delivery (`WebhookDelivery`) in the same transaction as its
@@ -41,7 +45,15 @@ from django.views.decorators.http import require_POST
 
 from faxes.bulk import PreparedInsert, insert_instance, prepare_insert
 from faxes.documents import delete_document, link_document, write_document
-from faxes.models import Direction, Fax, FaxEvent, FaxStatus, PdfState, WebhookDelivery
+from faxes.models import (
+    TERMINAL_STATUSES,
+    Direction,
+    Fax,
+    FaxEvent,
+    FaxStatus,
+    PdfState,
+    WebhookDelivery,
+)
 from faxes.payload import InvalidPayload, fax_fields
 from faxes.services import fax_merge_fields, fax_prepare_insert
 
@@ -460,6 +472,8 @@ def _read(delivery: WebhookDelivery) -> dict[str, Any] | None:
         delivery.event = event[:100]
     if isinstance(fax_object, dict):
         delivery.message_id = _message_id(fax_object.get("messageId"))
+        if not delivery.event:
+            delivery.event = _legacy_event(fax_object)
     if delivery.event.startswith("fax.v1.number."):
         # Number events carry a number, not a fax; the numbers sync picks the change up.
         return None
@@ -491,6 +505,15 @@ def _apply(
     return Outcome.APPLIED if merged.changed else Outcome.DUPLICATE
 
 
+def _legacy_event(fax_object: dict[str, Any]) -> str:
+    """The event of a legacy webhook, whose body does not name it, told from the fax."""
+    if fax_object.get("direction") == Direction.INBOUND:
+        return "fax.inbound"
+    if fax_object.get("status") in TERMINAL_STATUSES:
+        return "fax.outbound"
+    return "fax.outbound.extended"
+
+
 def _new_fax_fields(fax_object: dict[str, Any], delivery: WebhookDelivery) -> dict[str, Any]:
     """Portal-side values for a fax this delivery creates: a received fax that came without
     its PDF is born wanting it (the worker fetches it), saving an update afterwards."""
@@ -513,11 +536,13 @@ def _refuse_constant(name: str) -> Any:
 
 
 def _unwrap(data: Any) -> tuple[str, Any]:
-    """(event name, fax object) from a fax object or an envelope {"event": ..., "data": ...}."""
+    """(event name, fax object) from a fax object, which new-style webhooks send flat with
+    the event in its `event` field, or an envelope {"event": ..., "data": ...}."""
     if not isinstance(data, dict):
         raise Rejected("the body must be a JSON object")
     if "messageId" in data or "data" not in data:
-        return "", data
+        event = data.get("event")
+        return (event if isinstance(event, str) else ""), data
     event = data.get("event")
     inner = data["data"]
     if isinstance(inner, str):  # the fax object as a JSON string inside the envelope

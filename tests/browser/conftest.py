@@ -53,6 +53,7 @@ def portal(live_server, settings, transactional_db):
     auth = "hooks:browser-test-secret"
     settings.DRENFAX_WEBHOOK_AUTH = auth
     with start_sandbox(
+        strict=True,
         speed=30,
         history_rate="100/60",
         webhook_url=f"{live_server.url}/webhooks/drenfax/",

@@ -63,7 +63,7 @@ def test_a_new_fax_appears_and_turns_final_without_a_reload(portal, page, alice)
     expect(page.locator("tbody")).to_contain_text("No faxes match")
 
     with DrenfaxClient(sandbox.url, sandbox.api_key) as client:
-        sent = client.send_fax(["+12065550123"], cover_page=True, subject="Live update")
+        sent = client.send_fax("+12065550123", cover_page=True, subject="Live update")
     fax_merge_payloads([sent.raw], source="portal", sent_by=alice)
 
     row = page.locator(f"#fax-{sent.message_id}")

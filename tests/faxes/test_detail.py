@@ -314,3 +314,33 @@ def test_someone_elses_submission_is_a_404_and_its_key_sends_nothing(
     bobs_fax = make_fax(direction="outbound", sent_by=bob)
     assert bob_client.post(url(bobs_fax, "resend/"), {"submission_key": key}).status_code == 404
     assert len(api.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("caller_id", "csid", "sender"),
+    [
+        ("2065550100", "Northside Clinic", "Northside Clinic"),  # our own number echoed
+        ("+12065550100", "", "Unknown sender"),
+        ("", "", "Unknown sender"),
+        ("7185550111", "", "(718) 555-0111"),
+        ("7185550111", "Northside Clinic", "(718) 555-0111"),
+    ],
+)
+def test_the_sender_of_an_inbound_fax_is_shown_as_well_as_it_is_known(
+    alice, alice_client, caller_id, csid, sender
+):
+    make_number("+12065550100", alice)
+    fax = make_fax(
+        direction="inbound",
+        status="success",
+        faxNumber="+12065550100",
+        faxCallerId=caller_id,
+        faxCsid=csid,
+    )
+    assert fax.fax_caller_id in ("", "+17185550111")  # never our own number as the sender
+    history = alice_client.get("/faxes/").content.decode()
+    link = f'<a href="/faxes/{fax.message_id}/">{sender}</a>'
+    assert link in history
+    detail = alice_client.get(f"/faxes/{fax.message_id}/").content.decode()
+    expected = "an unknown sender" if sender == "Unknown sender" else sender
+    assert f"Fax from {expected}</h1>" in detail

@@ -210,6 +210,38 @@ def test_a_persistent_429_pauses_every_process(sandbox):
     assert again.retry_after > 0 and history_calls(sandbox) == calls
 
 
+@pytest.fixture
+def busy_window(settings, request):
+    """A sandbox whose fixed history window another client has used up (a day long, so
+    that it does not reset within the client's 30 s retry budget)."""
+    from drenfax_portal.sandbox import start_sandbox
+
+    with start_sandbox(
+        strict=True, speed=50, history_rate="2/86400", retry_after=request.param
+    ) as sandbox:
+        settings.DRENFAX_API_URL = sandbox.url
+        settings.DRENFAX_API_KEY = sandbox.api_key
+        settings.DRENFAX_ACCOUNT_ID = sandbox.account_id
+        for _ in range(2):  # the provider's own web app, say
+            assert sandbox.request("GET", "/v1/fax/history").status_code == 200
+        yield sandbox
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "busy_window", [True, False], indirect=True, ids=["retry-after", "no-retry-after"]
+)
+def test_a_used_up_window_pauses_the_sync_without_a_retry_loop(busy_window):
+    report = step(busy_window)
+    assert not report.error and report.retry_after > 1
+    if busy_window.info()["retryAfter"] is False:
+        assert report.retry_after == 60  # a whole window: when it resets is not said
+    # Steps that follow, as a worker would run them, call the provider no more.
+    for _ in range(5):
+        assert step(busy_window).retry_after > 0
+    assert history_calls(busy_window, "429") == 1
+
+
 @pytest.mark.django_db
 def test_stale_history_rows_never_regress_a_terminal_fax(api):
     done = fax_payload(status="success", pagesComplete=3, createdAt="2026-11-20T10:00:00Z")
@@ -227,7 +259,7 @@ def test_stale_history_rows_never_regress_a_terminal_fax(api):
 @pytest.mark.django_db
 def test_open_faxes_are_reconciled_when_no_webhook_came(sandbox):
     with get_client() as client:
-        sent = client.send_fax(["+12065550123"], cover_page=True, subject="Reconcile me")
+        sent = client.send_fax("+12065550123", cover_page=True, subject="Reconcile me")
         fax_merge_payloads([sent.raw], source="portal")
         sandbox.wait_for_fax(sent.message_id)
         Fax.objects.update(updated_at=timezone.now() - timedelta(minutes=5))
@@ -240,7 +272,7 @@ def test_open_faxes_are_reconciled_when_no_webhook_came(sandbox):
 @pytest.mark.django_db
 def test_a_fax_deleted_at_the_provider_is_hidden(sandbox):
     with get_client() as client:
-        sent = client.send_fax(["+12065550123"], cover_page=True)
+        sent = client.send_fax("+12065550123", cover_page=True)
         fax_merge_payloads([sent.raw], source="portal")
         client.delete_fax(sent.message_id)
         Fax.objects.update(updated_at=timezone.now() - timedelta(minutes=5))
@@ -286,7 +318,7 @@ def test_concurrent_sync_processes_never_exceed_the_rate_limit(settings):
         url = f"sqlite:///{db['NAME']}"
     else:
         url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    with start_sandbox(speed=50, history_rate="8/3") as sandbox:
+    with start_sandbox(strict=True, speed=50, history_rate="8/3") as sandbox:
         sandbox.seed(3000, days=10)
         env = {
             **os.environ,

@@ -87,6 +87,43 @@ def test_an_api_refusal_keeps_the_number(staff_client, api, alice_number):
     assert alice_number.state == FaxNumber.State.AVAILABLE
 
 
+@pytest.mark.parametrize(
+    ("status", "body", "content_type"),
+    [
+        (400, '{"error": "InvalidInputError: number is pending release"}', "application/json"),
+        (
+            400,
+            '{"error": {"name": "InvalidInputError", "message": "number is pending release"}}',
+            "application/json",
+        ),
+        (400, "number is pending release", "text/plain"),
+        (400, "<html><body><p>number is pending release</p></body></html>", "text/html"),
+        (
+            403,
+            '{"error": {"name": "NotAllowedError", "message": "number is pending release"}}',
+            "application/json",
+        ),
+    ],
+    ids=["flat", "nested", "text", "html", "nested-403"],
+)
+def test_every_error_shape_reads_the_same_on_the_page(
+    staff_client, api, alice_number, status, body, content_type
+):
+    api.delete(
+        f"{API_URL}/v1/numbers/{alice_number.uuid}/release",
+        status=status,
+        body=body,
+        content_type=content_type,
+    )
+    response = staff_client.post(release_url(alice_number), {"typed": "2065550100"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "was not released." in page and "number is pending release" in page
+    assert "Error:" not in page  # the provider's error name stays in the log
+    alice_number.refresh_from_db()
+    assert alice_number.state == FaxNumber.State.AVAILABLE
+
+
 def test_a_released_number_cannot_be_released_again(staff_client, api, alice_number):
     FaxNumber.objects.filter(pk=alice_number.pk).update(state=FaxNumber.State.PENDING)
     response = staff_client.post(release_url(alice_number), {"typed": "2065550100"}, follow=True)

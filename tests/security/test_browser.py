@@ -159,7 +159,7 @@ def test_polls_are_marked_and_an_open_tab_that_only_polls_is_signed_out(
     live_server, sandbox = portal
     with DrenfaxClient(sandbox.url, sandbox.api_key) as client:
         later = datetime(2099, 1, 1, tzinfo=UTC)  # scheduled: it polls until then
-        sent = client.send_fax(["+12065550123"], cover_page=True, scheduled_date=later)
+        sent = client.send_fax("+12065550123", cover_page=True, scheduled_date=later)
     fax_merge_payloads([sent.raw], source="portal", sent_by=alice)
     polls: list[dict] = []
     page.on(

@@ -68,3 +68,50 @@ def test_a_send_that_never_reached_the_provider_settles_as_not_sent(
     submission.refresh_from_db()
     assert submission.state == Submission.State.NOT_SENT
     assert sandbox.stats()["faxes"]["total"] == 0
+
+
+@pytest.fixture
+def slow_sandbox(settings):
+    """A sandbox whose sends answer after 3 s, with the portal's read timeout at 1 s."""
+    from drenfax_portal.sandbox import start_sandbox
+
+    with start_sandbox(strict=True, speed=50, send_latency=3) as running:
+        settings.DRENFAX_API_URL = running.url
+        settings.DRENFAX_API_KEY = running.api_key
+        settings.DRENFAX_ACCOUNT_ID = running.account_id
+        settings.DRENFAX_TIMEOUT = (2, 1)
+        yield running
+
+
+def test_a_provider_slower_than_the_read_timeout_never_gets_the_send_twice(
+    slow_sandbox, alice_client
+):
+    key = str(uuid.uuid4())
+    data = form_data(
+        submission_key=key, recipients="(206) 555-0123, (206) 555-0124", subject="Slow day"
+    )
+
+    response = alice_client.post("/faxes/send/", data)
+    assert response["Location"] == f"/faxes/submissions/{key}/"
+    submission = Submission.objects.get(key=key)
+    assert submission.state == Submission.State.UNKNOWN
+    page = alice_client.get(response["Location"]).content.decode()
+    assert "Outcome unknown" in page and "Slow day" in page  # what was typed is kept
+    assert slow_sandbox.stats()["faxes"]["total"] == 2
+
+    # A double click, a retry, the back button: the same key sends nothing.
+    for _ in range(2):
+        alice_client.post("/faxes/send/", data)
+    assert slow_sandbox.stats()["faxes"]["total"] == 2
+
+    with get_client() as client:
+        assert reconcile_unknown_submissions(client=client) == 1
+    submission.refresh_from_db()
+    assert submission.state == Submission.State.DONE
+    assert sorted(
+        Fax.objects.filter(submission=submission).values_list("fax_number", flat=True)
+    ) == [
+        "+12065550123",
+        "+12065550124",
+    ]
+    assert slow_sandbox.stats()["faxes"]["total"] == 2

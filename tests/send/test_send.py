@@ -96,7 +96,7 @@ def test_one_recipient_goes_through_send_fax_with_every_field(
     sent = dict(fields(parts))
     assert json.loads(sent.pop("cf")) == {"chart": "A-778"}
     assert sent == {
-        "recipientFax": "+12065550111",
+        "faxNumber": "+12065550111",
         "tags": "urgent,lab",
         "coverPage": "true",
         "coverPageId": COVER_ID,

@@ -46,6 +46,38 @@ def test_the_delivery_is_stored_with_what_it_did(webhook):
     assert delivery.attempts == 1 and delivery.processed_at is not None
 
 
+def test_a_new_style_delivery_names_its_event_in_the_flat_fax_object(webhook):
+    payload = fax_payload(status="transmitting")
+    response = post_json(webhook, {"event": "fax.v1.outbound.transmitting", **payload})
+    assert response.status_code == 200
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.event == "fax.v1.outbound.transmitting" and delivery.outcome == "applied"
+    assert Fax.objects.get(message_id=payload["messageId"]).status == "transmitting"
+
+
+@pytest.mark.parametrize(
+    ("payload", "event"),
+    [
+        (inbound(), "fax.inbound"),
+        (fax_payload(status="success"), "fax.outbound"),
+        (fax_payload(status="cancelled"), "fax.outbound"),
+        (fax_payload(status="processing"), "fax.outbound.extended"),
+    ],
+)
+def test_a_legacy_delivery_gets_its_event_from_the_fax(webhook, payload, event):
+    # Legacy (multipart) deliveries do not name their event, and no header of ours is used.
+    response = post_form(webhook, payload)
+    assert response.status_code == 200
+    assert WebhookDelivery.objects.get().event == event
+
+
+def test_a_new_style_number_event_is_ignored(webhook):
+    body = {"event": "fax.v1.number.release", "numberId": str(uuid.uuid4())}
+    response = post_json(webhook, body)
+    assert response.status_code == 200
+    assert WebhookDelivery.objects.get().outcome == "ignored"
+
+
 def test_an_envelope_gives_the_event_name(webhook):
     payload = fax_payload(status="transmitting")
     response = post_json(webhook, {"event": "fax.outbound.extended", "data": payload})

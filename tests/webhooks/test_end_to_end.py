@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def provider(live_server):
     with start_sandbox(
+        strict=True,
         speed=40,
         webhook_url=f"{live_server.url}/webhooks/drenfax/",
         webhook_auth=f"{USER}:{PASSWORD}",
@@ -28,6 +29,7 @@ def provider(live_server):
 @pytest.fixture
 def legacy_provider(live_server):
     with start_sandbox(
+        strict=True,
         speed=40,
         webhook_url=f"{live_server.url}/webhooks/drenfax/",
         webhook_auth=f"{USER}:{PASSWORD}",
@@ -38,7 +40,7 @@ def legacy_provider(live_server):
 
 def send_and_settle(sandbox, number="+12065550123"):
     with DrenfaxClient(sandbox.url, sandbox.api_key) as client:
-        sent = client.send_fax([number], cover_page=True, subject="Webhook test")
+        sent = client.send_fax(number, cover_page=True, subject="Webhook test")
     fax_merge_payloads([sent.raw], source="portal")
     sandbox.wait_for_fax(sent.message_id)
     deadline = time.monotonic() + 15
