@@ -8,6 +8,23 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+# The dates a user may type: every one of them converts to an instant in any time zone, and
+# a day after the last is still a date (Python's dates end at 9999-12-31).
+EARLIEST_DATE = date(1970, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
+DATE_RANGE_MESSAGE = (
+    f"Enter a date between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}."
+)
+
+
+class PortalDateField(forms.DateField):
+    """A date between EARLIEST_DATE and LATEST_DATE; others are refused with that range."""
+
+    def validate(self, value: date | None) -> None:
+        super().validate(value)
+        if value and not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise forms.ValidationError(DATE_RANGE_MESSAGE, code="out_of_range")
+
 
 class FilterForm(forms.Form):
     """A page's optional filters with a date range; an invalid value is reported and ignored.
@@ -21,6 +38,15 @@ class FilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("date_to", "The end date is before the start date.")
         return cleaned
+
+    def refused_text(self) -> str:
+        """The refused filters, one line each ("To: Enter a date between ..."), or ""."""
+        if not self.is_bound or self.is_valid():
+            return ""
+        return "\n".join(
+            f"{self.fields[name].label or name}: {' '.join(messages)}"
+            for name, messages in self.errors.items()
+        )
 
     @property
     def filters(self) -> dict[str, Any]:

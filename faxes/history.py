@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from drenfax_portal.forms import FilterForm, day_range
+from drenfax_portal.forms import FilterForm, PortalDateField, day_range
 from fax_numbers.selectors import visible_numbers
 from faxes.models import TERMINAL_STATUSES, Direction, Fax, FaxStatus
 from faxes.selectors import visible_faxes
@@ -58,8 +58,8 @@ class HistoryFilterForm(FilterForm):
     direction = forms.ChoiceField(required=False, choices=DIRECTION_CHOICES)
     status = forms.ChoiceField(required=False, choices=STATUS_CHOICES)
     number = forms.ChoiceField(required=False, label="Our number")
-    date_from = forms.DateField(required=False, label="From")
-    date_to = forms.DateField(required=False, label="To")
+    date_from = PortalDateField(required=False, label="From")
+    date_to = PortalDateField(required=False, label="To")
     archived = forms.ChoiceField(required=False, choices=ARCHIVED_CHOICES)
     tag = forms.CharField(required=False, max_length=100)
 

@@ -32,6 +32,7 @@ from django.utils import formats, timezone
 from drenfax_portal.accounts.services import profile_for
 from drenfax_portal.api import describe_error, get_client
 from drenfax_portal.client import DrenfaxClient, DrenfaxError, InvalidInputError, wire
+from drenfax_portal.forms import DATE_RANGE_MESSAGE, EARLIEST_DATE, LATEST_DATE
 from fax_numbers.models import FaxNumber
 from fax_numbers.phone import InvalidNumber, format_national, parse_number
 from fax_numbers.selectors import MEMBER_STATES, visible_numbers
@@ -414,6 +415,8 @@ class SendForm(forms.Form):
             raise forms.ValidationError("Enter the date and time like 2030-01-31 14:30.") from None
         if local.tzinfo is not None:
             raise forms.ValidationError("Enter the time without a time zone; yours is used.")
+        if not EARLIEST_DATE <= local.date() <= LATEST_DATE:
+            raise forms.ValidationError(DATE_RANGE_MESSAGE)
         aware = local.replace(tzinfo=self.tz)
         moment = aware.astimezone(UTC)
         if moment.astimezone(self.tz).replace(tzinfo=None) != local:

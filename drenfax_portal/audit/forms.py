@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from drenfax_portal.audit.models import ACTIONS, AuditEvent
-from drenfax_portal.forms import FilterForm, day_range
+from drenfax_portal.forms import FilterForm, PortalDateField, day_range
 
 
 class AuditFilterForm(FilterForm):
@@ -19,8 +19,8 @@ class AuditFilterForm(FilterForm):
     outcome = forms.ChoiceField(
         required=False, choices=[("", "Any outcome"), *AuditEvent.Outcome.choices]
     )
-    date_from = forms.DateField(required=False, label="From")
-    date_to = forms.DateField(required=False, label="To")
+    date_from = PortalDateField(required=False, label="From")
+    date_to = PortalDateField(required=False, label="To")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")

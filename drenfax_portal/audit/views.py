@@ -13,7 +13,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -71,9 +71,11 @@ class _Echo:
 
 @staff_or_404
 @require_GET
-def event_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
+def event_export(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The filtered trail as CSV; the export itself is audited."""
     form = AuditFilterForm(request.GET or None)
+    if refused := form.refused_text():
+        return HttpResponseBadRequest(f"Nothing exported.\n{refused}\n", content_type="text/plain")
     filters = form.filters
     events = filter_events(filters)
     audit_record(

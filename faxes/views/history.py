@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -141,9 +141,11 @@ def _cell(value: object) -> str:
 
 
 @require_GET
-def fax_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
+def fax_export(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The current filter as CSV (every page, scoped by the access rule)."""
     form = HistoryFilterForm(request.GET, user=request.user)
+    if refused := form.refused_text():
+        return HttpResponseBadRequest(f"Nothing exported.\n{refused}\n", content_type="text/plain")
     faxes = filter_faxes(request.user, form.filters).order_by("-created_at", "-id")
     tz = timezone.get_current_timezone()
     audit_record("fax.exported", details={"filters": sorted(form.filters)})

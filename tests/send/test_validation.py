@@ -203,6 +203,24 @@ def test_an_unreadable_time_is_refused(alice_client, covers):
     assert_nothing_sent(covers)
 
 
+@pytest.mark.parametrize(
+    ("zone", "typed"),
+    [
+        ("America/Los_Angeles", "9999-12-31T23:59"),  # UTC would be in the year 10000
+        ("Asia/Tokyo", "0001-01-01T00:00"),  # UTC would be before the year 1
+        ("", "3000-01-01T00:00"),
+    ],
+)
+def test_a_schedule_outside_the_years_the_portal_serves_is_refused_with_the_range(
+    alice_client, covers, alice, zone, typed
+):
+    Profile.objects.update_or_create(user=alice, defaults={"timezone": zone})
+    page = text(post(alice_client, scheduled_at=typed))
+    assert "Enter a date between 1970-01-01 and 2999-12-31." in page
+    assert f'value="{typed}"' in page
+    assert_nothing_sent(covers)
+
+
 def test_the_form_comes_back_filled_in_after_a_mistake(alice_client, covers):
     page = text(
         post(
