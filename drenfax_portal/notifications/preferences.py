@@ -27,8 +27,9 @@ class Preferences:
 
 
 def team_defaults() -> NotificationDefaults:
-    defaults, _ = NotificationDefaults.objects.get_or_create(pk=1)
-    return defaults
+    """The team's defaults; until staff first save them, the model's (unsaved: reading a
+    page writes nothing)."""
+    return NotificationDefaults.objects.filter(pk=1).first() or NotificationDefaults(pk=1)
 
 
 def _from_defaults(defaults: NotificationDefaults) -> Preferences:
@@ -72,7 +73,8 @@ def preferences_reset(*, user: AbstractBaseUser) -> None:
 def defaults_save(
     *, by: AbstractBaseUser, inbound: bool, failures: bool, digest: bool
 ) -> NotificationDefaults:
-    defaults = NotificationDefaults.objects.select_for_update().get(pk=team_defaults().pk)
+    NotificationDefaults.objects.get_or_create(pk=1)
+    defaults = NotificationDefaults.objects.select_for_update().get(pk=1)
     defaults.inbound, defaults.failures, defaults.digest = inbound, failures, digest
     defaults.updated_by_id = by.pk
     defaults.save()

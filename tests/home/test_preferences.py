@@ -81,3 +81,12 @@ def test_an_account_without_email_is_warned(alice_client, alice):
 
 def test_every_page_links_to_the_preferences(alice_client):
     assert f'href="{URL}"' in alice_client.get("/").content.decode()
+
+
+def test_team_defaults_posted_without_a_delivery_are_refused_and_write_nothing(staff_client):
+    # Found by tests/portal/test_form_fuzz.py: reading the defaults used to create their row.
+    response = staff_client.post(URL + "defaults/", {})
+    assert response.status_code == 400
+    assert not NotificationDefaults.objects.exists()
+    staff_client.get(URL)
+    assert not NotificationDefaults.objects.exists()  # showing the page writes nothing either
