@@ -26,20 +26,22 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import io
 import json
 import logging
 import math
-import urllib.parse
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import SuspiciousOperation
+from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.db import transaction
-from django.http import HttpRequest, JsonResponse, UnreadablePostError
+from django.http import HttpRequest, JsonResponse, QueryDict, UnreadablePostError
+from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.utils import timezone
-from django.utils.http import parse_header_parameters
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -63,7 +65,6 @@ Outcome = WebhookDelivery.Outcome
 BodyKind = WebhookDelivery.BodyKind
 
 REALM = "drenfax-webhooks"
-MAX_FORM_PARTS = 50
 # How much of a form that could not be parsed is kept on the delivery, for diagnosis.
 UNPARSED_EXCERPT = 64 * 1024
 # Request headers worth keeping with a delivery. Authorization and Cookie never are.
@@ -212,11 +213,8 @@ def parse_body(raw: bytes, content_type: str, params: dict[str, str]) -> Body:
     if content_type not in ("multipart/form-data", "application/x-www-form-urlencoded"):
         return Body(content_type=content_type, kind=BodyKind.JSON, text=_text(raw))
     try:
-        if content_type == "multipart/form-data":
-            fields, files = parse_multipart(raw, params.get("boundary", ""))
-        else:
-            fields, files = parse_urlencoded(raw), {}
-    except MalformedForm as exc:
+        fields, files = parse_form(raw, content_type, params)
+    except (MultiPartParserError, SuspiciousOperation) as exc:  # bad form, too many fields
         return Body(
             content_type=content_type,
             kind=BodyKind.UNPARSED,
@@ -225,7 +223,7 @@ def parse_body(raw: bytes, content_type: str, params: dict[str, str]) -> Body:
         )
     data = fields.get("data")
     if data is None and "data" in files:  # the JSON sent as a file part
-        data = _text(bytes(files.pop("data")))
+        data = _text(files.pop("data"))
     if data is None:
         return Body(
             content_type=content_type,
@@ -241,7 +239,7 @@ def parse_body(raw: bytes, content_type: str, params: dict[str, str]) -> Body:
         kind=BodyKind.FORM,
         text=data,
         event=fields.get("event", ""),
-        attachment=attachment if attachment is not None and len(attachment) else None,
+        attachment=attachment or None,
     )
 
 
@@ -251,85 +249,28 @@ def _text(raw: bytes) -> str:
     return raw.decode("utf-8-sig", errors="replace").replace("\x00", "\ufffd")
 
 
-class MalformedForm(ValueError):
-    pass
+class _InMemory(MemoryFileUploadHandler):
+    """Keeps every file part in memory: the body is in memory already, under its cap."""
+
+    def handle_raw_input(self, *args: Any, **kwargs: Any) -> None:
+        self.activated = True
 
 
-def parse_multipart(body: bytes, boundary: str) -> tuple[dict[str, str], dict[str, memoryview]]:
-    """Parse a multipart/form-data body already in memory (RFC 7578).
-
-    Returns (fields, files): text fields by name, and file parts (those with a filename) as
-    views into `body`. The first part of each name wins.
-    """
-    if not boundary or len(boundary) > 70:
-        raise MalformedForm("the boundary is missing or longer than 70 characters")
-    try:
-        delimiter = b"--" + boundary.encode("ascii")
-    except UnicodeEncodeError:
-        raise MalformedForm("the boundary is not ASCII") from None
-    if body.startswith(delimiter):
-        pos = 0
-    else:
-        pos = body.find(b"\r\n" + delimiter)
-        if pos < 0:
-            raise MalformedForm("the boundary does not occur in the body")
-        pos += 2
-    view = memoryview(body)
-    fields: dict[str, str] = {}
-    files: dict[str, memoryview] = {}
-    for _ in range(MAX_FORM_PARTS + 1):
-        pos += len(delimiter)
-        if body[pos : pos + 2] == b"--":
-            return fields, files
-        line_end = body.find(b"\r\n", pos)
-        if line_end < 0 or body[pos:line_end].strip(b" \t"):
-            raise MalformedForm("a boundary line is malformed")
-        start = line_end + 2
-        end = body.find(b"\r\n" + delimiter, start)
-        if end < 0:
-            raise MalformedForm("the closing boundary is missing")
-        name, filename, content = _form_part(body, view, start, end)
-        if filename is not None:
-            files.setdefault(name, content)
-        else:
-            fields.setdefault(name, _text(bytes(content)))
-        pos = end + 2
-    raise MalformedForm(f"more than {MAX_FORM_PARTS} parts")
-
-
-def _form_part(
-    body: bytes, view: memoryview, start: int, end: int
-) -> tuple[str, str | None, memoryview]:
-    if body.startswith(b"\r\n", start):  # no headers at all
-        raise MalformedForm("a part has no Content-Disposition")
-    split = body.find(b"\r\n\r\n", start, end)
-    if split < 0:
-        raise MalformedForm("a part's headers are not terminated")
-    disposition = ""
-    for line in body[start:split].decode("utf-8", errors="replace").split("\r\n"):
-        header, _, value = line.partition(":")
-        if header.strip().lower() == "content-disposition":
-            disposition = value.strip()
-    kind, params = parse_header_parameters(disposition)
-    if kind.lower() != "form-data" or "name" not in params:
-        raise MalformedForm("a part has no form-data name")
-    return params["name"], params.get("filename"), view[split + 4 : end]
-
-
-def parse_urlencoded(body: bytes) -> dict[str, str]:
-    try:
-        pairs = urllib.parse.parse_qsl(
-            body.decode("ascii", errors="replace"),
-            keep_blank_values=True,
-            max_num_fields=MAX_FORM_PARTS,
-            errors="replace",
-        )
-    except ValueError as exc:
-        raise MalformedForm(str(exc)) from None
-    fields: dict[str, str] = {}
-    for name, value in pairs:
-        fields.setdefault(name, value.replace("\x00", "\ufffd"))
-    return fields
+def parse_form(
+    raw: bytes, content_type: str, params: dict[str, str]
+) -> tuple[dict[str, str], dict[str, bytes]]:
+    """(fields, files) of a form body already read, by Django's own parsers; the first
+    value of each name wins. Django's DATA_UPLOAD_* limits apply to the fields."""
+    if content_type == "application/x-www-form-urlencoded":
+        query = QueryDict(raw, encoding="utf-8")
+        return {k: v[0].replace("\x00", "\ufffd") for k, v in query.lists()}, {}
+    header = content_type + "".join(f'; {k}="{v}"' for k, v in params.items())
+    meta = {"CONTENT_TYPE": header, "CONTENT_LENGTH": str(len(raw))}
+    fields, files = MultiPartParser(meta, io.BytesIO(raw), [_InMemory()], "utf-8").parse()
+    return (
+        {k: v[0].replace("\x00", "\ufffd") for k, v in fields.lists()},
+        {k: v[0].read() for k, v in files.lists()},
+    )
 
 
 def delivery_headers(meta: dict[str, Any]) -> dict[str, str]:

@@ -221,14 +221,22 @@ def test_a_urlencoded_form_with_a_data_field_is_accepted(webhook):
 
 
 def test_a_large_multipart_attachment_is_accepted_despite_djangos_upload_limits(webhook, settings):
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    # The webhook's own cap (DRENFAX_WEBHOOK_MAX_MULTIPART_BYTES) bounds the attachment.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1000
     big = PDF + b"0" * 3_000_000
-    payload = inbound(subject="x" * 2000)
-    response = post_form(webhook, payload, attachment=big)
+    response = post_form(webhook, inbound(), attachment=big)
     assert response.status_code == 200, response.content
     with open_document(Fax.objects.get().pdf_path) as stored:
         assert stored.read() == big
+
+
+def test_a_data_field_over_djangos_field_limit_is_kept_and_answered_400(webhook, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = post_form(webhook, inbound(subject="x" * 2000), attachment=PDF)
+    assert response.status_code == 400
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.body_kind == "unparsed" and "DATA_UPLOAD_MAX_MEMORY_SIZE" in delivery.error
 
 
 def test_the_unknown_inbound_fax_is_visible_to_the_members_of_its_number(webhook, alice, bob):

@@ -111,7 +111,6 @@ def test_a_multipart_body_without_boundary_is_kept_and_answered_400(webhook):
     "body",
     [
         b"garbage without any boundary",
-        b'--B\r\nContent-Disposition: form-data; name="data"\r\n\r\n{}',  # never closed
         b"--B\r\n\r\n{}\r\n--B--\r\n",  # a part without headers
         b"--B\r\nContent-Type: text/plain\r\n\r\n{}\r\n--B--\r\n",  # no disposition
         b"--B--\r\n",  # no parts, so no data field
@@ -121,6 +120,13 @@ def test_a_malformed_multipart_body_is_kept_and_answered_400(webhook, body):
     response = webhook.post(WEBHOOK_URL, body, content_type="multipart/form-data; boundary=B")
     delivery = failed_delivery(response, 400)
     assert delivery.body_kind == "unparsed"
+
+
+def test_a_form_cut_short_is_read_as_far_as_it_goes_and_kept_when_it_cannot_apply(webhook):
+    body = b'--B\r\nContent-Disposition: form-data; name="data"\r\n\r\n{}'  # never closed
+    response = webhook.post(WEBHOOK_URL, body, content_type="multipart/form-data; boundary=B")
+    delivery = failed_delivery(response, 422)
+    assert delivery.body_kind == "form" and "messageId" in delivery.error
 
 
 def test_a_form_without_a_data_field_is_answered_400(webhook):
