@@ -135,9 +135,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Django's backend whose transactions queue on a file lock rather than in SQLite's
-    # sleeping busy handler (drenfax_portal/sqlite_backend).
-    DATABASES["default"]["ENGINE"] = "drenfax_portal.sqlite_backend"
+    # Configured as healthchecks does it: right for one small team. Many concurrent
+    # writers (several web and worker processes) want PostgreSQL.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             # WAL lets the portal read while the sync worker and webhooks write; IMMEDIATE

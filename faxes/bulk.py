@@ -197,8 +197,7 @@ def _execute_returning(db, sql: str, values: list[Any]) -> tuple[Any, ...] | Non
     Django's cursor wrapper rewrote the placeholders of this long statement and went through
     four layers of wrappers on every call, the slowest part of a webhook's transaction (on
     SQLite, the time every other writer waits); the statement comes already in the driver's
-    placeholder style (`_insert_statement`). Within a transaction, so on SQLite the writer
-    lock is held (`drenfax_portal.sqlite_backend`). These INSERTs do not show in
+    placeholder style (`_insert_statement`). These INSERTs do not show in
     `connection.queries`.
     """
     db.validate_no_broken_transaction()
