@@ -43,10 +43,12 @@ class FilterForm(forms.Form):
         """The refused filters, one line each ("To: Enter a date between ..."), or ""."""
         if not self.is_bound or self.is_valid():
             return ""
-        return "\n".join(
-            f"{self.fields[name].label or name}: {' '.join(messages)}"
-            for name, messages in self.errors.items()
-        )
+        lines = []
+        for name, messages in self.errors.items():
+            field = self.fields.get(name)
+            label = f"{field.label or name}: " if field else ""
+            lines.append(label + " ".join(messages))
+        return "\n".join(lines)
 
     @property
     def filters(self) -> dict[str, Any]:

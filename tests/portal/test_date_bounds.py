@@ -56,3 +56,18 @@ def test_the_audit_page_and_its_export_refuse_a_date_they_cannot_serve(staff_cli
     assert page.status_code == 200 and RANGE in page.content.decode()
     export = staff_client.get("/audit/export.csv?date_from=0001-01-01")
     assert export.status_code == 400 and RANGE in export.content.decode()
+
+
+def test_a_refusal_that_names_no_field_is_still_reported():
+    from django import forms
+
+    from drenfax_portal.forms import FilterForm
+
+    class Form(FilterForm):
+        date_from = forms.DateField(required=False)
+        date_to = forms.DateField(required=False)
+
+        def clean(self):
+            raise forms.ValidationError("Pick fewer filters.")
+
+    assert Form({"date_from": "2026-01-01"}).refused_text() == "Pick fewer filters."
