@@ -5,12 +5,16 @@ Run with the project's virtualenv Python: `python -m drenfax_portal.devrun`.
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -26,6 +30,7 @@ def manage(*args: str) -> list[str]:
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drenfax_portal.settings")
     os.chdir(BASE_DIR)
+    prepare_files()
     import django
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
@@ -57,6 +62,27 @@ def main() -> int:
         raise
     print(f"\n  Drenfax Portal: http://{PORTAL_ADDR}/  (Ctrl-C stops everything)\n", flush=True)
     return supervise(procs)
+
+
+def prepare_files() -> None:
+    """What settings read but never write: the var/ and static folders and, for the embedded
+    sandbox, its credentials (generated once per checkout, readable only by you)."""
+    from drenfax_portal import settings as project
+
+    project.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    project.STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns without it
+    path = project.VAR_DIR / "sandbox.json"
+    if project.DRENFAX_SANDBOX and not path.exists():
+        creds = {
+            "api_key": secrets.token_urlsafe(24),
+            "account_id": str(uuid.uuid4()),
+            "webhook_auth": f"drenfax:{secrets.token_urlsafe(18)}",
+        }
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(creds, indent=2))
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+        importlib.reload(project)  # read again, with the credentials
 
 
 def start_sandbox(settings) -> subprocess.Popen[bytes]:

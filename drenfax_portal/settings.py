@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -173,7 +171,6 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default="") or VAR_DIR / "static")
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing directory
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -291,22 +288,12 @@ LOGGING = {
 
 # --- Drenfax --------------------------------------------------------------------------------
 def _sandbox_credentials(path: Path) -> dict[str, str]:
-    """Credentials shared by the embedded sandbox and the portal, generated once per checkout."""
+    """The embedded sandbox's credentials, which `make run` writes the first time
+    (drenfax_portal.devrun); empty until then (tests start sandboxes of their own)."""
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError):
-        pass
-    creds = {
-        "api_key": secrets.token_urlsafe(24),
-        "account_id": str(uuid.uuid4()),
-        "webhook_auth": f"drenfax:{secrets.token_urlsafe(18)}",
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(creds, indent=2))
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)  # atomic: concurrent first starts agree on one file's content
-    return json.loads(path.read_text())
+        return {}
 
 
 # With no DRENFAX_API_URL the portal runs against the embedded sandbox (`make run` starts it).
@@ -316,9 +303,11 @@ SANDBOX_PORT = env.int("SANDBOX_PORT", default=8765)
 if DRENFAX_SANDBOX:
     _sandbox = _sandbox_credentials(VAR_DIR / "sandbox.json")
     DRENFAX_API_URL = f"http://127.0.0.1:{SANDBOX_PORT}"
-    DRENFAX_API_KEY = env_secret("DRENFAX_API_KEY", default=_sandbox["api_key"])
-    DRENFAX_ACCOUNT_ID = env.str("DRENFAX_ACCOUNT_ID", default=_sandbox["account_id"])
-    DRENFAX_WEBHOOK_AUTH = env_secret("DRENFAX_WEBHOOK_AUTH", default=_sandbox["webhook_auth"])
+    DRENFAX_API_KEY = env_secret("DRENFAX_API_KEY", default=_sandbox.get("api_key", ""))
+    DRENFAX_ACCOUNT_ID = env.str("DRENFAX_ACCOUNT_ID", default=_sandbox.get("account_id", ""))
+    DRENFAX_WEBHOOK_AUTH = env_secret(
+        "DRENFAX_WEBHOOK_AUTH", default=_sandbox.get("webhook_auth", "")
+    )
 else:
     DRENFAX_API_KEY = env_secret("DRENFAX_API_KEY")
     DRENFAX_ACCOUNT_ID = env.str("DRENFAX_ACCOUNT_ID", default="")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
@@ -8,6 +10,20 @@ from django.test import Client
 from tests.recording import recorder  # noqa: F401 - a fixture for every test
 
 PASSWORD = "correct horse battery staple"
+
+
+def pytest_configure(config) -> None:
+    # What `make run` prepares and settings never write: the test database's folder and
+    # STATIC_ROOT (whitenoise warns without it).
+    from django.conf import settings
+
+    Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    if settings.DRENFAX_SANDBOX and not settings.DRENFAX_API_KEY:
+        # Credentials as `make run` would have generated them (tests start their own sandboxes).
+        settings.DRENFAX_API_KEY = "tests-sandbox-key"
+        settings.DRENFAX_ACCOUNT_ID = "0b6f3c1e-4a8d-4f3b-9d2e-7c5a1b9e8f00"
+        settings.DRENFAX_WEBHOOK_AUTH = "drenfax:tests-webhook-password"
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -78,16 +79,31 @@ def test_check_warns_in_production_without_webhook_credentials():
     assert "faxes.W001" in result.stderr + result.stdout
 
 
-def test_an_empty_variable_keeps_the_sandbox_default():
+def test_an_empty_variable_keeps_the_sandbox_default(tmp_path):
     # A .env copied from .env.example sets DRENFAX_WEBHOOK_AUTH= (empty).
+    creds = {"api_key": "k", "account_id": "a", "webhook_auth": "drenfax:secret"}
+    (tmp_path / "sandbox.json").write_text(json.dumps(creds))
     result = run_manage(
         "shell",
         "-c",
-        "from django.conf import settings; print(bool(settings.DRENFAX_WEBHOOK_AUTH))",
+        "from django.conf import settings; print(settings.DRENFAX_WEBHOOK_AUTH)",
         DRENFAX_WEBHOOK_AUTH="",
+        PORTAL_VAR_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "True"
+    assert result.stdout.strip().splitlines()[-1] == "drenfax:secret"
+
+
+def test_importing_the_settings_writes_nothing(tmp_path):
+    var = tmp_path / "var"
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; settings.DATABASES",
+        PORTAL_VAR_DIR=str(var),
+    )
+    assert result.returncode == 0, result.stderr
+    assert not var.exists()
 
 
 def settings_of(*names: str, **env: str) -> list[str]:
