@@ -30,12 +30,12 @@ def manage(*args: str) -> list[str]:
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drenfax_portal.settings")
     os.chdir(BASE_DIR)
-    prepare_files()
     import django
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
 
     try:
+        prepare_files()
         django.setup()
     except ImproperlyConfigured as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
