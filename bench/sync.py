@@ -1,6 +1,7 @@
-"""Sync against the sandbox with a short rate-limit window: calls used and wall time.
+"""A backfill against the sandbox at the provider's real history limit (8 calls a minute):
+the calls it uses, and none refused.
 
-python -m bench.sync [--faxes 64000] [--rate 8/5]
+python -m bench.sync [--faxes 5000] [--rate 8/60]
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from bench.common import BENCH_VAR, Row, django_setup, emit
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--faxes", type=int, default=64_000)
-    parser.add_argument("--rate", default="8/5")
+    parser.add_argument("--faxes", type=int, default=5_000)
+    parser.add_argument("--rate", default="8/60")
     args = parser.parse_args()
     calls_per, window = args.rate.split("/")
     rate, per = int(calls_per), float(window)
@@ -29,9 +30,10 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from django.conf import settings
 
-    from drenfax_portal.api import get_client, history_rate_limiter
+    from drenfax_portal.api import get_client
     from drenfax_portal.sandbox import start_sandbox_process
     from faxes.models import Fax
+    from faxes.ratelimit import history_limiter
     from faxes.sync import sync_faxes_step
 
     with start_sandbox_process(speed=50, history_rate=args.rate, numbers=3) as sandbox:
@@ -46,7 +48,7 @@ def main() -> None:
                 report = sync_faxes_step(
                     client=client,
                     account_id=sandbox.account_id,
-                    limiter=history_rate_limiter(),
+                    limiter=history_limiter(),
                     max_calls=rate,
                 )
                 if report.error:
@@ -73,7 +75,17 @@ def main() -> None:
                 "calls",
                 "= ceil(n / 500)",
                 limit=1.0,
-                note=f"{refused} refused with 429; {Fax.objects.count():,} faxes cached",
+                note=f"{Fax.objects.count():,} faxes cached",
+            ),
+            Row(
+                section,
+                "calls refused with 429",
+                float(refused),
+                None,
+                "calls",
+                "none",
+                kind="max",
+                limit=0,
             ),
             Row(
                 section,
@@ -81,8 +93,8 @@ def main() -> None:
                 wall,
                 bound,
                 "s",
-                "≤ 1.05× the rate-limit bound",
-                limit=1.05,
+                "(the rate-limit bound is the baseline)",
+                kind="info",
             ),
         ]
     )

@@ -18,21 +18,8 @@ from drenfax_portal.client import (
     ServerError,
     TransportError,
 )
-from faxes.ratelimit import DatabaseRateLimiter
 
 log = logging.getLogger(__name__)
-
-
-def history_rate_limiter() -> DatabaseRateLimiter:
-    """The shared limiter for the history endpoint (8 calls per 60 s by default).
-
-    No margin is added to the window: the limiter dates each token to the end of its request
-    (`completed`), and while the request is on its way to the end of its longest attempt
-    (the connect and read timeouts), always later than the provider saw it arrive, which
-    already keeps a ninth call out of any provider window.
-    """
-    rate, per = settings.DRENFAX_HISTORY_RATE
-    return DatabaseRateLimiter(rate, per, hold=float(sum(settings.DRENFAX_TIMEOUT)))
 
 
 def get_client() -> DrenfaxClient:
@@ -41,7 +28,6 @@ def get_client() -> DrenfaxClient:
         settings.DRENFAX_API_URL,
         settings.DRENFAX_API_KEY,
         timeout=settings.DRENFAX_TIMEOUT,
-        rate_limiter=history_rate_limiter(),
     )
 
 

@@ -38,6 +38,7 @@ from drenfax_portal.client import (
     TransportError,
 )
 from faxes.models import Direction, Fax, FaxEvent, Submission
+from faxes.ratelimit import history_limiter
 from faxes.services import fax_merge_payloads
 
 log = logging.getLogger(__name__)
@@ -225,13 +226,14 @@ def reconcile_unknown_submissions(
             continue
         try:
             # One number narrows the search to it; several rely on the date window.
-            page = client.fax_history(
-                account_id,
-                direction="outbound",
-                from_date=(submission.created_at - timedelta(days=1)).date(),
-                query=submission.recipients[0] if len(submission.recipients) == 1 else None,
-                limit=500,
-            )
+            with history_limiter().token(account_id):
+                page = client.fax_history(
+                    account_id,
+                    direction="outbound",
+                    from_date=(submission.created_at - timedelta(days=1)).date(),
+                    query=submission.recipients[0] if len(submission.recipients) == 1 else None,
+                    limit=500,
+                )
         except DrenfaxError as exc:
             log.warning("reconciling submission %s: %s", submission.key, exc)
             break

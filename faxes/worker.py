@@ -12,12 +12,12 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
-from drenfax_portal.api import get_client, history_rate_limiter
+from drenfax_portal.api import get_client
 from drenfax_portal.audit.services import audit_events_purge
 from drenfax_portal.notifications.services import notifications_process
 from faxes.models import SyncState
 from faxes.pdf_fetch import fetch_wanted_pdfs
-from faxes.ratelimit import default_holder, lease_acquire, lease_release
+from faxes.ratelimit import default_holder, history_limiter, lease_acquire, lease_release
 from faxes.retention import documents_purge
 from faxes.submissions import reconcile_unknown_submissions
 from faxes.sync import SyncReport, reconcile_open_faxes, state_key, sync_faxes_step, sync_numbers
@@ -60,7 +60,7 @@ class Worker:
             report = sync_faxes_step(
                 client=client,
                 account_id=self.account_id,
-                limiter=history_rate_limiter(),
+                limiter=history_limiter(),
                 max_calls=settings.DRENFAX_HISTORY_RATE[0],
             )
             report.reconciled = reconcile_open_faxes(client=client)

@@ -9,12 +9,12 @@ No Django in here: the portal passes its settings in, and tests mock HTTP with `
         page = client.fax_history(account_id, limit=50)
 
 Every public name is importable from here: the client, its result dataclasses, its errors
-and the rate-limiter interface.
+and the retry policy.
 """
 
 from __future__ import annotations
 
-from .core import USER_AGENT, DrenfaxClient, RetryPolicy
+from .core import USER_AGENT, DrenfaxClient, GetRetry, default_retries
 from .errors import (
     AuthenticationError,
     DrenfaxError,
@@ -41,7 +41,6 @@ from .models import (
     User,
     to_e164,
 )
-from .ratelimit import InProcessRateLimiter, RateLimiter
 from .wire import Attachment
 
 __all__ = [
@@ -59,18 +58,17 @@ __all__ = [
     "Fax",
     "FaxBridge",
     "FaxNumber",
+    "GetRetry",
     "HistoryPage",
-    "InProcessRateLimiter",
     "InvalidInputError",
     "MalformedResponseError",
     "NotAllowedError",
     "NotFoundError",
     "NumbersPage",
     "RateLimitedError",
-    "RateLimiter",
-    "RetryPolicy",
     "ServerError",
     "TransportError",
     "User",
+    "default_retries",
     "to_e164",
 ]

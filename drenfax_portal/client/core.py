@@ -7,26 +7,23 @@ exactly once, whatever happens, so a fax can never go out twice because of the c
 
 from __future__ import annotations
 
-import logging
-import random
-import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import IO, Any, overload
 from urllib.parse import urlencode, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.util.retry import Retry
 
 from drenfax_portal import __version__
 
 from . import wire
 from .errors import (
     InvalidInputError,
-    RateLimitedError,
     error_from_response,
     malformed_response,
-    parse_retry_after,
     transport_error,
 )
 from .models import (
@@ -38,11 +35,8 @@ from .models import (
     HistoryPage,
     NumbersPage,
 )
-from .ratelimit import InProcessRateLimiter, RateLimiter
 
-__all__ = ["USER_AGENT", "DrenfaxClient", "RetryPolicy"]
-
-logger = logging.getLogger(__name__)
+__all__ = ["USER_AGENT", "DrenfaxClient", "GetRetry", "default_retries"]
 
 USER_AGENT = f"drenfax-portal/{__version__} (+python-requests)"
 
@@ -56,33 +50,46 @@ PROVISION_MAX = 1000
 Timeout = float | tuple[float, float]
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How GET requests are retried (other methods never are).
+class GetRetry(Retry):
+    """urllib3's `Retry` with the client's two rules on top.
 
-    A GET is tried again after a `statuses` answer (429, 502, 503, 504) or a connection
-    failure that happened before the request was sent, at most `max_attempts` times in
-    all, and never past `total_seconds` after the first attempt started. The pause is the
-    answer's `Retry-After` when present, otherwise capped exponential backoff with full
-    jitter: uniform in `[0, min(backoff_cap, backoff_base * 2**(attempt - 1))]`; a 429
-    without `Retry-After` is not retried (its `RateLimitedError` has `retry_after=None`). A pause
-    that would end past the budget is not taken: the error is raised at once (a
-    `RateLimitedError` keeps the `retry_after` the caller needs to schedule a later try).
-
-    A read timeout is not retried even on a GET: the server got the request and was slow,
-    a retry would most likely wait out the same timeout again, and a retried history call
-    costs another token of its 8-per-minute quota.
+    - Only a GET is ever retried. urllib3 would retry a connection that could not be opened
+      whatever the method; here a POST, PATCH or DELETE is attempted once, full stop.
+    - A `Retry-After` longer than `longest_wait` seconds is not waited for: the 429 or 503
+      is raised at once with its `retry_after`, for the caller (the sync) to schedule.
     """
 
-    max_attempts: int = 4
-    total_seconds: float = 30.0
-    backoff_base: float = 0.5
-    backoff_cap: float = 8.0
-    statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+    RETRY_AFTER_STATUS_CODES = frozenset({429, 503})
+    longest_wait = 10.0
 
-    def backoff(self, attempt: int) -> float:
-        """The pause after failed attempt number `attempt` (1-based), when no Retry-After."""
-        return random.uniform(0.0, min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
+    def increment(self, method=None, url=None, response=None, error=None, *args, **kwargs):
+        if method != "GET":
+            return _NO_RETRY.increment(method, url, response, error, *args, **kwargs)
+        wait = self.get_retry_after(response) if response is not None else None
+        if wait is not None and wait > self.longest_wait:
+            raise MaxRetryError(kwargs.get("_pool"), url, ResponseError("Retry-After too long"))
+        return super().increment(method, url, response, error, *args, **kwargs)
+
+
+_NO_RETRY = Retry(0, read=False)  # requests' own default: nothing is retried
+
+
+def default_retries() -> GetRetry:
+    """A GET is tried up to 4 times after a 502/503/504 (or a 429/503 with a short
+    Retry-After) or a connection that never opened; not after a read timeout (the server got
+    the request and was slow, and a history call costs a token of its 8-per-minute quota)."""
+    return GetRetry(
+        total=3,
+        read=0,
+        other=0,
+        status_forcelist=(502, 503, 504),
+        allowed_methods=("GET",),
+        backoff_factor=0.5,
+        backoff_max=8.0,
+        backoff_jitter=0.5,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
 
 
 class _ApiKeyAuth(requests.auth.AuthBase):
@@ -108,10 +115,12 @@ class DrenfaxClient:
 
     `base_url` is the API root (e.g. `https://api.drenfax.com`); `timeout` is requests'
     `(connect, read)` timeout used on every call. Pass `session` to share a
-    `requests.Session` (it is then not closed by `close()`), and `rate_limiter` to share
-    the fax-history limit across clients or processes (default: an
-    `InProcessRateLimiter(rate=8, per=60.0)` of this client's own). `retry`, `sleep` and
-    `clock` tune and fake the retry policy (tests pass a `sleep` that does not sleep).
+    `requests.Session` (it is then not closed by `close()`); `retries` replaces
+    `default_retries()` (a `GetRetry`; `GetRetry(0)` turns retrying off).
+
+    The client keeps no rate limit of its own: a caller that must stay under the history
+    endpoint's 8 calls a minute takes a token before calling (the portal's is shared by
+    every process), and a 429 from the provider is raised as `RateLimitedError`.
 
     Every method raises a `DrenfaxError` subclass on failure; see `errors`.
     Use as a context manager, or call `close()`, to release the connections.
@@ -124,10 +133,7 @@ class DrenfaxClient:
         *,
         timeout: Timeout = (5, 60),
         session: requests.Session | None = None,
-        rate_limiter: RateLimiter | None = None,
-        retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        retries: GetRetry | None = None,
     ) -> None:
         parts = urlsplit(base_url if isinstance(base_url, str) else "")
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -146,12 +152,9 @@ class DrenfaxClient:
         self.timeout = timeout
         self.session = session if session is not None else requests.Session()
         self._owns_session = session is None
-        self.rate_limiter: RateLimiter = (
-            rate_limiter if rate_limiter is not None else InProcessRateLimiter(rate=8, per=60.0)
-        )
-        self.retry = retry if retry is not None else RetryPolicy()
-        self.sleep = sleep
-        self.clock = clock
+        # Mounted for this API's URLs only, so a shared session's other adapters stay as they are.
+        adapter = HTTPAdapter(max_retries=retries if retries is not None else default_retries())
+        self.session.mount(self.base_url + "/", adapter)
         self._auth = _ApiKeyAuth(api_key)
 
     def __repr__(self) -> str:
@@ -395,9 +398,8 @@ class DrenfaxClient:
     ) -> HistoryPage:
         """One page of the account's faxes (`GET /v1/fax/history`), newest first.
 
-        The provider allows 8 calls per minute per account: each attempt first takes a
-        token from the rate limiter, keyed by `account_id` (see `RateLimiter`).
-        `limit` is 1..500. `include` may name `tags`, `contacts`.
+        The provider allows 8 calls per minute per account (then 429). `limit` is 1..500.
+        `include` may name `tags`, `contacts`.
         """
         account_id = wire.required_text("account_id", account_id)
         from_date = wire.day("from_date", from_date)
@@ -421,9 +423,7 @@ class DrenfaxClient:
             ),
             ("include", wire.strings("include", include)),
         )
-        data = self._call(
-            "GET", "/v1/fax/history", params=params, rate_limit_key=account_id, expect=dict
-        )
+        data = self._call("GET", "/v1/fax/history", params=params, expect=dict)
         return HistoryPage.from_api(data)
 
     def fax_info(self, message_id: str) -> Fax:
@@ -645,103 +645,34 @@ class DrenfaxClient:
         form: list[tuple[str, str]] | None = None,
         files: list[tuple[str, tuple[Any, ...]]] | None = None,
         stream: bool = False,
-        rate_limit_key: str | None = None,
     ) -> requests.Response:
-        """Send one request (retrying a GET per `self.retry`) and return a 2xx response."""
-        url = self.base_url + path
+        """Send the request (a GET retried per the session's `GetRetry`); a 2xx response."""
         headers = {"User-Agent": USER_AGENT}
         body: str | None = None
         if form is not None:
             body = urlencode(form)
             # Set even for an empty form, so the endpoint always sees the documented type.
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        retryable = method == "GET"
-        started = self.clock()
-        attempt = 0
-        while True:
-            attempt += 1
-            if rate_limit_key is not None:
-                self._take_token(rate_limit_key, started=started, method=method, path=path)
-            try:
-                try:
-                    response = self.session.request(
-                        method,
-                        url,
-                        params=params,
-                        data=body,
-                        files=files,
-                        headers=headers,
-                        auth=self._auth,
-                        timeout=self.timeout,
-                        stream=stream,
-                        # A redirected POST may be replayed as a GET by requests; never follow.
-                        allow_redirects=retryable,
-                    )
-                finally:
-                    if rate_limit_key is not None:
-                        self._token_done(rate_limit_key)
-            except requests.RequestException as exc:
-                error = transport_error(exc, method=method, path=path)
-                pause = self.retry.backoff(attempt) if not error.request_sent else None
-                if not (retryable and self._may_retry(pause, attempt, started)):
-                    raise error from exc
-            else:
-                if 200 <= response.status_code < 300:
-                    return response
-                with response:
-                    error = error_from_response(response, method=method, path=path)
-                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                pause = None
-                if response.status_code == 429:
-                    # Without Retry-After the window the provider counts in is unknown
-                    # (its history limit resets on the minute): a quick retry would only
-                    # be refused again, so the caller pauses instead.
-                    pause = retry_after
-                elif response.status_code in self.retry.statuses:
-                    pause = retry_after if retry_after is not None else self.retry.backoff(attempt)
-                if not (retryable and self._may_retry(pause, attempt, started)):
-                    raise error
-            assert pause is not None  # _may_retry said yes
-            logger.warning(
-                "%s; retrying in %.1f s (attempt %d of %d)",
-                error,
-                pause,
-                attempt + 1,
-                self.retry.max_attempts,
+        try:
+            response = self.session.request(
+                method,
+                self.base_url + path,
+                params=params,
+                data=body,
+                files=files,
+                headers=headers,
+                auth=self._auth,
+                timeout=self.timeout,
+                stream=stream,
+                # A redirected POST may be replayed as a GET by requests; never follow.
+                allow_redirects=method == "GET",
             )
-            self.sleep(pause)
-
-    def _may_retry(self, pause: float | None, attempt: int, started: float) -> bool:
-        if pause is None or attempt >= self.retry.max_attempts:
-            return False
-        return pause <= self._remaining(started)
-
-    def _remaining(self, started: float) -> float:
-        return started + self.retry.total_seconds - self.clock()
-
-    def _token_done(self, key: str) -> None:
-        """Tell a limiter that wants to know that the rate-limited request has finished."""
-        done = getattr(self.rate_limiter, "completed", None)
-        if done is not None:
-            done(key)
-
-    def _take_token(self, key: str, *, started: float, method: str, path: str) -> None:
-        """Wait (within the retry budget) for a rate-limiter token, or raise."""
-        wait = 0.0
-        # Bounded: under contention another caller may take the token we waited for.
-        for _ in range(max(self.retry.max_attempts, 1) + 1):
-            wait = self.rate_limiter.try_acquire(key)
-            if wait <= 0:
-                return
-            if wait > self._remaining(started):
-                break
-            logger.info("Drenfax: %s %s waits %.1f s for the rate limiter", method, path, wait)
-            self.sleep(wait)
-        raise RateLimitedError(
-            f"Drenfax: {method} {path} not sent: the client-side rate limit for {key} "
-            f"is used up; retry in {wait:.0f} s",
-            retry_after=wait,
-        )
+        except requests.RequestException as exc:
+            raise transport_error(exc, method=method, path=path) from exc
+        if not 200 <= response.status_code < 300:
+            with response:
+                raise error_from_response(response, method=method, path=path)
+        return response
 
 
 def _valid_timeout(timeout: Any) -> bool:

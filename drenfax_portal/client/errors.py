@@ -104,7 +104,7 @@ class InvalidInputError(DrenfaxError):
 
 
 class RateLimitedError(DrenfaxError):
-    """429 from the provider, or the client's own rate limiter had no token in time.
+    """429 from the provider, or the caller's own rate limiter had no token free.
 
     `retry_after` is the number of seconds to wait before trying again, when known (from the
     `Retry-After` header in either its seconds or its HTTP-date form).

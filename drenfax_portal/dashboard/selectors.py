@@ -14,11 +14,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 
-from drenfax_portal.api import history_rate_limiter
 from drenfax_portal.dashboard.webhooks import WebhookHealth, webhook_health
 from fax_numbers.models import FaxNumber
 from fax_numbers.selectors import visible_numbers
 from faxes.models import Direction, Fax, FaxStatus, SyncState
+from faxes.ratelimit import history_limiter
 from faxes.reads import unread_inbound
 from faxes.selectors import visible_faxes
 from faxes.sync import sync_state
@@ -278,7 +278,7 @@ def link_health(*, now: datetime, limit: int = 5) -> Health:
     return Health(
         sync=state,
         sync_overdue=state.last_success_at is None or state.last_success_at < now - overdue_after,
-        rate_limit_waits=history_rate_limiter().waits_since(
+        rate_limit_waits=history_limiter().waits_since(
             settings.DRENFAX_ACCOUNT_ID, now - timedelta(hours=1)
         ),
         stuck_count=len(oldest) if len(oldest) <= limit else stuck.count(),

@@ -1,5 +1,5 @@
-"""Shared fixtures of the client tests: a client on a fake clock, `responses` as the API,
-and readers for what went over the wire."""
+"""Shared fixtures of the client tests: `responses` as the API, a client, and readers for
+what went over the wire."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import requests
 import responses
 
 from drenfax_portal import __version__
-from drenfax_portal.client import DrenfaxClient, InProcessRateLimiter
+from drenfax_portal.client import DrenfaxClient
 
 BASE = "https://api.drenfax.test"
 API_KEY = "k3y-Abc123/+="
@@ -26,26 +26,6 @@ ACCOUNT_ID = "6c838c7c-cb48-4763-84d6-233b5f8cf782"
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\r\n1 0 obj\n<<>>\r\nendobj\n\x00\xff%%EOF\n"
 
 
-class FakeClock:
-    """A monotonic clock that only moves when the client sleeps (or a test says so)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
 @pytest.fixture
 def api() -> Iterator[responses.RequestsMock]:
     """The provider: every request must match a registered answer, and every registered
@@ -55,11 +35,8 @@ def api() -> Iterator[responses.RequestsMock]:
 
 
 @pytest.fixture
-def client(clock: FakeClock) -> Iterator[DrenfaxClient]:
-    limiter = InProcessRateLimiter(clock=clock)
-    with DrenfaxClient(
-        BASE, API_KEY, sleep=clock.sleep, clock=clock, rate_limiter=limiter
-    ) as drenfax:
+def client() -> Iterator[DrenfaxClient]:
+    with DrenfaxClient(BASE, API_KEY) as drenfax:
         yield drenfax
 
 

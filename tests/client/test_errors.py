@@ -19,22 +19,22 @@ from drenfax_portal.client import (
     NotAllowedError,
     NotFoundError,
     RateLimitedError,
-    RetryPolicy,
     ServerError,
     TransportError,
+    default_retries,
 )
 from drenfax_portal.client.errors import parse_retry_after
 
 from .conftest import BASE, MESSAGE_ID, NUMBER_ID
 
 INFO = f"{BASE}/v1/fax/{MESSAGE_ID}/info"
-NO_RETRY = RetryPolicy(max_attempts=1)
+NO_RETRY = default_retries().new(total=0)
 
 
 @pytest.fixture
-def once(clock):
+def once():
     """A client that never retries, to see each answer's error as is."""
-    with DrenfaxClient(BASE, "key", retry=NO_RETRY, sleep=clock.sleep, clock=clock) as client:
+    with DrenfaxClient(BASE, "key", retries=NO_RETRY) as client:
         yield client
 
 

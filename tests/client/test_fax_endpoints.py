@@ -415,15 +415,15 @@ def test_cover_pages_gets_coverpages_without_v1(api, client):
     assert pages[0].name == "Default"
 
 
-def test_base_url_with_a_trailing_slash_and_a_prefix_is_joined_cleanly(api, clock):
+def test_base_url_with_a_trailing_slash_and_a_prefix_is_joined_cleanly(api):
     from drenfax_portal.client import DrenfaxClient
 
     api.get("https://gw.example.test/drenfax/coverpages", json=[])
-    with DrenfaxClient("https://gw.example.test/drenfax/", "key", sleep=clock.sleep) as client:
+    with DrenfaxClient("https://gw.example.test/drenfax/", "key") as client:
         assert client.cover_pages() == []
 
 
-def test_every_request_carries_the_timeout(api, clock):
+def test_every_request_carries_the_timeout(api):
     from drenfax_portal.client import DrenfaxClient
 
     seen = []

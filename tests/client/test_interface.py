@@ -80,14 +80,7 @@ def test_there_are_twenty_public_methods():
 
 def test_constructor_has_the_promised_leading_parameters():
     parameters = list(inspect.signature(DrenfaxClient).parameters.values())
-    assert [p.name for p in parameters[:6]] == [
-        "base_url",
-        "api_key",
-        "timeout",
-        "session",
-        "rate_limiter",
-        "retry",
-    ]
+    assert [p.name for p in parameters] == ["base_url", "api_key", "timeout", "session", "retries"]
     assert parameters[2].default == (5, 60)
     assert parameters[3].default is None
     assert parameters[4].default is None
@@ -114,8 +107,8 @@ def test_every_public_name_is_importable_from_the_package():
         "NumbersPage",
         "BatchResult",
         "BatchError",
-        "RateLimiter",
-        "InProcessRateLimiter",
+        "GetRetry",
+        "default_retries",
     ):
         assert name in client_module.__all__
 

@@ -3,17 +3,21 @@ actually raise are classified right, and the session is owned correctly."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
 
 import pytest
 import requests
+import urllib3.util.connection
 
-from drenfax_portal.client import DrenfaxClient, RetryPolicy, TransportError
+from drenfax_portal.client import DrenfaxClient, TransportError, default_retries
 
-from .conftest import FakeClock
+from . import examples
 
 
 def free_port() -> int:
@@ -61,39 +65,75 @@ def silent_server() -> Iterator[int]:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def retry_after_server() -> Iterator[tuple[int, list[float]]]:
+    """Answers 503 with `Retry-After: 1`, then 200 with a fax; records when requests came."""
+    arrivals: list[float] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            arrivals.append(time.monotonic())
+            first = len(arrivals) == 1
+            body = b"{}" if first else examples.FAX_INFO.encode()
+            self.send_response(503 if first else 200)
+            if first:
+                self.send_header("Retry-After", "1")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1], arrivals
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture
-def make_client(clock):
-    def make(port: int, **kwargs) -> DrenfaxClient:
-        url = f"http://127.0.0.1:{port}"
-        return DrenfaxClient(url, "key", sleep=clock.sleep, clock=clock, **kwargs)
+def connects(monkeypatch) -> list[tuple[str, int]]:
+    """Every connection urllib3 tries to open."""
+    opened: list[tuple[str, int]] = []
+    create = urllib3.util.connection.create_connection
 
-    return make
+    def counting(address, *args, **kwargs):
+        opened.append(address)
+        return create(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", counting)
+    return opened
 
 
-def test_refused_connection_was_not_sent_and_a_get_is_retried(make_client, clock):
+# No pauses between attempts here: the waits are urllib3's, tested with Retry-After below.
+QUICK = default_retries().new(backoff_factor=0, backoff_jitter=0)
+
+
+def make_client(port: int, **kwargs) -> DrenfaxClient:
+    kwargs.setdefault("retries", QUICK)
+    return DrenfaxClient(f"http://127.0.0.1:{port}", "key", **kwargs)
+
+
+def test_refused_connection_was_not_sent_and_a_get_is_retried(connects):
     with make_client(free_port()) as client:
         with pytest.raises(TransportError) as caught:
             client.fax_info("m")
         assert caught.value.request_sent is False
         assert "could not connect" in str(caught.value)
-        assert len(clock.sleeps) == 3  # 4 attempts
+    assert len(connects) == 4
 
 
-def test_refused_connection_on_a_post_is_not_retried(make_client, clock):
+def test_refused_connection_on_a_post_is_not_retried(connects):
     with make_client(free_port()) as client:
         with pytest.raises(TransportError) as caught:
             client.cancel_fax("m")
         assert caught.value.request_sent is False
-        assert clock.sleeps == []
+    assert len(connects) == 1
 
 
-def test_a_post_dropped_after_sending_may_have_been_sent_and_is_sent_once(
-    make_client, hanging_up_server
-):
+def test_a_post_dropped_after_sending_may_have_been_sent_and_is_sent_once(hanging_up_server):
     port, received = hanging_up_server
     with make_client(port) as client, pytest.raises(TransportError) as caught:
         client.send_fax("+13125550100", cover_page=True)
@@ -103,7 +143,7 @@ def test_a_post_dropped_after_sending_may_have_been_sent_and_is_sent_once(
     assert received[0].startswith(b"POST /v1/faxes HTTP/1.1\r\n")
 
 
-def test_a_post_without_answer_times_out_once_and_may_have_been_sent(make_client, silent_server):
+def test_a_post_without_answer_times_out_once_and_may_have_been_sent(silent_server, connects):
     with (
         make_client(silent_server, timeout=(1, 0.2)) as client,
         pytest.raises(TransportError) as caught,
@@ -111,13 +151,21 @@ def test_a_post_without_answer_times_out_once_and_may_have_been_sent(make_client
         client.cancel_fax("m")
     assert caught.value.request_sent is True
     assert "no answer in time" in str(caught.value)
+    assert len(connects) == 1
 
 
-def test_a_get_without_answer_is_not_retried(make_client, clock, silent_server):
-    with make_client(silent_server, timeout=(1, 0.2), retry=RetryPolicy()) as client:
-        with pytest.raises(TransportError):
-            client.fax_info("m")
-        assert clock.sleeps == []
+def test_a_get_without_answer_is_not_retried(silent_server, connects):
+    with make_client(silent_server, timeout=(1, 0.2)) as client, pytest.raises(TransportError):
+        client.fax_info("m")
+    assert len(connects) == 1
+
+
+def test_a_get_waits_out_a_short_retry_after(retry_after_server):
+    port, arrivals = retry_after_server
+    with make_client(port, retries=None) as client:
+        assert client.fax_info("m").message_id == json.loads(examples.FAX_INFO)["messageId"]
+    assert len(arrivals) == 2
+    assert arrivals[1] - arrivals[0] >= 0.9
 
 
 def test_closing_the_client_closes_its_own_session():

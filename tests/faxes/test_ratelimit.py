@@ -14,6 +14,7 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
+from drenfax_portal.client import RateLimitedError
 from faxes.models import RateLimitToken
 from faxes.ratelimit import DatabaseRateLimiter, lease_acquire, lease_release
 
@@ -26,10 +27,20 @@ def assert_never_more_than(rate: int, per: float, times: list) -> None:
         assert (later - first).total_seconds() >= per, (first, later)
 
 
+def try_take(limiter: DatabaseRateLimiter, key: str) -> float:
+    """0.0 after a call made with a token, or the seconds the limiter said to wait."""
+    try:
+        with limiter.token(key):
+            return 0.0
+    except RateLimitedError as exc:
+        assert exc.status_code is None  # refused here: nothing was sent
+        return exc.retry_after
+
+
 def take(limiter: DatabaseRateLimiter, key: str, sleep=time.sleep) -> float:
-    """Wait for a token like the client does; returns the total wait."""
+    """Back off until a token is free, as the sync does; returns the total wait."""
     waited = 0.0
-    while (wait := limiter.try_acquire(key)) > 0:
+    while (wait := try_take(limiter, key)) > 0:
         sleep(wait)
         waited += wait
     return waited
@@ -50,68 +61,42 @@ def test_tokens_are_free_until_the_rate_then_wait_for_the_window(fake_clock):
     clock, sleep = fake_clock
     limiter = DatabaseRateLimiter(8, 60, now=lambda: clock[0])
     for _ in range(8):
-        assert limiter.try_acquire("acct") == 0
+        assert try_take(limiter, "acct") == 0
         clock[0] += timedelta(seconds=1)
     # The first token (t=0) leaves the window at t=60; it is now t=8.
-    assert limiter.try_acquire("acct") == pytest.approx(52, abs=0.01)
+    assert try_take(limiter, "acct") == pytest.approx(52, abs=0.01)
     assert take(limiter, "acct", sleep) == pytest.approx(52, abs=0.01)
     assert RateLimitToken.objects.filter(waited__gt=51).count() == 1
 
 
 @pytest.mark.django_db
-def test_a_token_counts_from_the_end_of_its_longest_request_until_completed(fake_clock):
+def test_a_token_counts_from_the_end_of_its_call(fake_clock):
+    # The provider counts a call when it arrives, never later than the call's end.
     clock, _ = fake_clock
-    start = clock[0]
-    limiter = DatabaseRateLimiter(1, 10, hold=3, now=lambda: clock[0])
-    assert limiter.try_acquire("acct") == 0
-    # On its way: it counts from 3 s ahead, the latest the provider may see it arrive.
-    assert RateLimitToken.objects.get().taken_at == start + timedelta(seconds=3)
-    assert limiter.try_acquire("acct") == pytest.approx(13)
-    clock[0] += timedelta(seconds=0.5)
-    limiter.completed("acct")  # it ended after half a second
-    assert RateLimitToken.objects.get().taken_at == start + timedelta(seconds=0.5)
-    assert limiter.try_acquire("acct") == pytest.approx(10)
+    limiter = DatabaseRateLimiter(1, 10, now=lambda: clock[0])
+    with limiter.token("acct"):
+        clock[0] += timedelta(seconds=3)  # a slow call
+    assert try_take(limiter, "acct") == pytest.approx(10)
 
 
 @pytest.mark.django_db
-def test_a_reserved_token_counts_from_its_turn_and_its_longest_request_until_settled(
-    fake_clock,
-):
+def test_a_refusal_names_the_key_and_when_to_retry(fake_clock):
     clock, _ = fake_clock
-    start = clock[0]
-    limiter = DatabaseRateLimiter(2, 10, hold=3, now=lambda: clock[0])
-    assert limiter.try_acquire("acct") == 0
-    limiter.completed("acct")
-    clock[0] += timedelta(seconds=1)
-    assert limiter.reserve("acct") == (0, RateLimitToken.objects.latest("pk").pk)
-    # Free now: the token counts from now plus the longest the request may take.
-    assert RateLimitToken.objects.latest("pk").taken_at == start + timedelta(seconds=4)
-    clock[0] += timedelta(seconds=1)
-    # Full: the first token frees up 8 s from now; a reservation takes that turn if told to.
-    assert limiter.reserve("acct", within=5) == (pytest.approx(8), None)
-    wait, token = limiter.reserve("acct", within=8)
-    assert wait == pytest.approx(8)
-    assert RateLimitToken.objects.get(pk=token).taken_at == start + timedelta(seconds=13)
-    # The reserved tokens hold the window for others until they are settled.
-    assert limiter.try_acquire("acct") == pytest.approx(12)
-    limiter.settle(token, start + timedelta(seconds=10.5))
-    assert limiter.try_acquire("acct") == pytest.approx(12)  # the one reserved at 1 s
-    limiter.settle(RateLimitToken.objects.order_by("pk")[1].pk, start + timedelta(seconds=1.2))
-    clock[0] = start + timedelta(seconds=11.3)
-    assert limiter.try_acquire("acct") == 0  # 1.2 s left the window; 10.5 s is one of two
-    limiter.completed("acct")
-    assert limiter.try_acquire("acct") == pytest.approx(9.2)
-    # A reservation never used is given back.
-    limiter.release(token)
-    assert limiter.try_acquire("acct") == 0
+    limiter = DatabaseRateLimiter(1, 60, now=lambda: clock[0])
+    with limiter.token("acct-1"):
+        pass
+    with pytest.raises(RateLimitedError, match="acct-1") as caught, limiter.token("acct-1"):
+        pytest.fail("no call may be made without a token")
+    assert caught.value.retry_after == pytest.approx(60)
+    assert caught.value.permanent is False
 
 
 @pytest.mark.django_db
 def test_keys_are_independent():
     limiter = DatabaseRateLimiter(1, 60)
-    assert limiter.try_acquire("a") == 0
-    assert limiter.try_acquire("b") == 0
-    assert limiter.try_acquire("a") > 0
+    assert try_take(limiter, "a") == 0
+    assert try_take(limiter, "b") == 0
+    assert try_take(limiter, "a") > 0
 
 
 @pytest.mark.django_db
@@ -151,11 +136,16 @@ def test_three_threads_never_pass_more_than_the_rate_per_window():
 HAMMER = """
 import django, time
 django.setup()
+from drenfax_portal.client import RateLimitedError
 from faxes.ratelimit import DatabaseRateLimiter
 limiter = DatabaseRateLimiter(4, 0.6)
 for _ in range(5):
-    while (wait := limiter.try_acquire("procs")) > 0:
-        time.sleep(wait)
+    while True:
+        try:
+            with limiter.token("procs"):
+                break
+        except RateLimitedError as exc:
+            time.sleep(exc.retry_after)
 """
 
 

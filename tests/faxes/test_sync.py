@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,26 +13,18 @@ from django.db import connection
 from django.utils import timezone
 
 from drenfax_portal.api import get_client
-from drenfax_portal.client import DrenfaxClient
-from faxes import sync as sync_module
 from faxes.models import Fax, RateLimitBucket, RateLimitToken, SyncState
-from faxes.ratelimit import DatabaseRateLimiter
 from faxes.services import fax_merge_payloads
 from faxes.sync import reconcile_open_faxes, sync_faxes_step, sync_numbers
 from tests.conftest import ACCOUNT_ID, API_URL, history_calls
 from tests.factories import fax_payload
-from tests.waiting import wait_until
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def step(sandbox, **kwargs):
-    from drenfax_portal.api import history_rate_limiter
-
     with get_client() as client:
-        return sync_faxes_step(
-            client=client, account_id=sandbox.account_id, limiter=history_rate_limiter(), **kwargs
-        )
+        return sync_faxes_step(client=client, account_id=sandbox.account_id, **kwargs)
 
 
 @pytest.mark.django_db
@@ -59,92 +50,17 @@ def test_an_interrupted_backfill_resumes_without_refetching(sandbox):
 
 
 @pytest.mark.django_db
-def test_the_next_pages_are_fetched_while_this_one_is_merged(sandbox, monkeypatch):
+def test_a_page_that_fails_once_is_fetched_again_and_the_backfill_goes_on(sandbox):
     sandbox.seed(1234, days=20)
-    calls_during_merges = []
-    merge = sync_module._merge_page
-
-    def merge_once_the_next_pages_are_asked_for(rows, report, read=None):
-        if not calls_during_merges:  # the first page: the two others are on their way
-            wait_until(lambda: history_calls(sandbox) == 3, timeout=5)
-        calls_during_merges.append(history_calls(sandbox))
-        return merge(rows, report, read)
-
-    monkeypatch.setattr(sync_module, "_merge_page", merge_once_the_next_pages_are_asked_for)
-    report = step(sandbox)
-    assert report.backfill_done and report.calls == 3 == history_calls(sandbox)
-    assert calls_during_merges == [3, 3, 3]
-    assert Fax.objects.count() == 1234
-    # Every token is dated to its request's end, none left ahead.
-    assert not RateLimitToken.objects.filter(taken_at__gt=timezone.now()).exists()
-    assert RateLimitToken.objects.count() == 3
-
-
-def fail_the_first_page_asked_ahead(sandbox, monkeypatch, fault: str, **spec) -> None:
-    """The first history page the backfill asks for ahead gets `fault` from the sandbox."""
-    reserve = sync_module._PagesAhead.reserve
-    faults = []
-
-    def reserve_into_the_fault(self, offset):
-        if not faults:
-            faults.append(sandbox.add_fault(endpoint="GET /v1/fax/history", fault=fault, **spec))
-        return reserve(self, offset)
-
-    monkeypatch.setattr(sync_module._PagesAhead, "reserve", reserve_into_the_fault)
-
-
-@pytest.mark.django_db
-def test_a_page_fetched_ahead_that_fails_is_fetched_again(sandbox, monkeypatch):
-    sandbox.seed(1234, days=20)
-    fail_the_first_page_asked_ahead(sandbox, monkeypatch, "503")
+    sandbox.add_fault(endpoint="GET /v1/fax/history", fault="503", count=1)
     report = step(sandbox)
     assert report.backfill_done and not report.error
     assert history_calls(sandbox, "503") == 1 and history_calls(sandbox, "200") == 3
     assert Fax.objects.count() == 1234
-    assert not RateLimitToken.objects.filter(taken_at__gt=timezone.now()).exists()
 
 
 @pytest.mark.django_db
-def test_a_429_ahead_pauses_the_sync_as_on_the_usual_path(sandbox, monkeypatch):
-    sandbox.seed(1734, days=20)
-    fail_the_first_page_asked_ahead(sandbox, monkeypatch, "429", retry_after=1)
-    first = step(sandbox)
-    assert first.retry_after >= 1 and not first.error and not first.backfill_done
-    assert RateLimitBucket.objects.get(key=sandbox.account_id).blocked_until > timezone.now()
-    # The pages after the refused one were not asked for; their tokens were given back.
-    assert history_calls(sandbox, "429") == 1 and history_calls(sandbox, "200") == 1
-    assert RateLimitToken.objects.count() == 2
-    time.sleep(first.retry_after)
-    second = step(sandbox)
-    assert second.backfill_done and not second.error
-    assert history_calls(sandbox, "429") == 1 and history_calls(sandbox, "200") == 4
-    assert Fax.objects.count() == 1734
-    assert not RateLimitToken.objects.filter(taken_at__gt=timezone.now()).exists()
-
-
-@pytest.mark.django_db
-def test_after_a_page_fails_ahead_no_later_page_is_fetched_before_it(sandbox, monkeypatch):
-    sandbox.seed(1734, days=20)
-    order = []
-    fax_history = DrenfaxClient.fax_history
-
-    def record(self, account_id, *, offset=0, **kwargs):
-        order.append(offset)
-        return fax_history(self, account_id, offset=offset, **kwargs)
-
-    monkeypatch.setattr(DrenfaxClient, "fax_history", record)
-    fail_the_first_page_asked_ahead(sandbox, monkeypatch, "503")
-    report = step(sandbox)
-    assert report.backfill_done and not report.error
-    # Page 500 failed ahead; 1000 and 1500 waited for it instead of going on without it.
-    assert order == [0, 500, 500, 1000, 1500]
-    assert Fax.objects.count() == 1734
-    assert RateLimitToken.objects.count() == 5
-    assert not RateLimitToken.objects.filter(taken_at__gt=timezone.now()).exists()
-
-
-@pytest.mark.django_db
-def test_a_step_asks_ahead_for_no_more_pages_than_its_calls(sandbox):
+def test_a_step_makes_no_more_calls_than_it_is_given(sandbox):
     sandbox.seed(3000, days=20)
     report = step(sandbox, max_calls=2)
     assert report.calls == 2 == history_calls(sandbox) == RateLimitToken.objects.count()
@@ -152,24 +68,11 @@ def test_a_step_asks_ahead_for_no_more_pages_than_its_calls(sandbox):
 
 
 @pytest.mark.django_db
-def test_the_token_of_a_page_never_asked_for_is_given_back(sandbox):
-    limiter = DatabaseRateLimiter(1, 5.0)
-    assert limiter.try_acquire(sandbox.account_id) == 0
-    with get_client() as client:
-        ahead = sync_module._PagesAhead(client, limiter, sandbox.account_id)
-        assert ahead.reserve(500)  # its turn comes in 5 s
-        assert RateLimitToken.objects.count() == 2
-        ahead.close()  # the backfill stops before then
-    assert RateLimitToken.objects.count() == 1
-    assert history_calls(sandbox) == 0
-
-
-@pytest.mark.django_db
-def test_no_page_is_fetched_ahead_without_a_free_token(sandbox, settings):
+def test_a_backfill_stops_without_a_free_token_and_says_when_to_go_on(sandbox, settings):
     settings.DRENFAX_HISTORY_RATE = (1, 60.0)
     sandbox.seed(1234, days=20)
     report = step(sandbox)
-    # The one token went to the first page; the second waits its turn as usual.
+    # The one token went to the first page; the second waits for the next step.
     assert report.calls == 1 and report.retry_after > 0 and not report.error
     assert history_calls(sandbox) == 1 == RateLimitToken.objects.count()
     assert Fax.objects.count() == 500
@@ -213,7 +116,7 @@ def test_a_persistent_429_pauses_every_process(sandbox):
 @pytest.fixture
 def busy_window(settings, request):
     """A sandbox whose fixed history window another client has used up (a day long, so
-    that it does not reset within the client's 30 s retry budget)."""
+    that it does not reset while the test runs)."""
     from drenfax_portal.sandbox import start_sandbox
 
     with start_sandbox(
@@ -296,16 +199,15 @@ def test_numbers_sync_caches_the_accounts_numbers(sandbox):
 SYNC_PROCESS = """
 import django
 django.setup()
-from drenfax_portal.api import get_client, history_rate_limiter
+import time
+from drenfax_portal.api import get_client
 from django.conf import settings
 from faxes.sync import sync_faxes_step
 with get_client() as client:
     for _ in range(3):
-        report = sync_faxes_step(
-            client=client, account_id=settings.DRENFAX_ACCOUNT_ID,
-            limiter=history_rate_limiter(), max_calls=2,
-        )
+        report = sync_faxes_step(client=client, account_id=settings.DRENFAX_ACCOUNT_ID, max_calls=2)
         assert not report.error, report.error
+        time.sleep(report.retry_after)
 """
 
 
