@@ -9,8 +9,9 @@ or hostile file costs little and the user learns what is wrong with it:
    MAX_UNCOMPRESSED bytes, or compress better than MAX_RATIO:1 (a zip bomb), is refused
    before any XML is parsed. Python's zipfile never inflates a part past its declared
    size, so the declared sizes bound the time and memory of everything after.
-2. openpyxl opens the workbook in read-only mode. With defusedxml installed it parses every
-   part through defusedxml, which refuses entity declarations (an XML "billion laughs").
+2. openpyxl opens the workbook in read-only mode (a second time, for its formulas, only if
+   a row has an empty cell). With defusedxml installed it parses every part through
+   defusedxml, which refuses entity declarations (an XML "billion laughs").
 3. The first visible sheet with a fax number column is streamed row by row: the header row
    is found among the first rows (by the names of its columns), else the number column is
    found by its content; each row's number is normalised to E.164 once per distinct value
@@ -26,9 +27,11 @@ it are in `faxes.blasting`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
+import itertools
 import logging
 import re
 import warnings
@@ -49,7 +52,6 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from fax_numbers.phone import InvalidNumber, parse_number
 from faxes.uploads import (
@@ -79,6 +81,8 @@ BLANK_ROWS_MAX = 50_000
 # Excel's widest row; a sheet's XML over PRESCAN_ABOVE bytes is checked against it first.
 MAX_CELLS_PER_ROW = 16_384
 PRESCAN_ABOVE = 2 * MB
+# Cells of one sheet as openpyxl hands them over, each row padded to its last cell.
+MAX_CELLS = 5_000_000
 # Different texts a workbook may hold (ten thousand rows of thirty text columns).
 MAX_SHARED_STRINGS = 300_000
 # How much of a cell is shown back to the user.
@@ -275,23 +279,31 @@ def recipient_list_read(
 ) -> RecipientList:
     """Read a workbook's recipients; raises RefusedList when the file cannot be used."""
     limit = limit or max_rows()
-    region = region or settings.DEFAULT_PHONE_REGION
+    normaliser = Normaliser(region or settings.DEFAULT_PHONE_REGION)
     if not openpyxl.DEFUSEDXML:  # fail closed (the faxes.E001 check says why)
         raise RefusedList("Recipient lists cannot be read safely on this server right now.")
     _check_container(handle, limit=limit)
+    try:
+        with _opened(handle, data_only=True) as values:
+            try:
+                return _read_workbook(values, None, limit=limit, normaliser=normaliser)
+            except _EmptyCell:
+                # The saved values show a formula without its result as an empty cell; the
+                # formulas, read alongside, tell the two apart.
+                with _opened(handle, data_only=False) as formulas:
+                    return _read_workbook(values, formulas, limit=limit, normaliser=normaliser)
+    except Exception as exc:
+        raise _refusal(exc) from None
+
+
+def _opened(handle: IO[bytes], *, data_only: bool) -> contextlib.closing[Any]:
     handle.seek(0)
-    try:
-        workbook = load_workbook(handle, read_only=True, data_only=True, keep_links=False)
-    except Exception as exc:
-        raise _refusal(exc) from None
-    try:
-        return _read_workbook(workbook, limit=limit, normaliser=Normaliser(region))
-    except RefusedList:
-        raise
-    except Exception as exc:
-        raise _refusal(exc) from None
-    finally:
-        workbook.close()
+    workbook = load_workbook(handle, read_only=True, data_only=data_only, keep_links=False)
+    return contextlib.closing(workbook)
+
+
+class _EmptyCell(Exception):
+    """A row holds an empty cell, which may be a formula saved without its result."""
 
 
 def _check_container(handle: IO[bytes], *, limit: int) -> None:
@@ -483,20 +495,24 @@ def _refusal(exc: Exception) -> RefusedList:
     return _damaged()
 
 
-def _read_workbook(workbook: Any, *, limit: int, normaliser: Normaliser) -> RecipientList:
+def _read_workbook(
+    values: Any, formulas: Any, *, limit: int, normaliser: Normaliser
+) -> RecipientList:
     found_rows = False
     headers_seen: list[str] = []
-    for sheet in workbook.worksheets:
-        if getattr(sheet, "sheet_state", "visible") != "visible":
+    for position, sheet in enumerate(values.worksheets):
+        if sheet.sheet_state != "visible":
             continue
-        rows = _sheet_rows(workbook, sheet, ceiling=limit + BLANK_ROWS_MAX)
+        formula_sheet = formulas.worksheets[position] if formulas is not None else None
+        rows = _sheet_rows(sheet, formula_sheet, ceiling=limit + BLANK_ROWS_MAX)
         first, blanks = _first_rows(rows)
         if not first:
             continue
         found_rows = True
-        layout = _find_layout(first, normaliser)
+        table = [(index, _cells(row)) for index, row in first]
+        layout = _find_layout(table, normaliser)
         if layout is None:
-            headers_seen += [cell_text(v) for v in first[0][1].values() if isinstance(v, str)]
+            headers_seen += [cell_text(v) for v in table[0][1].values() if isinstance(v, str)]
             continue
         result = _read_rows(sheet.title, layout, first, rows, limit=limit, normaliser=normaliser)
         result.blank_rows += sum(1 for index in blanks if index > (result.header_row or 0))
@@ -510,66 +526,68 @@ def _read_workbook(workbook: Any, *, limit: int, normaliser: Normaliser) -> Reci
     )
 
 
-class _SheetParser(WorkSheetParser):
-    """openpyxl's read-only sheet parser, marking formulas saved without a result.
+SheetRow = tuple[int, tuple[Any, ...]]  # (row number, values from column A on)
+Row = tuple[int, dict[int, Any]]  # (row number, {column: value} of the cells not blank)
 
-    With `data_only` such a cell reads as empty, as if nothing were there; the preview must
-    say why the row has no number instead.
+
+def _sheet_rows(sheet: Any, formulas: Any, *, ceiling: int) -> Iterator[SheetRow]:
+    """A read-only sheet's rows, each as wide as its last cell (its `<dimension>` is ignored).
+
+    With `formulas` (the same sheet read without data_only) a formula saved without its
+    result reads as Uncalculated; without it, a row holding an empty cell raises _EmptyCell.
+    openpyxl keeps a little of every row and pads each to its last cell, so more than
+    `ceiling` rows (empty ones too) or MAX_CELLS cells stop the reading.
     """
+    sheet.reset_dimensions()
+    rows = sheet.iter_rows(values_only=True)
+    if formulas is not None:
+        formulas.reset_dimensions()
+        rows = map(_with_formulas, rows, formulas.iter_rows(values_only=True))
+    cells = 0
+    for index, row in enumerate(rows, 1):
+        cells += len(row)
+        if index > ceiling:
+            raise _too_many_rows(ceiling)
+        if cells > MAX_CELLS:
+            raise RefusedList(
+                f"The sheet holds more than {MAX_CELLS:,} cells, counting empty ones, far "
+                "more than a list of recipients needs. Copy the list into a new workbook, "
+                "save, and upload that."
+            )
+        if formulas is None and None in row:
+            raise _EmptyCell
+        yield index, row
 
-    def parse_cell(self, element: Any) -> dict[str, Any]:
-        cell = super().parse_cell(element)
-        if cell["value"] is None and (formula := element.find(FORMULA_TAG)) is not None:
-            cell["value"] = Uncalculated(f"={formula.text or ''}")
-        return cell
 
-
-Row = tuple[int, dict[int, Any]]
-
-
-def _sheet_rows(
-    workbook: Any, sheet: Any, *, ceiling: int
-) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-    """A read-only sheet's rows as openpyxl parses them: (row number, cells present).
-
-    The same parser `ReadOnlyWorksheet.iter_rows` uses, without padding each row to the
-    sheet's width (a sheet claiming 16,384 columns costs nothing) and without the rows
-    missing from the file (never read, never counted). openpyxl keeps a little of every row
-    it has parsed, so more than `ceiling` rows (empty ones too) stop the reading.
-    """
-    source = sheet._get_source()
-    try:
-        parser = _SheetParser(
-            source,
-            sheet._shared_strings,
-            data_only=True,
-            epoch=workbook.epoch,
-            date_formats=workbook._date_formats,
-            timedelta_formats=workbook._timedelta_formats,
-        )
-        for count, row in enumerate(parser.parse(), 1):
-            if count > ceiling:
-                raise _too_many_rows(ceiling)
-            yield row
-    finally:
-        source.close()
+def _with_formulas(values: tuple[Any, ...], formulas: tuple[Any, ...]) -> tuple[Any, ...]:
+    if values.count(None) == formulas.count(None):  # no formula is missing its result
+        return values
+    return tuple(
+        Uncalculated(f if isinstance(f, str) else getattr(f, "text", "="))  # array formulas too
+        if value is None and f is not None
+        else value
+        for value, f in zip(values, formulas, strict=True)
+    )
 
 
 def _is_blank(value: Any) -> bool:
     return value is None or (value.__class__ is str and not value.strip())
 
 
-def _first_rows(rows: Iterator[tuple[int, list[dict[str, Any]]]]) -> tuple[list[Row], list[int]]:
-    """The first HEADER_SCAN rows that hold anything, as {column: value}, and the numbers
-    of the empty rows among them."""
-    first: list[Row] = []
+def _cells(row: tuple[Any, ...]) -> dict[int, Any]:
+    return {column: value for column, value in enumerate(row, 1) if not _is_blank(value)}
+
+
+def _first_rows(rows: Iterator[SheetRow]) -> tuple[list[SheetRow], list[int]]:
+    """The first HEADER_SCAN rows that hold anything, and the numbers of the empty rows
+    among them."""
+    first: list[SheetRow] = []
     blanks: list[int] = []
-    for index, cells in rows:
-        values = {c["column"]: c["value"] for c in cells if not _is_blank(c["value"])}
-        if not values:
+    for index, row in rows:
+        if all(map(_is_blank, row)):
             blanks.append(index)
             continue
-        first.append((index, values))
+        first.append((index, row))
         if len(first) >= HEADER_SCAN:
             break
     return first, blanks
@@ -670,14 +688,14 @@ def _text_column(first: list[Row], number: int) -> Column | None:
 def _read_rows(
     sheet: str,
     layout: _Layout,
-    first: list[Row],
-    rows: Iterator[tuple[int, list[dict[str, Any]]]],
+    first: list[SheetRow],
+    rows: Iterator[SheetRow],
     *,
     limit: int,
     normaliser: Normaliser,
 ) -> RecipientList:
-    number_col = layout.number.index
-    name_col = layout.name.index if layout.name else -1
+    number_at = layout.number.index - 1
+    name_at = layout.name.index - 1 if layout.name else None
     start = 0 if layout.header_at is None else layout.header_at + 1
     result = RecipientList(
         sheet=sheet,
@@ -692,30 +710,16 @@ def _read_rows(
     known, normalise = normaliser.cache, normaliser.number
     example = normaliser.number(EXAMPLE_NUMBER)[0]
 
-    def remaining() -> Iterator[tuple[int, list[dict[str, Any]]]]:
-        for index, values in first[start:]:
-            yield index, [{"column": c, "value": v} for c, v in values.items()]
-        yield from rows  # the sheet's rows after the first ones
-
-    for index, cells in remaining():
-        number = name = None
-        other = False
-        for cell in cells:
-            value = cell["value"]
-            if value is None:
-                continue
-            column = cell["column"]
-            if column == number_col:
-                number = value
-            elif column == name_col:
-                name = value
-            elif not other:
-                other = value.__class__ is not str or bool(value.strip())
+    for index, row in itertools.chain(first[start:], rows):
+        width = len(row)
+        number = row[number_at] if number_at < width else None
+        name = row[name_at] if name_at is not None and name_at < width else None
         if number.__class__ is str and not number.strip():
             number = None
         name_text = _name_text(name) if name is not None else ""
         if number is None:
-            if name_text or other:
+            others = row if name_at is None else row[:name_at] + row[name_at + 1 :]
+            if name_text or not all(map(_is_blank, others)):
                 left_out.append(
                     LeftOut(index, LeftOutKind.EMPTY, "no fax number in this row", None, name_text)
                 )

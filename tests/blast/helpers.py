@@ -167,6 +167,13 @@ def wide_row() -> bytes:
     return handmade_xlsx(sheet_xml(f'<row r="1">{cells}</row>', dimension=None))
 
 
+def far_right_cells() -> bytes:
+    """A header, then rows of one cell in Excel's last column (openpyxl pads each to 16,384)."""
+    rows = '<row r="1"><c r="A1" t="inlineStr"><is><t>Fax</t></is></c></row>'
+    rows += "".join(f'<row r="{i}"><c r="XFD{i}"><v>1</v></c></row>' for i in range(2, 400))
+    return handmade_xlsx(sheet_xml(rows, dimension=None))
+
+
 def endless_blank_rows() -> bytes:
     """A number, then 200,000 empty rows (formatted, as Excel writes them), no dimension."""
     rows = '<row r="1"><c r="A1"><v>2065550123</v></c></row>'

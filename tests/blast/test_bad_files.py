@@ -15,6 +15,7 @@ from tests.blast.helpers import (
     countless_strings,
     endless_blank_rows,
     entity_bomb,
+    far_right_cells,
     fixture,
     handmade_xlsx,
     sheet_xml,
@@ -80,6 +81,7 @@ BAD_FILES = [
     ("an external XML entity", external_entity(), "XML bomb"),
     ("broken XML", handmade_xlsx("<worksheet><sheetData><row>"), "damaged or incomplete"),
     ("a row of 150,000 cells", wide_row(), "more than 16,384 cells"),
+    ("rows padded to 16,384 cells", far_right_cells(), "more than 5,000,000 cells"),
     ("200,000 empty rows", endless_blank_rows(), "more than 60,000 rows, counting empty ones"),
     ("350,000 different strings", countless_strings(), "more than 300,000 different texts"),
 ]

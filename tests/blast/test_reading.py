@@ -210,8 +210,15 @@ def test_duplicates_blank_rows_and_rows_without_a_number():
 
 def test_formulas_saved_without_a_value_are_flagged():
     # openpyxl writes formulas without a cached result, as a file never opened in Excel.
-    result = read([["Fax", "Name"], ['=B2&"555"', "Formula"], ["2065550123", '=UPPER("x")']])
-    assert left(result) == [(2, LeftOutKind.FORMULA)]
+    result = read(
+        [
+            ["Fax", "Name"],
+            ['=B2&"555"', "Formula"],
+            ["2065550123", '=UPPER("x")'],
+            [None, None, "=1+1"],  # not an empty row
+        ]
+    )
+    assert left(result) == [(2, LeftOutKind.FORMULA), (4, LeftOutKind.EMPTY)]
     assert '=B2&"555"' in result.left_out[0].reason
     assert "saved without its result" in result.left_out[0].reason
     assert sent(result) == [(3, "+12065550123", "")]  # a name without a value is no name
