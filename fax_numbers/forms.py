@@ -12,10 +12,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from drenfax_portal.client.limits import PROVISION_MAX
 from fax_numbers.models import FaxNumber, Provisioning
 from fax_numbers.phone import InvalidNumber, format_national, parse_number
-
-PROVISION_MAX = 1000  # the API's limit per call
 
 US_STATES = [
     ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"),

@@ -53,6 +53,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from drenfax_portal.client.limits import NAME_MAX
 from fax_numbers.phone import InvalidNumber, parse_number
 from faxes.uploads import (
     MB,
@@ -64,8 +65,6 @@ from faxes.uploads import (
 log = logging.getLogger(__name__)
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# What a recipient name may hold (the API's recipientName limit).
-NAME_MAX = 40
 
 # The container's limits. A 10,000-row list is about 200 KB, its sheet about 2 MB of XML.
 MAX_UNCOMPRESSED = 50 * MB  # all parts together, as declared in the ZIP directory

@@ -32,6 +32,7 @@ from django.utils import formats, timezone
 from drenfax_portal.accounts.services import profile_for
 from drenfax_portal.api import describe_error, get_client
 from drenfax_portal.client import DrenfaxClient, DrenfaxError, InvalidInputError, wire
+from drenfax_portal.client.limits import NAME_MAX, NOTES_MAX, SUBJECT_MAX
 from drenfax_portal.forms import DATE_RANGE_MESSAGE, EARLIEST_DATE, LATEST_DATE
 from fax_numbers.models import FaxNumber
 from fax_numbers.phone import InvalidNumber, format_national, parse_number
@@ -48,10 +49,6 @@ from faxes.uploads import (
     staged_uploads,
 )
 
-# The API's field limits (the reference; the client checks them again before sending).
-NAME_MAX = 40
-SUBJECT_MAX = 55
-NOTES_MAX = 4000
 # One form sends one fax to each of these; a longer list is a blast (an Excel file).
 MAX_RECIPIENTS = 100
 # Only this much typed text is read for numbers (the field refuses more).

@@ -39,7 +39,6 @@ from .models import (
     HistoryPage,
     NumbersPage,
     User,
-    to_e164,
 )
 from .wire import Attachment
 
@@ -70,5 +69,4 @@ __all__ = [
     "TransportError",
     "User",
     "default_retries",
-    "to_e164",
 ]

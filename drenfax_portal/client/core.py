@@ -26,6 +26,7 @@ from .errors import (
     malformed_response,
     transport_error,
 )
+from .limits import HISTORY_LIMIT_MAX, NAME_MAX, NOTES_MAX, PROVISION_MAX, SUBJECT_MAX
 from .models import (
     AvailableNumber,
     BatchResult,
@@ -40,12 +41,6 @@ __all__ = ["USER_AGENT", "DrenfaxClient", "GetRetry", "default_retries"]
 
 USER_AGENT = f"drenfax-portal/{__version__} (+python-requests)"
 
-# The reference's documented limits, checked before any request.
-NAME_MAX = 40
-SUBJECT_MAX = 55
-NOTES_MAX = 4000
-HISTORY_LIMIT_MAX = 500
-PROVISION_MAX = 1000
 
 Timeout = float | tuple[float, float]
 

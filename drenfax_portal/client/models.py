@@ -12,7 +12,6 @@ gives no offset).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,7 +32,6 @@ __all__ = [
     "HistoryPage",
     "NumbersPage",
     "User",
-    "to_e164",
 ]
 
 #: Fax statuses that never change again.
@@ -122,26 +120,6 @@ def _fields(
 ) -> dict[str, Any]:
     """`{attribute: converted value}` for each `(attribute, wire key, converter)` of `spec`."""
     return {attr: convert(data.get(key)) for attr, key, convert in spec}
-
-
-def to_e164(number: str | None) -> str | None:
-    """`number` in E.164, reading 10 digits (or 11 starting with 1) as a NANP number.
-
-    `"3144508380"` -> `"+13144508380"`, `"+1 (314) 450-8380"` -> `"+13144508380"`.
-    Returns None when the number cannot be read as E.164.
-    """
-    if not number:
-        return None
-    digits = re.sub(r"\D", "", number)
-    if not digits:
-        return None
-    if number.strip().startswith("+"):
-        return f"+{digits}"
-    if len(digits) == 10:
-        return f"+1{digits}"
-    if len(digits) == 11 and digits.startswith("1"):
-        return f"+{digits}"
-    return None
 
 
 # --- nested objects ------------------------------------------------------------------------
@@ -427,7 +405,7 @@ class FaxNumber:
     """A fax number owned by the account.
 
     `number` is kept as the provider sends it (the numbers list gives `"3144508380"`,
-    without `+1`); `e164` is the normalised form. `storage` is the FTP/SFTP settings
+    without `+1`: normalising it is the caller's). `storage` is the FTP/SFTP settings
     decoded from their JSON text (it can hold a password, so it is left out of `repr`).
     """
 
@@ -444,11 +422,6 @@ class FaxNumber:
     manager: Account | None = None
     faxbridge: FaxBridge | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def e164(self) -> str | None:
-        """`number` in E.164 (`"+13144508380"`), or None if it cannot be read."""
-        return to_e164(self.number)
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> FaxNumber:
@@ -504,11 +477,6 @@ class AvailableNumber:
     state: str | None = None
     preferable: bool | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def e164(self) -> str | None:
-        """The number in E.164 (same spelling as `FaxNumber.e164`)."""
-        return to_e164(self.number_e164)
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> AvailableNumber:

@@ -18,7 +18,6 @@ from drenfax_portal.client import (
     HistoryPage,
     NumbersPage,
     User,
-    to_e164,
 )
 
 from . import examples
@@ -174,7 +173,6 @@ def test_numbers_example_parses_a_page_of_numbers():
     [number] = page.rows
     assert number.uuid == "04d651f6-5092-44a1-bbd4-822a0ab43d29"
     assert number.number == "3144508380"
-    assert number.e164 == "+13144508380"
     assert number.pending_until is None
     assert number.owned_by == "8d3165b3-d23c-4cb4-9bee-b33013c008f7"
     assert number.managed_by == "8d3165b3-d23c-4cb4-9bee-b33013c008f7"
@@ -200,7 +198,6 @@ def test_provision_example_parses_a_list_of_numbers():
     [number] = [FaxNumber.from_api(item) for item in load(examples.PROVISION)]
 
     assert number.uuid == "2d65b607-1833-4576-b497-650b56d6346b"
-    assert number.e164 == "+18440000000"
     assert number.owner.account_number == "1200000000"
 
 
@@ -208,7 +205,6 @@ def test_search_example_parses_available_numbers_with_regional_data():
     [found] = [AvailableNumber.from_api(item) for item in load(examples.SEARCH)["result"]]
 
     assert found.number_e164 == "+17025551234"
-    assert found.e164 == "+17025551234"
     assert found.country_iso == "US"
     assert found.rate_center == "LAS VEGAS"
     assert found.state == "NV"
@@ -312,22 +308,3 @@ def test_history_without_rows_is_an_empty_page():
 def test_result_dataclasses_take_positional_count_rows_and_success_errors():
     assert HistoryPage(2, []).count == 2
     assert BatchResult([], []).errors == []
-
-
-@pytest.mark.parametrize(
-    ("number", "e164"),
-    [
-        ("3144508380", "+13144508380"),
-        ("13144508380", "+13144508380"),
-        ("+13144508380", "+13144508380"),
-        ("(314) 450-8380", "+13144508380"),
-        ("+44 20 7946 0000", "+442079460000"),
-        ("450-8380", None),
-        ("", None),
-        (None, None),
-        ("+", None),
-    ],
-)
-def test_to_e164_reads_nanp_numbers(number, e164):
-    assert to_e164(number) == e164
-    assert FaxNumber(number=number).e164 == e164

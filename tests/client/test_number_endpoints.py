@@ -80,7 +80,7 @@ def test_provision_numbers_orders_listed_numbers_urlencoded(api, client):
         ("storage", '{"protocol":"sftp","host":"files.example.com","port":22}'),
     ]
     assert "numbers=%2B17025551234%2C%2B17025551235" in request.body
-    assert [n.e164 for n in numbers] == ["+18440000000"]
+    assert [n.number for n in numbers] == ["8440000000"]
 
 
 def test_provision_numbers_asks_for_random_toll_free_numbers_by_quantity(api, client):

@@ -91,14 +91,15 @@ def test_duplicate_and_out_of_order_deliveries_change_nothing(provider):
 @pytest.mark.parametrize("fmt", ["json", "multipart"])
 def test_an_inbound_fax_reaches_the_member_of_its_number(request, fmt, alice):
     from fax_numbers.models import FaxNumber
+    from fax_numbers.phone import to_e164
     from faxes.selectors import visible_faxes
 
     provider = request.getfixturevalue("provider" if fmt == "json" else "legacy_provider")
     with DrenfaxClient(provider.url, provider.api_key) as client:
         number = client.list_numbers().rows[0]
-    cached = FaxNumber.objects.create(uuid=number.uuid, number=number.e164)
+    cached = FaxNumber.objects.create(uuid=number.uuid, number=to_e164(number.number))
     cached.assigned_users.add(alice)
-    inbound = provider.inbound(to=number.e164, pages=2)
+    inbound = provider.inbound(to=cached.number, pages=2)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         fax = Fax.objects.filter(message_id=inbound["messageId"], status="success").first()
