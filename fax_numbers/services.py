@@ -7,13 +7,15 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from drenfax_portal.client import DrenfaxClient
+from drenfax_portal.client import FaxNumber as ApiNumber
+from drenfax_portal.uuids import parse_uuid
 from fax_numbers.models import FaxNumber, StorageCredential
 from fax_numbers.phone import to_e164
-from faxes.payload import provider_datetime, provider_uuid
-from faxes.services import faxes_link_number
 
 
 def split_storage(value: Any) -> tuple[dict[str, Any], str | None]:
@@ -40,15 +42,18 @@ def scrub_number_payload(raw: dict[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def number_upsert(raw: dict[str, Any]) -> FaxNumber:
-    """Create or update a cached number from the provider's number object."""
-    number_uuid = provider_uuid(raw.get("uuid"))
+    """Create or update a cached number from the provider's number object.
+
+    Faxes that arrived before their number are linked by the caller
+    (`faxes.sync.faxes_link_numbers`): this app knows nothing of faxes.
+    """
+    api = ApiNumber.from_api(raw)
+    number_uuid = parse_uuid(api.uuid)
     if number_uuid is None:
         raise ValueError("number object without a uuid")
     storage, password = split_storage(raw.get("storage"))
-    users = raw.get("users") if isinstance(raw.get("users"), list) else []
-    api_user_ids = [str(u.get("userId")) for u in users if isinstance(u, dict) and u.get("userId")]
-    pending_until = provider_datetime(raw.get("pendingUntil"))
-    manager = raw.get("manager") if isinstance(raw.get("manager"), dict) else {}
+    api_user_ids = [u.user_id for u in api.users or [] if u.user_id]
+    pending_until = api.pending_until
     if pending_until:
         state = FaxNumber.State.PENDING
     elif api_user_ids:
@@ -56,13 +61,13 @@ def number_upsert(raw: dict[str, Any]) -> FaxNumber:
     else:
         state = FaxNumber.State.AVAILABLE
     defaults: dict[str, Any] = {
-        "number": to_e164(str(raw.get("number_e164") or raw.get("number") or "")),
+        "number": to_e164(str(raw.get("number_e164") or api.number or "")),
         "state": state,
         "pending_until": pending_until,
-        "owned_by": provider_uuid(raw.get("ownedBy")),
-        "managed_by": provider_uuid(raw.get("managedBy")),
-        "manager_name": str(manager.get("accountName") or "")[:200],
-        "provider_created_at": provider_datetime(raw.get("createdAt")),
+        "owned_by": parse_uuid(api.owned_by),
+        "managed_by": parse_uuid(api.managed_by),
+        "manager_name": ((api.manager and api.manager.account_name) or "")[:200],
+        "provider_created_at": api.created_at,
         "api_user_ids": api_user_ids,
         "raw": scrub_number_payload(raw),
         "synced_at": timezone.now(),
@@ -72,7 +77,6 @@ def number_upsert(raw: dict[str, Any]) -> FaxNumber:
     number, _ = FaxNumber.objects.update_or_create(uuid=number_uuid, defaults=defaults)
     if password is not None:
         StorageCredential.objects.update_or_create(number=number, defaults={"password": password})
-    faxes_link_number(number)
     return number
 
 
@@ -94,3 +98,20 @@ def number_apply_answer(*, number: FaxNumber, raw: dict[str, Any]) -> FaxNumber:
     """
     merged = {"number": number.number, **number.raw, **raw, "uuid": str(number.uuid)}
     return number_upsert(merged)
+
+
+def numbers_sync(*, client: DrenfaxClient, page_size: int = 100) -> int:
+    """Refresh the numbers cache from the account's numbers list; returns how many."""
+    seen = []
+    offset = 0
+    while True:
+        page = client.list_numbers(
+            account_id=settings.DRENFAX_ACCOUNT_ID or None, offset=offset, limit=page_size
+        )
+        for row in page.rows:
+            seen.append(number_upsert(row.raw).uuid)
+        offset += len(page.rows)
+        if not page.rows or offset >= page.count:
+            break
+    numbers_mark_removed(seen)
+    return len(seen)

@@ -1,19 +1,17 @@
-"""Turn the provider's fax object (a dict, as JSON gives it) into Fax model fields.
+"""Turn the provider's fax object into Fax model fields.
 
-Sync, webhooks and the send form all receive the same fax object; this is the one place
-that reads it. Provider data is taken as it comes: odd types are coerced or dropped, never
-allowed to crash the caller, but a payload without a usable message id or status is refused.
+Sync, webhooks and the send form all receive the same fax object; the client's typed `Fax`
+reads it (odd types are coerced or dropped, never allowed to crash the caller), and this
+module maps it onto the model, refusing a payload without a usable message id or status.
 """
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
-
+from drenfax_portal.client import Fax
+from drenfax_portal.uuids import parse_uuid
 from fax_numbers.phone import to_e164
 from faxes.models import Direction, FaxStatus
 
@@ -26,57 +24,57 @@ _STATUSES = set(FaxStatus.values)
 _DIRECTIONS = set(Direction.values)
 
 
-def fax_fields(raw: Any) -> dict[str, Any]:
-    """Model field values for a fax object; raises InvalidPayload if it is not one."""
-    if not isinstance(raw, dict):
+def fax_fields(payload: Any) -> dict[str, Any]:
+    """Model field values for a fax object (the provider's dict, or the client's `Fax` read
+    from it); raises InvalidPayload if it is not a fax we can apply."""
+    if isinstance(payload, dict):
+        payload = Fax.from_api(payload)
+    elif not isinstance(payload, Fax):
         raise InvalidPayload("the fax object must be a JSON object")
-    try:
-        message_id = uuid.UUID(str(raw.get("messageId", "")))
-    except ValueError as exc:
-        raise InvalidPayload("messageId is missing or not a UUID") from exc
-    status = raw.get("status")
-    if not isinstance(status, str) or status not in _STATUSES:
-        raise InvalidPayload(f"status {status!r} is not one of {', '.join(sorted(_STATUSES))}")
-    direction = raw.get("direction") or raw.get("classificationLabel")
-    if not isinstance(direction, str) or direction not in _DIRECTIONS:
+    fax = payload
+    message_id = parse_uuid(fax.message_id)
+    if message_id is None:
+        raise InvalidPayload("messageId is missing or not a UUID")
+    if fax.status not in _STATUSES:
+        raise InvalidPayload(f"status {fax.status!r} is not one of {', '.join(sorted(_STATUSES))}")
+    direction = fax.direction or fax.classification_label
+    if direction not in _DIRECTIONS:
         raise InvalidPayload(f"direction {direction!r} is not inbound or outbound")
 
     fields = {
         "message_id": message_id,
-        "account_id": provider_uuid(raw.get("accountId")),
+        "account_id": parse_uuid(fax.account_id),
         "direction": direction,
-        "status": status,
-        "fax_number": to_e164(_str(raw.get("faxNumber"), 32))[:20],
-        "fax_csid": _str(raw.get("faxCsid"), 100),
-        "fax_caller_id": _caller_id(raw.get("faxCallerId")),
-        "pages_count": _int(raw.get("pagesCount")),
-        "pages_complete": _int(raw.get("pagesComplete")),
-        "result_code": _str(raw.get("resultCode"), 32),
-        "result_info": _str(raw.get("resultInfo"), 255),
-        "error_info": _str(raw.get("errorInfo"), 500),
-        "error_code": _str(raw.get("errorCode"), 64),
-        "duration": _int(raw.get("duration")),
-        "fax_speed": _int(raw.get("faxSpeed")),
-        "fax_ecm": _int(raw.get("faxECM")),
-        "fax_protocol": _int(raw.get("faxProtocol")),
-        "fax_attempt": _int(raw.get("faxAttempt")),
-        "fax_detected": raw.get("faxDetected")
-        if isinstance(raw.get("faxDetected"), bool)
-        else None,
-        "is_archived": raw.get("isArchived") is True,
-        "is_file_purged": raw.get("isFilePurged") is True,
-        "subject": _str(raw.get("subject"), 255),
-        "recipient_name": _str(raw.get("recipientName"), 255),
-        "message_number": _str(raw.get("messageNumber"), 64),
-        "channel_type": _str(raw.get("channelType"), 32),
+        "status": fax.status,
+        "fax_number": to_e164(_text(fax.fax_number, 32))[:20],
+        "fax_csid": _text(fax.fax_csid, 100),
+        "fax_caller_id": _caller_id(fax.fax_caller_id),
+        "pages_count": _count(fax.pages_count),
+        "pages_complete": _count(fax.pages_complete),
+        "result_code": _text(fax.result_code, 32),
+        "result_info": _text(fax.result_info, 255),
+        "error_info": _text(fax.error_info, 500),
+        "error_code": _text(fax.error_code, 64),
+        "duration": _count(fax.duration),
+        "fax_speed": _count(fax.fax_speed),
+        "fax_ecm": _count(fax.fax_ecm),
+        "fax_protocol": _count(fax.fax_protocol),
+        "fax_attempt": _count(fax.fax_attempt),
+        "fax_detected": fax.fax_detected,
+        "is_archived": fax.is_archived is True,
+        "is_file_purged": fax.is_file_purged is True,
+        "subject": _text(fax.subject, 255),
+        "recipient_name": _text(fax.recipient_name, 255),
+        "message_number": _text(fax.message_number, 64),
+        "channel_type": _text(fax.channel_type, 32),
         # None when absent or unreadable: the merge uses "now" for a new fax and keeps the
         # known date of a cached one (so a repeated report does not move it).
-        "created_at": provider_datetime(raw.get("createdAt")),
-        "resolved_at": provider_datetime(raw.get("resolvedDate")),
-        "deleted_at": provider_datetime(raw.get("deletedAt")),
-        "tags": _tags(raw.get("tags")),
-        "custom_fields": raw["cf"] if isinstance(raw.get("cf"), dict) else {},
-        "raw": raw,
+        "created_at": _utc(fax.created_at),
+        "resolved_at": _utc(fax.resolved_date),
+        "deleted_at": _utc(fax.deleted_at),
+        "tags": _tags(fax.tags),
+        "custom_fields": fax.custom_fields or {},
+        "raw": fax.raw,
     }
     if direction == Direction.INBOUND and fields["fax_caller_id"] == fields["fax_number"]:
         # Some lines pass our own number on as the caller id: it says nothing of the sender
@@ -103,52 +101,24 @@ def search_text(fields: dict[str, Any]) -> str:
     return "\n".join(p for p in parts if p).lower()
 
 
-def _str(value: Any, limit: int) -> str:
-    if value is None or isinstance(value, dict | list):
-        return ""
-    return str(value)[:limit]
+def _text(value: str | None, limit: int) -> str:
+    return (value or "")[:limit]
 
 
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if 0 <= value < 2**31 else None
-    # isdecimal, not isdigit: int() refuses "²"; and no 5000-digit strings for int().
-    if isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) <= 10:
-        number = int(value)
-        return number if number < 2**31 else None
-    return None
+def _count(value: int | None) -> int | None:
+    """A count or id that fits the database's integer columns, or None."""
+    return value if value is not None and 0 <= value < 2**31 else None
 
 
-def provider_uuid(value: Any) -> uuid.UUID | None:
-    """A UUID the provider sent, or None when absent or malformed."""
+def _utc(value: datetime | None) -> datetime | None:
     try:
-        return uuid.UUID(str(value)) if value else None
-    except ValueError:
+        return value.astimezone(UTC) if value is not None else None
+    except OverflowError:  # year 1 at +05:00 has no UTC equivalent
         return None
 
 
-def provider_datetime(value: Any) -> datetime | None:
-    """An aware UTC datetime from the provider's ISO text, or None when absent or unusable."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = parse_datetime(value)
-    except ValueError:
-        return None
-    if parsed is None:
-        return None
-    if timezone.is_naive(parsed):
-        parsed = parsed.replace(tzinfo=UTC)
-    try:
-        return parsed.astimezone(UTC)  # year 1 at +05:00 has no UTC equivalent
-    except OverflowError:
-        return None
-
-
-def _caller_id(value: Any) -> str:
-    text = _str(value, 32)
+def _caller_id(value: str | None) -> str:
+    text = _text(value, 32)
     return to_e164(text)[:32] if sum(ch.isdigit() for ch in text) >= 10 else text
 
 

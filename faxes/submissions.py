@@ -57,13 +57,6 @@ def new_submission_key() -> str:
     return str(uuid.uuid4())
 
 
-def parse_submission_key(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError):
-        return None
-
-
 def submission_claim(
     *,
     key: uuid.UUID,

@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from drenfax_portal.client import (
@@ -27,8 +27,9 @@ from drenfax_portal.client import (
     NotFoundError,
     RateLimitedError,
 )
-from fax_numbers.services import number_upsert, numbers_mark_removed
-from faxes.models import TERMINAL_STATUSES, Fax, FaxEvent, SyncState
+from fax_numbers.models import FaxNumber
+from fax_numbers.services import numbers_sync
+from faxes.models import TERMINAL_STATUSES, Direction, Fax, FaxEvent, SyncState
 from faxes.payload import InvalidPayload
 from faxes.ratelimit import DatabaseRateLimiter, history_limiter
 from faxes.services import fax_merge_fields, fax_merge_payloads, fax_read_payloads
@@ -197,21 +198,28 @@ def reconcile_open_faxes(
     return checked
 
 
-def sync_numbers(*, client: DrenfaxClient, page_size: int = 100) -> int:
-    """Refresh the numbers cache from the account's numbers list; returns how many."""
-    seen = []
-    offset = 0
-    while True:
-        page = client.list_numbers(
-            account_id=settings.DRENFAX_ACCOUNT_ID or None, offset=offset, limit=page_size
+def sync_numbers(*, client: DrenfaxClient) -> int:
+    """Refresh the numbers cache and link the faxes that came before their number."""
+    count = numbers_sync(client=client)
+    faxes_link_numbers()
+    return count
+
+
+def faxes_link_numbers() -> int:
+    """Link cached faxes to their number (inbound: the receiving one; outbound: the caller
+    id) when the number became known after them; returns how many."""
+    known = FaxNumber.objects.exclude(state=FaxNumber.State.REMOVED)
+    linked = 0
+    for direction, field in (
+        (Direction.INBOUND, "fax_number"),
+        (Direction.OUTBOUND, "fax_caller_id"),
+    ):
+        number = known.filter(number=OuterRef(field)).order_by("id").values("id")[:1]
+        unlinked = Fax.objects.filter(
+            number__isnull=True, direction=direction, **{f"{field}__in": known.values("number")}
         )
-        for row in page.rows:
-            seen.append(number_upsert(row.raw).uuid)
-        offset += len(page.rows)
-        if not page.rows or offset >= page.count:
-            break
-    numbers_mark_removed(seen)
-    return len(seen)
+        linked += unlinked.update(number=Subquery(number))
+    return linked
 
 
 def request_refresh(account_id: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -16,11 +15,11 @@ from drenfax_portal.accounts.models import Profile
 from drenfax_portal.api import describe_error, get_client
 from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest, safe_next, staff_or_404
+from drenfax_portal.uuids import parse_uuid
 from fax_numbers.forms import ManagerForm, NumberFilterForm, PersonForm, StorageForm
 from fax_numbers.models import FaxNumber, StorageCredential
 from fax_numbers.selectors import filter_numbers, get_number_for_user
-from faxes.selectors import visible_faxes
-from faxes.sync import sync_numbers
+from fax_numbers.services import numbers_sync
 
 
 @require_GET
@@ -42,7 +41,7 @@ def number_refresh(request: HtmxHttpRequest) -> HttpResponse:
     """Read the account's numbers from Drenfax now (one cheap call per 100 numbers)."""
     try:
         with get_client() as client:
-            count = sync_numbers(client=client)
+            count = numbers_sync(client=client)
     except DrenfaxError as exc:
         messages.error(request, f"The list was not refreshed. {describe_error(exc)}")
     else:
@@ -70,26 +69,20 @@ def has_password(number: FaxNumber) -> bool:
     return StorageCredential.objects.filter(number=number).exists()
 
 
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
 def detail_context(request: HtmxHttpRequest, number: FaxNumber, **forms: Any) -> dict[str, Any]:
     """What the number's page and its sections show; `forms` replaces a section's form
     (a bound one with errors)."""
     context: dict[str, Any] = {
         "number": number,
-        "fax_count": visible_faxes(request.user).filter(number=number).count(),
+        # Whoever may see the number sees all of its faxes (`faxes.selectors.visible_faxes`).
+        "fax_count": number.faxes.filter(deleted_at__isnull=True).count(),
     }
     if not request.user.is_staff:
         return context
     people = list(number.assigned_users.order_by("first_name", "last_name", "username"))
     profiles = {p.user_id: p for p in Profile.objects.filter(user__in=people)}
     api_users = [u for u in number.raw.get("users") or [] if isinstance(u, dict)]
-    api_ids = [i for i in (_uuid(u.get("userId")) for u in api_users) if i is not None]
+    api_ids = [i for i in (parse_uuid(u.get("userId")) for u in api_users) if i is not None]
     linked = {
         str(p.drenfax_user_id): p.user
         for p in Profile.objects.filter(drenfax_user_id__in=api_ids).select_related("user")

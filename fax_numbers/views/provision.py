@@ -16,6 +16,7 @@ from drenfax_portal.api import describe_error, get_client
 from drenfax_portal.audit.services import audit_record
 from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest, staff_or_404
+from drenfax_portal.uuids import parse_uuid
 from fax_numbers.forms import ProvisionForm, SearchForm
 from fax_numbers.models import FaxNumber, Provisioning
 from fax_numbers.provisioning import (
@@ -25,7 +26,6 @@ from fax_numbers.provisioning import (
     provisioning_execute,
     provisioning_is_waiting,
 )
-from faxes.submissions import parse_submission_key
 
 
 def search_url(query: str = "") -> str:
@@ -80,7 +80,7 @@ def number_provision(request: HtmxHttpRequest) -> HttpResponse:
     if "key" not in request.POST:
         context = {"form": form, "key": new_provisioning_key(), "back": back}
         return render(request, "numbers/provision_confirm.html", context)
-    key = parse_submission_key(request.POST["key"])
+    key = parse_uuid(request.POST["key"])
     if key is None:
         messages.error(request, "The confirmation has expired; please choose the numbers again.")
         return redirect(back)

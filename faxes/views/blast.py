@@ -27,6 +27,7 @@ from drenfax_portal.api import describe_error, get_client
 from drenfax_portal.audit.services import audit_record
 from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest
+from drenfax_portal.uuids import parse_uuid
 from faxes.blast import (
     NAME_MAX,
     XLSX_CONTENT_TYPE,
@@ -49,7 +50,7 @@ from faxes.blasting import (
 )
 from faxes.models import StagedFile, Submission
 from faxes.sending import MAX_RECIPIENTS, CoverPages, cover_pages, retention_text
-from faxes.submissions import new_submission_key, parse_submission_key
+from faxes.submissions import new_submission_key
 from faxes.views.common import limited_uploads, no_store, redirect_to, used_submission
 
 UPLOAD_TEMPLATE = "faxes/blast.html"
@@ -144,7 +145,7 @@ def blast_list_download(request: HtmxHttpRequest, token) -> HttpResponse:
 def blast_review(request: HtmxHttpRequest, token) -> HttpResponse:
     """Who receives the blast and who is left out; POST `action` = preview or send."""
     staged = _staged_list(request, token)
-    key = parse_submission_key(request.POST.get("submission_key"))
+    key = parse_uuid(request.POST.get("submission_key"))
     if key is not None and (used := used_submission(request, key)) is not None:
         messages.info(request, "This blast was sent already; here is what came of it.")
         return redirect_to(request, reverse("faxes:submission", args=[used.key]))

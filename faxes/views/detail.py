@@ -16,6 +16,7 @@ from drenfax_portal.audit.services import audit_record, audited
 from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest, safe_next
 from drenfax_portal.security import PDF_FRAME_POLICY
+from drenfax_portal.uuids import parse_uuid
 from fax_numbers.phone import InvalidNumber, parse_number
 from faxes import actions
 from faxes.blasting import blast_summary
@@ -26,7 +27,6 @@ from faxes.selectors import get_fax_for_user, get_submission_for_user
 from faxes.sending import send_summary
 from faxes.submissions import (
     new_submission_key,
-    parse_submission_key,
     submission_claim,
     submission_execute,
 )
@@ -145,7 +145,7 @@ def fax_delete(request: HtmxHttpRequest, message_id) -> HttpResponse:
 def fax_resend(request: HtmxHttpRequest, message_id) -> HttpResponse:
     """Send a fax again, to its number or another one; the form's key makes it happen once."""
     fax = get_fax_for_user(request.user, message_id)
-    key = parse_submission_key(request.POST.get("submission_key"))
+    key = parse_uuid(request.POST.get("submission_key"))
     if key is None:
         messages.error(request, "The form has expired; please try again.")
         return _back(fax)

@@ -23,6 +23,7 @@ from drenfax_portal.audit.services import audit_record
 from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest
 from drenfax_portal.security import PDF_FRAME_POLICY
+from drenfax_portal.uuids import parse_uuid
 from faxes.blast import RefusedList
 from faxes.blasting import recipient_list_load, staged_list_for_user
 from faxes.documents import open_document
@@ -42,7 +43,7 @@ from faxes.sending import (
     fax_send,
     retention_text,
 )
-from faxes.submissions import new_submission_key, parse_submission_key
+from faxes.submissions import new_submission_key
 from faxes.uploads import limits, parse_tokens, preview_for_user, staged_uploads
 from faxes.views.common import limited_uploads, no_store, redirect_to, used_submission
 
@@ -67,7 +68,7 @@ def send_form(request: HtmxHttpRequest, refused: list[tuple[str, str]]) -> HttpR
     covers = cover_pages()
     if request.method == "GET":
         return _new_form(request, covers)
-    key = parse_submission_key(request.POST.get("submission_key"))
+    key = parse_uuid(request.POST.get("submission_key"))
     if key is not None and (used := used_submission(request, key)) is not None:
         messages.info(request, "This form was sent already; here is what came of it.")
         return redirect_to(request, reverse("faxes:submission", args=[used.key]))
@@ -163,7 +164,7 @@ def _new_form(request: HtmxHttpRequest, covers: CoverPages) -> HttpResponse:
 
 def _form_from_blast(request: HtmxHttpRequest, covers: CoverPages, token: str) -> HttpResponse:
     """The numbers of a blast list, for sending documents to them (a blast cannot)."""
-    staged = staged_list_for_user(request.user, parse_submission_key(token))
+    staged = staged_list_for_user(request.user, parse_uuid(token))
     if staged is None:
         raise Http404("No such recipient list")
     try:

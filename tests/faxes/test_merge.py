@@ -114,12 +114,18 @@ def test_outbound_fax_links_to_the_caller_id_number(alice):
 
 def test_a_number_learned_later_links_earlier_faxes(alice):
     from fax_numbers.services import number_upsert
+    from faxes.sync import faxes_link_numbers
 
     fax = merge(fax_payload(direction="inbound", faxNumber="+12065550100")).fax
+    sent = merge(fax_payload(direction="outbound", faxCallerId="2065550100")).fax
+    other = merge(fax_payload(direction="inbound", faxNumber="+12065550199")).fax
     assert fax.number is None
     number = number_upsert({"uuid": "04d651f6-5092-44a1-bbd4-822a0ab43d29", "number": "2065550100"})
-    fax.refresh_from_db()
-    assert fax.number == number
+    assert faxes_link_numbers() == 2
+    for linked in (fax, sent, other):
+        linked.refresh_from_db()
+    assert fax.number == number == sent.number
+    assert other.number is None
 
 
 def test_sender_is_kept_once_set(alice, bob):

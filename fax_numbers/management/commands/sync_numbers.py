@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from drenfax_portal.api import get_client
 from drenfax_portal.client import DrenfaxError
-from faxes.sync import sync_numbers
+from fax_numbers.services import numbers_sync
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         with get_client() as client:
             try:
-                count = sync_numbers(client=client)
+                count = numbers_sync(client=client)
             except DrenfaxError as exc:
                 raise CommandError(str(exc)) from exc
         self.stdout.write(f"{count} number(s) synced.")
