@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
-import re
 import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
+
+import multipart
 
 from .errors import InvalidInput, LengthRequired, PayloadTooLarge
 
@@ -134,80 +136,24 @@ class Request:
         return data
 
 
-_PARAM_RE = re.compile(r';\s*([\w*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
-
-
-def header_params(value: str) -> tuple[str, dict[str, str]]:
-    """Split `form-data; name="a"; filename="b.pdf"` into its main value and parameters."""
-    main = value.split(";", 1)[0].strip().lower()
-    params: dict[str, str] = {}
-    for key, raw in _PARAM_RE.findall(value):
-        raw = raw.strip()
-        if raw.startswith('"') and raw.endswith('"'):
-            raw = re.sub(r"\\(.)", r"\1", raw[1:-1])
-        key = key.lower()
-        if key.endswith("*"):  # RFC 5987: filename*=UTF-8''na%C3%AFve.pdf
-            _, _, encoded = raw.partition("''")
-            params[key[:-1]] = unquote(encoded)
-        else:
-            params.setdefault(key, raw)
-    return main, params
-
-
 def parse_multipart(body: bytes, content_type: str) -> Form:
-    _, params = header_params(content_type)
-    boundary = params.get("boundary")
+    boundary = multipart.parse_options_header(content_type)[1].get("boundary")
     if not boundary:
         raise InvalidInput("multipart/form-data body without a boundary")
-    delimiter = b"\r\n--" + boundary.encode("latin-1")
-    chunks = (b"\r\n" + body).split(delimiter)
-    if len(chunks) < 2:
-        raise InvalidInput("malformed multipart/form-data body")
+    # The body is in memory already: so are its parts (no spooling to temporary files).
+    parser = multipart.MultipartParser(
+        io.BytesIO(body), boundary, spool_limit=MAX_BODY_BYTES, memory_limit=MAX_BODY_BYTES
+    )
     form = Form()
-    for chunk in chunks[1:]:
-        if chunk.startswith(b"--"):
-            break  # the closing delimiter
-        chunk = chunk[2:] if chunk.startswith(b"\r\n") else chunk
-        head, sep, data = chunk.partition(b"\r\n\r\n")
-        if not sep:
-            raise InvalidInput("malformed multipart/form-data part (no header end)")
-        headers: dict[str, str] = {}
-        for line in head.decode("utf-8", errors="replace").split("\r\n"):
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        _, disposition = header_params(headers.get("content-disposition", ""))
-        name = disposition.get("name")
-        if name is None:
-            continue
-        if "filename" in disposition:
-            form.files.append(
-                Upload(
-                    field=name,
-                    filename=disposition["filename"],
-                    content_type=headers.get("content-type", "application/octet-stream"),
-                    data=data,
-                )
-            )
-        else:
-            form.fields.setdefault(name, []).append(data.decode("utf-8", errors="replace"))
+    try:
+        for part in parser:
+            if part.filename is None:
+                form.fields.setdefault(part.name, []).append(part.raw.decode("utf-8", "replace"))
+            else:
+                form.files.append(Upload(part.name, part.filename, part.content_type, part.raw))
+    except multipart.MultipartError as exc:
+        raise InvalidInput(f"malformed multipart/form-data body ({exc})") from None
     return form
-
-
-def encode_multipart(fields: dict[str, str], files: list[Upload]) -> tuple[bytes, str]:
-    """Encode a multipart/form-data body (used for legacy-format webhooks)."""
-    boundary = f"drenfax-{uuid.uuid4().hex}"
-    out = bytearray()
-    for name, value in fields.items():
-        out += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
-        out += value.encode() + b"\r\n"
-    for upload in files:
-        out += (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{upload.field}"; '
-            f'filename="{upload.filename}"\r\nContent-Type: {upload.content_type}\r\n\r\n'
-        ).encode()
-        out += upload.data + b"\r\n"
-    out += f"--{boundary}--\r\n".encode()
-    return bytes(out), f"multipart/form-data; boundary={boundary}"
 
 
 # --- value parsers shared by the endpoints --------------------------------------------------------

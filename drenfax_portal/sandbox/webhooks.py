@@ -33,7 +33,6 @@ import requests
 
 from .config import WEBHOOK_RETRY_SCHEDULE
 from .errors import NotFound
-from .request import Upload, encode_multipart
 
 if TYPE_CHECKING:
     from .core import SandboxCore
@@ -242,9 +241,9 @@ class WebhookDispatcher:
         headers = {"User-Agent": USER_AGENT}
         if auth:
             headers["Authorization"] = "Basic " + base64.b64encode(auth.encode()).decode()
-        payload = json.dumps(delivery.fax)
-        if fmt == "multipart":
-            files = []
+        files = body = None
+        if fmt == "multipart":  # requests encodes the form: (None, text) is a plain field
+            files = {"data": (None, json.dumps(delivery.fax))}
             if delivery.fax.get("direction") == "inbound":
                 if delivery.attachment is None:
                     try:
@@ -252,23 +251,15 @@ class WebhookDispatcher:
                     except NotFound:
                         delivery.attachment = b""
                 if delivery.attachment:
-                    files.append(
-                        Upload(
-                            "attachment",
-                            f"{delivery.message_id}.pdf",
-                            "application/pdf",
-                            delivery.attachment,
-                        )
-                    )
-            body, content_type = encode_multipart({"data": payload}, files)
+                    name = f"{delivery.message_id}.pdf"
+                    files["attachment"] = (name, delivery.attachment, "application/pdf")
         else:
-            body = json.dumps({"event": new_style_event(delivery), **delivery.fax}).encode()
-            content_type = "application/json"
-        headers["Content-Type"] = content_type
+            body = {"event": new_style_event(delivery), **delivery.fax}
         try:
             response = self._session().post(
                 url,
-                data=body,
+                json=body,
+                files=files,
                 headers=headers,
                 timeout=self.core.config.webhook_timeout,
                 allow_redirects=False,

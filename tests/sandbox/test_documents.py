@@ -128,7 +128,7 @@ def test_multipart_parsing_keeps_order_utf8_names_and_binary_bodies():
         b'--XyZ\r\nContent-Disposition: form-data; name="attachments"; filename="b.pdf"\r\n'
         b"Content-Type: application/pdf\r\n\r\n\x00\r\n--Xy binary\r\n"
         b'--XyZ\r\nContent-Disposition: form-data; name="attachments"; '
-        b"filename*=UTF-8''na%C3%AFve.txt\r\n\r\n"
+        b'filename="na\xc3\xafve.txt"\r\n\r\n'  # raw UTF-8, as browsers and requests send it
         b"text\r\n--XyZ--\r\n"
     )
     form = parse_multipart(body, "multipart/form-data; boundary=XyZ")
@@ -137,3 +137,19 @@ def test_multipart_parsing_keeps_order_utf8_names_and_binary_bodies():
         ("b.pdf", b"\x00\r\n--Xy binary"),
         ("na\u00efve.txt", b"text"),
     ]
+
+
+@pytest.mark.parametrize(
+    "body,content_type",
+    [
+        (b"--XyZ\r\n", "multipart/form-data"),
+        (b"garbage", "multipart/form-data; boundary=XyZ"),
+        (
+            b'--XyZ\r\nContent-Disposition: form-data; name="a"\r\n\r\nno end',
+            "multipart/form-data; boundary=XyZ",
+        ),
+    ],
+)
+def test_malformed_multipart_bodies_are_refused(body, content_type):
+    with pytest.raises(InvalidInput, match="multipart/form-data body"):
+        parse_multipart(body, content_type)
