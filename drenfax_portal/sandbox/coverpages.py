@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .pdfwriter import MARGIN, PAGE_HEIGHT, PAGE_WIDTH, Page, text_width, wrap_text
+from fpdf import FPDF
 
 DEFAULT_COVER_PAGE_ID = "00000000-0000-0000-0000-000000000000"
 
@@ -100,34 +100,41 @@ def fill(template: str, tokens: dict[str, str]) -> str:
     return _TOKEN_RE.sub(lambda m: str(tokens.get(m.group(1)) or ""), template)
 
 
-def draw_cover_page(page: Page, cover_page_id: str, tokens: dict[str, str]) -> None:
-    """Draw the filled template: the first line as a title, the rest as wrapped text."""
-    template = _BY_ID[cover_page_id]["template"]
-    lines = fill(template, tokens).split("\n")
-    title, body = lines[0], lines[1:]
-    width = PAGE_WIDTH - 2 * MARGIN
-    y = PAGE_HEIGHT - MARGIN - 20
-    size = 26.0
-    while text_width(title, size, "F2") > width and size > 12:
+def draw_cover_page(pdf: FPDF, cover_page_id: str, tokens: dict[str, str]) -> None:
+    """A page with the filled template: the first line as a title, the rest as wrapped text."""
+    title, *body = fill(_BY_ID[cover_page_id]["template"], tokens).split("\n")
+    pdf.add_page()
+    left, right, bottom = pdf.l_margin, pdf.w - pdf.r_margin, pdf.h - pdf.b_margin
+    size = 26
+    pdf.set_font("Helvetica", "B", size)
+    while pdf.get_string_width(title) > pdf.epw and size > 12:
         size -= 1
-    page.text(MARGIN, y, title, size=size, font="F2")
-    y -= 16
-    page.line(MARGIN, y, PAGE_WIDTH - MARGIN, y, width=1.5)
-    y -= 30
+        pdf.set_font_size(size)
+    y = pdf.t_margin + 20
+    pdf.text(left, y, title)
+    pdf.set_line_width(1.5)
+    pdf.line(left, y + 16, right, y + 16)
+    y += 46
     for line in body:
         if not line.strip():
-            y -= 10
+            y += 10
             continue
         label, sep, _ = line.partition(": ")
-        for i, part in enumerate(wrap_text(line, width, 12)):
-            if y < MARGIN + 14:
-                page.text(MARGIN, MARGIN, "[...]", size=12)
+        pdf.set_font("Helvetica", "", 12)
+        for i, part in enumerate(pdf.multi_cell(pdf.epw, 17, line, dry_run=True, output="LINES")):
+            if y > bottom - 14:
+                pdf.text(left, bottom, "[...]")
                 return
             if i == 0 and sep and len(label) < 30:
-                page.text(MARGIN, y, label + ":", size=12, font="F2")
-                page.text(MARGIN + text_width(label + ": ", 12, "F2"), y, part[len(label) + 2 :])
+                pdf.set_font(style="B")
+                pdf.text(left, y, label + ":")
+                indent = pdf.get_string_width(label + ": ")
+                pdf.set_font(style="")
+                pdf.text(left + indent, y, part[len(label) + 2 :])
             else:
-                page.text(MARGIN, y, part, size=12)
-            y -= 17
-    page.line(MARGIN, MARGIN - 20, PAGE_WIDTH - MARGIN, MARGIN - 20, width=0.5)
-    page.text(MARGIN, MARGIN - 34, "Sent with Drenfax", size=8)
+                pdf.text(left, y, part)
+            y += 17
+    pdf.set_line_width(0.5)
+    pdf.line(left, bottom + 20, right, bottom + 20)
+    pdf.set_font(size=8)
+    pdf.text(left, bottom + 34, "Sent with Drenfax")

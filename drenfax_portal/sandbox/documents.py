@@ -3,8 +3,9 @@
 Supported uploads: PDF (pages counted and kept byte for byte), plain text (paginated in
 Courier 10 pt, 54 lines of 78 characters a page), JPEG and PNG (one page each, embedded),
 TIFF (one page per image in the file), GIF, DOC and DOCX (DOCX pages from its metadata).
-TIFF, GIF, DOC, DOCX and PNGs with transparency are faxed by the sandbox as pages that
-describe the attachment: rendering office documents or decoding images is out of its scope.
+TIFF, GIF, DOC and DOCX are faxed by the sandbox as pages that describe the attachment:
+rendering office documents is out of its scope. The sandbox draws its pages with fpdf2 and
+merges them with uploaded PDFs with pypdf.
 """
 
 from __future__ import annotations
@@ -15,17 +16,11 @@ import struct
 import zipfile
 from dataclasses import dataclass
 
+from fpdf import FPDF
+from PIL import Image
+
 from .coverpages import draw_cover_page
 from .errors import InvalidInput
-from .pdfwriter import (
-    MARGIN,
-    PAGE_HEIGHT,
-    PAGE_WIDTH,
-    PdfDocument,
-    UnsupportedImage,
-    jpeg_image,
-    png_image,
-)
 from .request import Upload
 
 log = logging.getLogger(__name__)
@@ -117,8 +112,8 @@ def count_pages(filename: str, kind: str, data: bytes) -> int:
         pages = len(paginate_text(decode_text(filename, data)))
     elif kind == "jpeg":
         try:
-            jpeg_image(data)
-        except UnsupportedImage as exc:
+            Image.open(io.BytesIO(data))  # reads the header only
+        except Exception as exc:
             raise InvalidInput(f"'{filename}' is not a valid JPEG image ({exc})") from None
         pages = 1
     elif kind == "tiff":
@@ -219,21 +214,37 @@ def _docx_pages(filename: str, data: bytes) -> int:
 
 
 # --- rendering ------------------------------------------------------------------------------------
+class Pdf(FPDF):
+    """US Letter in points (y from the top), 1-inch margins, no automatic page breaks."""
+
+    def __init__(self, title: str) -> None:
+        super().__init__(unit="pt", format="letter")
+        self.set_margins(72, 72)
+        self.set_auto_page_break(False, margin=72)
+        self.core_fonts_encoding = "windows-1252"
+        self.set_title(title)
+        self.set_producer("Drenfax sandbox")
+
+    def normalize_text(self, text: str) -> str:
+        # The core fonts are cp1252: other characters become '?' (fpdf2 would raise).
+        return text.encode("cp1252", errors="replace").decode("latin-1")
+
+
 def render_fax(*, cover: dict | None, attachments: list[Attachment], title: str = "Fax") -> bytes:
     """The fax as sent: the filled cover page (if any), then each attachment's pages."""
     from pypdf import PdfReader, PdfWriter
 
     parts: list[bytes] = []
-    pending = PdfDocument(title)  # consecutive sandbox-drawn pages share one document
+    pending = Pdf(title)  # consecutive sandbox-drawn pages share one document
 
     def flush() -> None:
         nonlocal pending
-        if pending.pages:
-            parts.append(pending.to_bytes())
-            pending = PdfDocument(title)
+        if pending.page:
+            parts.append(bytes(pending.output()))
+            pending = Pdf(title)
 
     if cover:
-        draw_cover_page(pending.add_page(), cover["id"], cover["tokens"])
+        draw_cover_page(pending, cover["id"], cover["tokens"])
     for attachment in attachments:
         if attachment.kind == "pdf":
             flush()
@@ -255,33 +266,30 @@ def render_fax(*, cover: dict | None, attachments: list[Attachment], title: str 
     return out.getvalue()
 
 
-def _draw_attachment(doc: PdfDocument, attachment: Attachment) -> None:
+def _draw_attachment(pdf: Pdf, attachment: Attachment) -> None:
     if attachment.kind == "text":
+        pdf.set_font("Courier", size=10)
         for lines in paginate_text(decode_text(attachment.filename, attachment.data)):
-            page = doc.add_page()
-            y = PAGE_HEIGHT - MARGIN - 10
-            for line in lines:
-                page.text(MARGIN, y, line, size=10, font="F3")
-                y -= 12
-        return
-    if attachment.kind in ("jpeg", "png"):
-        embed = jpeg_image if attachment.kind == "jpeg" else png_image
+            pdf.add_page()
+            for i, line in enumerate(lines):
+                pdf.text(pdf.l_margin, pdf.t_margin + 10 + 12 * i, line)
+    elif attachment.kind in ("jpeg", "png"):
+        pdf.add_page()
         try:
-            image = embed(attachment.data)
-        except UnsupportedImage as exc:
-            _describe(doc, attachment, 1, f"not embedded: {exc}")
-            return
-        doc.add_page().image_fit(image)
-        return
-    for number in range(1, attachment.pages + 1):
-        _describe(doc, attachment, number, "")
+            box = (pdf.l_margin, pdf.t_margin, pdf.epw, pdf.eph)
+            pdf.image(io.BytesIO(attachment.data), *box, keep_aspect_ratio=True)
+        except Exception as exc:  # an image Pillow cannot decode
+            _describe(pdf, attachment, 1, f"not embedded: {exc}")
+    else:
+        for number in range(1, attachment.pages + 1):
+            pdf.add_page()
+            _describe(pdf, attachment, number)
 
 
-def _describe(doc: PdfDocument, attachment: Attachment, number: int, why: str) -> None:
-    page = doc.add_page()
-    y = PAGE_HEIGHT - MARGIN - 20
-    page.text(MARGIN, y, f"Attachment: {attachment.filename}", size=16, font="F2")
-    y -= 30
+def _describe(pdf: Pdf, attachment: Attachment, number: int, why: str = "") -> None:
+    y = pdf.t_margin + 20
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.text(pdf.l_margin, y, f"Attachment: {attachment.filename}")
     lines = [
         f"Type: {KIND_LABELS.get(attachment.kind, attachment.kind)}",
         f"Size: {len(attachment.data):,} bytes",
@@ -292,27 +300,31 @@ def _describe(doc: PdfDocument, attachment: Attachment, number: int, why: str) -
     ]
     if why:
         lines.append(f"({why})")
+    pdf.set_font("Helvetica", size=12)
+    y += 30
     for line in lines:
-        page.text(MARGIN, y, line, size=12)
-        y -= 17
-    page.rect(MARGIN, MARGIN, PAGE_WIDTH - 2 * MARGIN, y - MARGIN - 10, width=0.5)
+        pdf.text(pdf.l_margin, y, line)
+        y += 17
+    pdf.set_line_width(0.5)
+    pdf.rect(pdf.l_margin, y + 10, pdf.epw, pdf.h - pdf.b_margin - y - 10)
 
 
 def text_pages_pdf(title: str, pages: list[list[str]], header: str = "") -> bytes:
     """A PDF with one page per list of lines (inbound faxes, seeded faxes, previews)."""
-    doc = PdfDocument(title)
+    pdf = Pdf(title)
     for number, lines in enumerate(pages, start=1):
-        page = doc.add_page()
-        y = PAGE_HEIGHT - 40
+        pdf.add_page()
         if header:
-            page.text(36, y, f"{header}    Page {number}/{len(pages)}", size=8, font="F3")
-            page.line(36, y - 6, PAGE_WIDTH - 36, y - 6, width=0.5)
-        y = PAGE_HEIGHT - MARGIN - 20
+            pdf.set_font("Courier", size=8)
+            pdf.text(36, 40, f"{header}    Page {number}/{len(pages)}")
+            pdf.set_line_width(0.5)
+            pdf.line(36, 46, pdf.w - 36, 46)
+        y = pdf.t_margin + 20
         for i, line in enumerate(lines):
-            size, font = (18, "F2") if i == 0 else (12, "F1")
-            page.text(MARGIN, y, line, size=size, font=font)
-            y -= 30 if i == 0 else 17
-    return doc.to_bytes()
+            pdf.set_font("Helvetica", "B" if i == 0 else "", 18 if i == 0 else 12)
+            pdf.text(pdf.l_margin, y, line)
+            y += 30 if i == 0 else 17
+    return bytes(pdf.output())
 
 
 _PROSE = (

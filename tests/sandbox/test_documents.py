@@ -9,48 +9,43 @@ import zipfile
 import pytest
 from pypdf import PdfReader
 
+from drenfax_portal.sandbox.coverpages import DEFAULT_COVER_PAGE_ID, SAMPLE_TOKENS
 from drenfax_portal.sandbox.documents import analyse_upload, paginate_text, render_fax
 from drenfax_portal.sandbox.errors import InvalidInput
-from drenfax_portal.sandbox.pdfwriter import (
-    PdfDocument,
-    jpeg_image,
-    png_image,
-    text_width,
-    wrap_text,
-)
 from drenfax_portal.sandbox.request import Upload, parse_multipart
 
 from .conftest import jpeg_bytes, pdf_bytes, png_bytes
 
 
-def test_the_writer_produces_a_pdf_that_pypdf_reads_strictly():
-    doc = PdfDocument("Test (with parens)")
-    page = doc.add_page()
-    page.text(72, 700, "Hello (world) \\ caf\u00e9 \u2603", size=14, font="F2")
-    page.line(72, 690, 540, 690)
-    page.rect(72, 72, 100, 100)
-    page.image_fit(jpeg_image(jpeg_bytes(40, 20)))
-    doc.add_page().image_fit(png_image(png_bytes(5, 5)))
-    data = doc.to_bytes()
-    reader = PdfReader(io.BytesIO(data), strict=True)
-    assert len(reader.pages) == 2
-    assert "Hello (world) \\ caf\u00e9 ?" in reader.pages[0].extract_text()
+def _upload(name: str, data: bytes):
+    return analyse_upload(Upload("attachments", name, "application/octet-stream", data))
+
+
+def test_drawn_pages_are_a_pdf_that_pypdf_reads_strictly():
+    attachments = [
+        _upload("a.txt", "Hello (world) \\ caf\u00e9 \u2603".encode()),
+        _upload("b.jpg", jpeg_bytes(40, 20)),
+        _upload("c.png", png_bytes(5, 5)),
+    ]
+    cover = {"id": DEFAULT_COVER_PAGE_ID, "tokens": SAMPLE_TOKENS}
+    reader = PdfReader(
+        io.BytesIO(render_fax(cover=cover, attachments=attachments, title="Test (with parens)")),
+        strict=True,
+    )
+    assert len(reader.pages) == 4
+    assert "Comments: Notes from the sender appear here." in reader.pages[0].extract_text()
+    assert "Hello (world) \\ caf\u00e9 ?" in reader.pages[1].extract_text()  # cp1252 fonts
+    assert [len(page.images) for page in reader.pages] == [0, 0, 1, 1]
     assert reader.metadata.title == "Test (with parens)"
-    xref_at = int(data.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
-    assert data[xref_at:].startswith(b"xref\n")
+    assert {(page.mediabox.width, page.mediabox.height) for page in reader.pages} == {(612, 792)}
 
 
-def test_images_that_cannot_be_embedded_are_refused():
-    with pytest.raises(ValueError):
-        png_image(png_bytes(alpha=True))
-    with pytest.raises(ValueError):
-        jpeg_image(b"\xff\xd8\xff\xd9")
-
-
-def test_helvetica_wrapping_fits_the_width():
-    lines = wrap_text("word " * 200 + "x" * 300, 468, 12)
-    assert all(text_width(line, 12) <= 468 for line in lines)
-    assert "".join(lines).replace(" ", "") == ("word" * 200 + "x" * 300)
+def test_a_cover_page_too_long_for_one_page_is_cut():
+    tokens = {**SAMPLE_TOKENS, "notes": "word " * 800}
+    pdf = render_fax(cover={"id": DEFAULT_COVER_PAGE_ID, "tokens": tokens}, attachments=[])
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    assert "[...]" in reader.pages[0].extract_text()
 
 
 def test_text_pagination_honours_form_feeds_and_blank_files():

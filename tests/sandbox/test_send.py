@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 
 import pytest
 import requests
+from pypdf import PdfReader
 
 from drenfax_portal.sandbox import SandboxConfig
 
@@ -347,13 +349,15 @@ def test_text_and_images_are_rendered_into_the_download(api):
         ("attachments", ("scan.jpg", jpeg_bytes(), "image/jpeg")),
         ("attachments", ("chart.png", png_bytes(), "image/png")),
         ("attachments", ("alpha.png", png_bytes(alpha=True), "image/png")),
+        ("attachments", ("broken.png", png_bytes()[:40], "image/png")),
     ]
     fax = api.post("/v1/faxes", data={"faxNumber": "2125550123"}, files=files).json()
     pdf = api.get(f"/v1/fax/{fax['messageId']}/download").content
-    assert pdf_pages(pdf) == fax["pagesCount"] == 4
+    assert pdf_pages(pdf) == fax["pagesCount"] == 5
+    assert [len(page.images) for page in PdfReader(io.BytesIO(pdf)).pages] == [0, 1, 1, 1, 0]
     text = pdf_text(pdf)
     assert "Hello from a text file" in text
-    assert "Attachment: alpha.png" in text  # PNG with transparency: a describing page
+    assert "Attachment: broken.png" in text  # an image that cannot be decoded: a describing page
 
 
 # --- multiple -------------------------------------------------------------------------------------
