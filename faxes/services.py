@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from drenfax_portal.client import Fax as ApiFax
 from fax_numbers.models import FaxNumber
 from faxes.bulk import PreparedInsert, insert_instance, insert_rows, prepare_insert
 from faxes.models import STATUS_RANK, TERMINAL_STATUSES, Direction, Fax, FaxEvent
@@ -96,7 +97,7 @@ def is_stale(current: Fax, incoming: dict[str, Any]) -> bool:
 
 
 def fax_merge_payloads(
-    payloads: Iterable[dict[str, Any]],
+    payloads: Iterable[dict[str, Any] | ApiFax],
     *,
     source: str,
     sent_by: AbstractBaseUser | None = None,
@@ -115,9 +116,10 @@ def fax_merge_payloads(
 
 
 def fax_read_payloads(
-    payloads: Iterable[dict[str, Any]], *, skip_invalid: bool = False
+    payloads: Iterable[dict[str, Any] | ApiFax], *, skip_invalid: bool = False
 ) -> tuple[list[dict[str, Any]], int]:
-    """`fax_fields` of each provider fax object, and how many were skipped as not faxes
+    """`fax_fields` of each provider fax object (a dict, or the client's `Fax` read from
+    one), and how many were skipped as not faxes
     (raises InvalidPayload instead, unless `skip_invalid`). Touches no database."""
     parsed = []
     invalid = 0

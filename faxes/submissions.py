@@ -230,9 +230,7 @@ def reconcile_unknown_submissions(
         except DrenfaxError as exc:
             log.warning("reconciling submission %s: %s", submission.key, exc)
             break
-        fax_merge_payloads(
-            [row.raw for row in page.rows], source=FaxEvent.Source.SYNC, skip_invalid=True
-        )
+        fax_merge_payloads(page.rows, source=FaxEvent.Source.SYNC, skip_invalid=True)
         Submission.objects.filter(pk=submission.pk).update(
             reconcile_attempts=submission.reconcile_attempts + 1
         )

@@ -109,7 +109,7 @@ def sync_faxes_step(
 
 def _merge_page(rows, report: SyncReport) -> bool:
     """Merge one history page; True when it held a fax already known and unchanged."""
-    parsed = fax_read_payloads([row.raw for row in rows], skip_invalid=True)[0]
+    parsed = fax_read_payloads(rows, skip_invalid=True)[0]
     merged = fax_merge_fields(parsed, source=FaxEvent.Source.SYNC)
     report.fetched += len(rows)
     report.created += merged.created
@@ -190,7 +190,7 @@ def reconcile_open_faxes(
             break
         else:
             try:
-                fax_merge_payloads([info.raw], source=FaxEvent.Source.SYNC)
+                fax_merge_payloads([info], source=FaxEvent.Source.SYNC)
             except InvalidPayload as exc:
                 log.warning("reconciling fax %s: %s", fax.message_id, exc)
         Fax.objects.filter(pk=fax.pk).update(last_checked_at=timezone.now())

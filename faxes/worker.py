@@ -20,7 +20,14 @@ from faxes.pdf_fetch import fetch_wanted_pdfs
 from faxes.ratelimit import default_holder, history_limiter, lease_acquire, lease_release
 from faxes.retention import documents_purge
 from faxes.submissions import reconcile_unknown_submissions
-from faxes.sync import SyncReport, reconcile_open_faxes, state_key, sync_faxes_step, sync_numbers
+from faxes.sync import (
+    SyncReport,
+    faxes_link_numbers,
+    reconcile_open_faxes,
+    state_key,
+    sync_faxes_step,
+    sync_numbers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +62,8 @@ class Worker:
                     self._numbers_synced_at = time.monotonic()
                 except Exception:  # keep the loop alive; the next round retries
                     log.exception("numbers sync failed")
+            else:
+                faxes_link_numbers()  # numbers refreshed from the Numbers page since
             # At most one window's worth of calls per step, so the lease is renewed in time
             # even while a long backfill waits out the rate limit.
             report = sync_faxes_step(
