@@ -150,7 +150,7 @@ class Fax(models.Model):
                 fields=["direction", "status", "-created_at", "-id"], name="fax_dir_status_created"
             ),
             models.Index(fields=["-created_at", "-id"], name="fax_created"),
-            # Faxes waiting for their number to be known (faxes_link_number).
+            # Faxes waiting for their number to be known (faxes.sync.faxes_link_numbers).
             models.Index(
                 fields=["fax_number"], name="fax_unlinked_faxnumber", condition=Q(number=None)
             ),

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from drenfax_portal.client import Fax as ApiFax
 from fax_numbers.models import FaxNumber
-from faxes.bulk import PreparedInsert, insert_instance, insert_rows, prepare_insert
 from faxes.models import STATUS_RANK, TERMINAL_STATUSES, Direction, Fax, FaxEvent
 from faxes.payload import InvalidPayload, fax_fields
 
@@ -140,36 +139,14 @@ def fax_merge_fields(
     source: str,
     sent_by: AbstractBaseUser | None = None,
     record_stale: bool = False,
-    new: PreparedInsert | None = None,
 ) -> MergeReport:
-    """`fax_merge_payloads` for fax objects already read with `fax_fields` (the webhook reads
-    its object before it opens the transaction, so that the transaction is short).
-
-    `new` is the INSERT of the one inbound fax in `parsed`, from `fax_prepare_insert`: a
-    webhook prepares it before the transaction, and it is written unless the fax exists.
-    """
+    """`fax_merge_payloads` for fax objects already read with `fax_fields`."""
     report = MergeReport()
-    _merge(parsed, report, source=source, sent_by=sent_by, record_stale=record_stale, new=new)
+    _merge(parsed, report, source=source, sent_by=sent_by, record_stale=record_stale)
     return report
 
 
-def fax_prepare_insert(
-    fields: dict[str, Any], *, sent_by: AbstractBaseUser | None = None
-) -> PreparedInsert:
-    """The INSERT that would create a fax from `fields` (for `fax_merge_fields`)."""
-    fax = Fax(**{**fields, "created_at": fields["created_at"] or timezone.now()}, sent_by=sent_by)
-    # Our number is looked up by the INSERT itself: one round trip fewer per webhook.
-    number = _our_number(fields)
-    computed = (
-        {"number_id": (f"({_NUMBER_ID_SQL})", [number, FaxNumber.State.REMOVED])} if number else {}
-    )
-    return prepare_insert(fax, unless_conflict_on=("message_id",), computed=computed)
-
-
-# The payloads are checked before this runs, so what fails in here is the database, which
-# fails the caller's transaction anyway: no savepoint of its own, two round trips fewer for
-# every webhook and sync page.
-@transaction.atomic(savepoint=False)
+@transaction.atomic
 def _merge(
     parsed: list[dict[str, Any]],
     report: MergeReport,
@@ -177,40 +154,24 @@ def _merge(
     source: str,
     sent_by: AbstractBaseUser | None,
     record_stale: bool,
-    new: PreparedInsert | None,
 ) -> None:
     numbers = _NumberLookup()
-    # One inbound fax (a webhook) is new as a rule: it is inserted unless it exists, which
-    # saves the select; if it exists it is locked and updated as below. An outbound one was
-    # usually created by our own send, so it is looked up first.
-    if (
-        len(parsed) == 1
-        and parsed[0]["direction"] == Direction.INBOUND
-        and (outcome := _create(parsed[0], source=source, sent_by=sent_by, new=new))
-    ):
-        report.outcomes.append(outcome)
-        return
     ids = [f["message_id"] for f in parsed]
     existing = {f.message_id: f for f in Fax.objects.select_for_update().filter(message_id__in=ids)}
     fresh: dict[Any, dict[str, Any]] = {}
     for fields in parsed:
         if fields["message_id"] not in existing:
             fresh.setdefault(fields["message_id"], fields)
-    bulk = _bulk_create(list(fresh.values()), source=source, sent_by=sent_by, numbers=numbers)
+    created = _create_all(list(fresh.values()), source=source, sent_by=sent_by, numbers=numbers)
     for fields in parsed:
-        if bulk is not None and fresh.get(fields["message_id"]) is fields:
-            report.outcomes.append(bulk[fields["message_id"]])
-            existing[fields["message_id"]] = bulk[fields["message_id"]].fax
+        if fresh.get(fields["message_id"]) is fields and fields["message_id"] in created:
+            report.outcomes.append(created[fields["message_id"]])
+            existing[fields["message_id"]] = created[fields["message_id"]].fax
             continue
         current = existing.get(fields["message_id"])
-        if current is None:
-            outcome = _create(fields, source=source, sent_by=sent_by)
-            if outcome is None:  # created concurrently by another worker since our select
-                current = Fax.objects.select_for_update().get(message_id=fields["message_id"])
-            else:
-                existing[fields["message_id"]] = outcome.fax
-                report.outcomes.append(outcome)
-                continue
+        if current is None:  # created by another worker since our select
+            current = Fax.objects.select_for_update().get(message_id=fields["message_id"])
+            existing[fields["message_id"]] = current
         outcome = _update(current, fields, source=source, sent_by=sent_by, numbers=numbers)
         if outcome.stale and record_stale and not _stale_recorded(current, fields, source):
             _add_event(
@@ -236,49 +197,50 @@ def _stale_recorded(fax: Fax, fields: dict[str, Any], source: str) -> bool:
     ).exists()
 
 
-def _bulk_create(
+def _create_all(
     rows: list[dict[str, Any]],
     *,
     source: str,
     sent_by: AbstractBaseUser | None,
     numbers: _NumberLookup,
-) -> dict[Any, MergeOutcome] | None:
-    """Create several new faxes in two statements (a sync page is mostly new faxes).
-
-    None when one of them was created meanwhile by another worker: the caller then takes
-    the one-by-one path, which handles that race row by row.
-    """
-    if len(rows) < 2:
-        return None
-    sender = sent_by.pk if sent_by is not None else None
-    for fields in rows:
-        fields["number_id"] = numbers.for_number(_our_number(fields))
-        fields["sent_by_id"] = sender
+) -> dict[Any, MergeOutcome]:
+    """Create the faxes not in the cache, each with its first timeline event. A fax another
+    worker created meanwhile is left out (the caller updates it instead)."""
+    faxes = [
+        Fax(
+            **{**fields, "created_at": fields["created_at"] or timezone.now()},
+            sent_by=sent_by,
+            number_id=numbers.for_number(_our_number(fields)),
+        )
+        for fields in rows
+    ]
     try:
         with transaction.atomic():
-            insert_rows(Fax, rows)
-    except IntegrityError:
-        return None
-    pks = dict(
-        Fax.objects.filter(message_id__in=[f["message_id"] for f in rows]).values_list(
-            "message_id", "pk"
+            Fax.objects.bulk_create(faxes)
+    except IntegrityError:  # one of them was created concurrently: one by one
+        faxes = [fax for fax in faxes if _created_alone(fax)]
+    FaxEvent.objects.bulk_create(
+        FaxEvent(
+            fax=fax,
+            source=source,
+            status=fax.status,
+            pages_complete=fax.pages_complete,
+            note="first seen",
         )
+        for fax in faxes
     )
-    created = [Fax(pk=pks[fields["message_id"]], **fields) for fields in rows]
-    insert_rows(
-        FaxEvent,
-        (
-            {
-                "fax_id": fax.pk,
-                "source": source,
-                "status": fax.status,
-                "pages_complete": fax.pages_complete,
-                "note": "first seen",
-            }
-            for fax in created
-        ),
-    )
-    return {fax.message_id: MergeOutcome(fax=fax, created=True, changed=True) for fax in created}
+    return {fax.message_id: MergeOutcome(fax=fax, created=True, changed=True) for fax in faxes}
+
+
+def _created_alone(fax: Fax) -> bool:
+    fax.pk = None
+    fax._state.adding = True
+    try:
+        with transaction.atomic():
+            fax.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
 
 
 def _our_number(fields: dict[str, Any]) -> str:
@@ -286,29 +248,6 @@ def _our_number(fields: dict[str, Any]) -> str:
     if fields["direction"] == Direction.INBOUND:
         return fields["fax_number"]
     return fields["fax_caller_id"]
-
-
-def _create(
-    fields: dict[str, Any],
-    *,
-    source: str,
-    sent_by: AbstractBaseUser | None,
-    new: PreparedInsert | None = None,
-) -> MergeOutcome | None:
-    """Insert a fax not in the cache with its first timeline event; None if it is there
-    (created concurrently since the caller looked, or the caller did not look)."""
-    insert = new or fax_prepare_insert(fields, sent_by=sent_by)
-    if not insert.execute():
-        return None
-    fax = insert.instance
-    _add_event(
-        fax,
-        source=source,
-        status=fax.status,
-        pages_complete=fax.pages_complete,
-        note="first seen",
-    )
-    return MergeOutcome(fax=fax, created=True, changed=True)
 
 
 def _add_event(
@@ -320,7 +259,7 @@ def _add_event(
     applied: bool = True,
     note: str = "",
 ) -> None:
-    event = FaxEvent(
+    FaxEvent.objects.create(
         fax=fax,
         source=source,
         status=status,
@@ -328,7 +267,6 @@ def _add_event(
         applied=applied,
         note=note,
     )
-    insert_instance(event)
 
 
 def _update(
@@ -380,7 +318,7 @@ def _apply_report(fax: Fax, fields: dict[str, Any]) -> list[str]:
 
 class _NumberLookup:
     """The id of our FaxNumber for a fax (inbound: the receiving number; outbound: the
-    caller id)."""
+    caller id), looked up once per number."""
 
     def __init__(self) -> None:
         self._cache: dict[str, int | None] = {}
@@ -394,29 +332,11 @@ class _NumberLookup:
         if not e164:
             return None
         if e164 not in self._cache:
-            # Every webhook asks this once: plain SQL, which the ORM took ten times as long
-            # to compile as the database to answer.
-            with connection.cursor() as cursor:
-                cursor.execute(_NUMBER_ID_SQL, [e164, FaxNumber.State.REMOVED])
-                row = cursor.fetchone()
-            self._cache[e164] = row[0] if row else None
+            self._cache[e164] = (
+                FaxNumber.objects.filter(number=e164)
+                .exclude(state=FaxNumber.State.REMOVED)
+                .order_by("id")
+                .values_list("id", flat=True)
+                .first()
+            )
         return self._cache[e164]
-
-
-_NUMBER_ID_SQL = (
-    f"SELECT id FROM {FaxNumber._meta.db_table} "  # noqa: S608 (a model's name, no input)
-    "WHERE number = %s AND state <> %s ORDER BY id LIMIT 1"
-)
-
-
-def faxes_link_number(number: FaxNumber) -> int:
-    """Link cached faxes to a number the cache just learned about; returns how many."""
-    return (
-        Fax.objects.filter(
-            number__isnull=True, direction=Direction.INBOUND, fax_number=number.number
-        ).update(number=number)
-    ) + (
-        Fax.objects.filter(
-            number__isnull=True, direction=Direction.OUTBOUND, fax_caller_id=number.number
-        ).update(number=number)
-    )

@@ -13,8 +13,8 @@ over about 27 hours, so events arrive late, twice and out of order. The receiver
   effect; a delivery that cannot be applied has its effect rolled back and is stored as
   `failed` in a second transaction, answered with a 4xx (never a 500) so that the provider
   retries, and can be replayed with `manage.py reprocess_webhooks` after a fix;
-- keeps that transaction short (the body is read and the new rows' values are converted
-  before it opens, `faxes.bulk.prepare_insert`): on SQLite it holds the single write lock;
+- reads the body before that transaction opens, to keep it short (on SQLite it holds the
+  single write lock);
 - applies the fax object through `fax_merge_fields`, which is idempotent and order-safe
   (stale reports go on the timeline without changing the fax);
 - makes no outbound call: an inbound fax that came without its PDF is marked for the sync
@@ -45,7 +45,6 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from faxes.bulk import PreparedInsert, insert_instance, prepare_insert
 from faxes.documents import delete_document, link_document, write_document
 from faxes.models import (
     TERMINAL_STATUSES,
@@ -57,7 +56,7 @@ from faxes.models import (
     WebhookDelivery,
 )
 from faxes.payload import InvalidPayload, fax_fields
-from faxes.services import fax_merge_fields, fax_prepare_insert
+from faxes.services import fax_merge_fields
 
 log = logging.getLogger(__name__)
 
@@ -349,18 +348,10 @@ def webhook_process(delivery: WebhookDelivery) -> None:
     created_files: list[str] = []
     remark = delivery.error if delivery.outcome == Outcome.PENDING else ""
     try:
-        # Read, and the new rows' values converted, before the transaction: on SQLite the
-        # transaction holds the one write lock, and every other writer waits for it.
-        fields = _read(delivery)
-        new_fax = (
-            fax_prepare_insert(fields)
-            if fields is not None and fields["direction"] == Direction.INBOUND
-            else None
-        )
-        record = prepare_insert(delivery) if delivery._state.adding else None
+        fields = _read(delivery)  # before the transaction, which holds SQLite's write lock
         with transaction.atomic():
-            outcome = _apply(delivery, fields, created_files, new_fax)
-            _record(delivery, outcome, error=remark, status=200, prepared=record)
+            outcome = _apply(delivery, fields, created_files)
+            _record(delivery, outcome, error=remark, status=200)
     except Exception as exc:
         for relative in created_files:  # their database rows were rolled back
             delete_document(relative)
@@ -377,31 +368,14 @@ def webhook_process(delivery: WebhookDelivery) -> None:
             _record(delivery, Outcome.FAILED, error=error, status=status)
 
 
-def _record(
-    delivery: WebhookDelivery,
-    outcome: str,
-    *,
-    error: str,
-    status: int,
-    prepared: PreparedInsert | None = None,
-) -> None:
-    """Store the delivery with its outcome; `prepared` is its INSERT, prepared before the
-    transaction from the same instance."""
+def _record(delivery: WebhookDelivery, outcome: str, *, error: str, status: int) -> None:
+    """Store the delivery with its outcome."""
     delivery.outcome = outcome
     delivery.error = _clean_text(error)[:2000]
     delivery.response_status = status
     delivery.processed_at = timezone.now()
     delivery.attempts += 1
-    if prepared is not None:
-        prepared.execute(refresh=_OUTCOME_FIELDS)
-    elif delivery._state.adding:
-        insert_instance(delivery)
-    else:
-        delivery.save()
-
-
-# What _apply and _record change on a delivery after its INSERT was prepared.
-_OUTCOME_FIELDS = ("fax_id", "outcome", "error", "response_status", "processed_at", "attempts")
+    delivery.save()
 
 
 def _read(delivery: WebhookDelivery) -> dict[str, Any] | None:
@@ -430,13 +404,10 @@ def _apply(
     delivery: WebhookDelivery,
     fields: dict[str, Any] | None,
     created_files: list[str],
-    new_fax: PreparedInsert | None,
 ) -> str:
     if fields is None:
         return Outcome.IGNORED
-    report = fax_merge_fields(
-        [fields], source=FaxEvent.Source.WEBHOOK, record_stale=True, new=new_fax
-    )
+    report = fax_merge_fields([fields], source=FaxEvent.Source.WEBHOOK, record_stale=True)
     merged = report.outcomes[0]
     delivery.fax = merged.fax
     if merged.fax.direction == Direction.INBOUND:

@@ -191,3 +191,25 @@ def test_our_send_answered_after_the_webhook_moved_the_faxes_on_still_records_th
     assert all(o.stale for o in report.outcomes)
     faxes = Fax.objects.filter(message_id__in=[p["messageId"] for p in sent])
     assert [(f.sent_by, f.status) for f in faxes] == [(alice, "transmitting")] * count
+
+
+def test_a_fax_created_by_another_worker_meanwhile_is_updated_and_the_others_created(
+    monkeypatch,
+):
+    theirs = fax_payload(status="processing")
+    merge(theirs)
+    ours = fax_payload(status="processing")
+    # The other worker's row appears after our select found nothing.
+    real = Fax.objects.select_for_update
+    calls = []
+
+    def unlucky_select():
+        calls.append(1)
+        return real().none() if len(calls) == 1 else real()
+
+    monkeypatch.setattr(Fax.objects, "select_for_update", unlucky_select)
+    report = fax_merge_payloads([{**theirs, "status": "success"}, ours], source="sync")
+    assert [o.created for o in report.outcomes] == [False, True]
+    assert Fax.objects.get(message_id=theirs["messageId"]).status == "success"
+    assert Fax.objects.count() == 2
+    assert FaxEvent.objects.filter(note="first seen").count() == 2

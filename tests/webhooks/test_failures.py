@@ -158,7 +158,7 @@ def test_a_database_error_while_applying_is_kept_and_rolled_back(webhook, monkey
         raise IntegrityError("refused")
 
     # The fax row is written by then; adding its timeline event fails.
-    monkeypatch.setattr("faxes.services._add_event", refuse)
+    monkeypatch.setattr(FaxEvent.objects, "bulk_create", refuse)
     failed_delivery(post_json(webhook, fax_payload()), 422)
 
 
@@ -168,7 +168,6 @@ def test_when_the_delivery_cannot_be_stored_the_answer_is_503_and_no_file_remain
     def down(*args, **kwargs):
         raise OSError("database unavailable")
 
-    monkeypatch.setattr("faxes.bulk.PreparedInsert.execute", down)
     monkeypatch.setattr(WebhookDelivery, "save", down)
     response = post_form(webhook, inbound(), attachment=PDF)
     assert response.status_code == 503

@@ -17,7 +17,7 @@ from django.utils import timezone
 from drenfax_portal.accounts.services import profile_for
 from drenfax_portal.notifications.services import NOTIFY_WITHIN, notifications_enqueue
 from fax_numbers.models import FaxNumber
-from faxes.bulk import bulk_insert_faxes
+from faxes.loader import bulk_insert_faxes
 from faxes.models import Direction, Fax, FaxEvent, FaxStatus
 
 # (username, first name, last name, staff)
