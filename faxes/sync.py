@@ -1,12 +1,9 @@
 """Keep the local cache current from the API, within the history endpoint's rate limit.
 
-- The first run backfills the whole history, newest first, in pages of 500 (the API's
-  maximum), saving its offset after each page so an interrupted backfill resumes where it
-  stopped: n faxes cost ceil(n/500) history calls.
-- Later runs are incremental: from the newest known creation date minus an overlap, newest
-  first, until a page holds a fax the cache already knows unchanged.
-- Faxes left in a non-terminal state are reconciled one by one with `fax_info`, so a lost
-  webhook cannot leave a fax "processing" forever.
+The first run backfills the whole history in pages of 500 (the API's maximum), saving its
+offset after each page so an interrupted backfill resumes. Later runs read from the newest
+known creation date minus an overlap until a page holds a fax already known unchanged. Open
+faxes are reconciled one by one, so a lost webhook cannot leave one "processing" forever.
 """
 
 from __future__ import annotations
@@ -32,7 +29,7 @@ from fax_numbers.services import numbers_sync
 from faxes.models import TERMINAL_STATUSES, Direction, Fax, FaxEvent, SyncState
 from faxes.payload import InvalidPayload
 from faxes.ratelimit import DatabaseRateLimiter, history_limiter
-from faxes.services import fax_merge_fields, fax_merge_payloads, fax_read_payloads
+from faxes.services import fax_merge_payloads
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +106,7 @@ def sync_faxes_step(
 
 def _merge_page(rows, report: SyncReport) -> bool:
     """Merge one history page; True when it held a fax already known and unchanged."""
-    parsed = fax_read_payloads(rows, skip_invalid=True)[0]
-    merged = fax_merge_fields(parsed, source=FaxEvent.Source.SYNC)
+    merged = fax_merge_payloads(rows, source=FaxEvent.Source.SYNC, skip_invalid=True)
     report.fetched += len(rows)
     report.created += merged.created
     report.updated += merged.updated
@@ -118,10 +114,7 @@ def _merge_page(rows, report: SyncReport) -> bool:
 
 
 def _newest(rows, current):
-    newest = max((r.created_at for r in rows if r.created_at), default=None)
-    if newest is None:
-        return current
-    return newest if current is None or newest > current else current
+    return max((d for d in (current, *(r.created_at for r in rows)) if d), default=None)
 
 
 def _history_page(client, limiter: DatabaseRateLimiter, account_id: str, **params) -> HistoryPage:
