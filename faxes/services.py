@@ -123,9 +123,8 @@ def fax_merge_fields(
             continue
         current = existing.get(message_id)
         if current is None:  # created by another worker since our select
-            current = existing[message_id] = Fax.objects.select_for_update().get(
-                message_id=message_id
-            )
+            current = Fax.objects.select_for_update().get(message_id=message_id)
+            existing[message_id] = current
         outcome = _update(current, fields, source=source, sent_by=sent_by, numbers=numbers)
         if outcome.stale and record_stale and not _stale_recorded(current, fields, source):
             FaxEvent.objects.create(

@@ -47,8 +47,7 @@ class SyncReport:
     reconciled: int = 0
     backfill_done: bool = False
     error: str = ""
-    # Seconds to wait before the next call, when the rate limit (ours or the provider's) bit.
-    retry_after: float = 0.0
+    retry_after: float = 0.0  # seconds to wait, when a rate limit (ours or the provider's) bit
 
     def __str__(self) -> str:
         text = (
@@ -87,9 +86,8 @@ def sync_faxes_step(
         else:
             _backfill(client, limiter, account_id, state, report, max_calls)
     except RateLimitedError as exc:
-        # Not a failure: the next step goes on once the window allows. A 429 from the
-        # provider itself pauses every process, instead of each retrying in a loop; without
-        # Retry-After it pauses a whole window (the provider's resets on the minute).
+        # Not a failure. A provider 429 pauses every process, not just this one; without
+        # Retry-After for a whole window (the provider's resets on the minute).
         report.retry_after = exc.retry_after or float(settings.DRENFAX_HISTORY_RATE[1])
         if exc.status_code == 429:
             limiter.penalize(account_id, report.retry_after)
@@ -155,16 +153,15 @@ def _incremental(client, limiter, account_id, state: SyncState, report: SyncRepo
             return
 
 
-def reconcile_open_faxes(
-    *, client: DrenfaxClient, older_than: timedelta = timedelta(minutes=2), limit: int = 20
-) -> int:
-    """Ask the provider about faxes still open in the cache; returns how many were checked."""
-    cutoff = timezone.now() - older_than
+def reconcile_open_faxes(*, client: DrenfaxClient) -> int:
+    """Ask the provider about faxes open in the cache for a while (at most 20 per call);
+    returns how many were checked."""
+    cutoff = timezone.now() - timedelta(minutes=2)
     open_faxes = list(
         Fax.objects.exclude(status__in=TERMINAL_STATUSES)
         .filter(deleted_at__isnull=True, updated_at__lt=cutoff)
         .exclude(last_checked_at__gte=cutoff)
-        .order_by(F("last_checked_at").asc(nulls_first=True))[:limit]
+        .order_by(F("last_checked_at").asc(nulls_first=True))[:20]
     )
     checked = 0
     for fax in open_faxes:
