@@ -19,14 +19,8 @@ class FaxStatus(models.TextChoices):
 
 TERMINAL_STATUSES = frozenset({FaxStatus.SUCCESS, FaxStatus.FAILED, FaxStatus.CANCELLED})
 # Statuses only move forward along this order; a terminal status never changes.
-STATUS_RANK = {
-    FaxStatus.SCHEDULED: 0,
-    FaxStatus.PROCESSING: 1,
-    FaxStatus.TRANSMITTING: 2,
-    FaxStatus.SUCCESS: 3,
-    FaxStatus.FAILED: 3,
-    FaxStatus.CANCELLED: 3,
-}
+STATUS_RANK = {FaxStatus.SCHEDULED: 0, FaxStatus.PROCESSING: 1, FaxStatus.TRANSMITTING: 2}
+STATUS_RANK |= dict.fromkeys(TERMINAL_STATUSES, 3)
 
 
 class PdfState(models.TextChoices):
