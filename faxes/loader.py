@@ -118,20 +118,10 @@ def _converter(field) -> Callable[[Any], Any] | None:
     """How a column's (non-None) values become the driver's, as Django would write them."""
     kind = field.get_internal_type()
     if kind == "JSONField":
-        return _json
+        return json.dumps
     if connection.vendor == "sqlite":
         return {"UUIDField": _uuid_hex, "DateTimeField": _sqlite_datetime}.get(kind)
     return None
-
-
-_json_encode = json.JSONEncoder().encode  # json.dumps(value), without its argument checks
-
-
-def _json(value: Any) -> str:
-    # Most faxes have no tags and no custom fields.
-    if not value and isinstance(value, list | dict):
-        return "[]" if isinstance(value, list) else "{}"
-    return _json_encode(value)
 
 
 def _uuid_hex(value: uuid.UUID) -> str:
