@@ -126,29 +126,24 @@ def fax_merge_fields(
             current = Fax.objects.select_for_update().get(message_id=message_id)
             existing[message_id] = current
         outcome = _update(current, fields, source=source, sent_by=sent_by, numbers=numbers)
-        if outcome.stale and record_stale and not _stale_recorded(current, fields, source):
-            FaxEvent.objects.create(
-                fax=current,
-                source=source,
-                status=fields["status"],
-                pages_complete=fields["pages_complete"],
-                applied=False,
-                note="older than the cached state; not applied",
-            )
+        if outcome.stale and record_stale:
+            _record_stale(current, fields, source)
         report.outcomes.append(outcome)
     return report
 
 
-def _stale_recorded(fax: Fax, fields: dict[str, Any], source: str) -> bool:
-    """Whether the same stale report is already on the timeline (a redelivered webhook must
-    not add it twice). The fax row is locked, so this check does not race."""
-    return FaxEvent.objects.filter(
-        fax=fax,
-        source=source,
-        applied=False,
-        status=fields["status"],
-        pages_complete=fields["pages_complete"],
-    ).exists()
+def _record_stale(fax: Fax, fields: dict[str, Any], source: str) -> None:
+    """Put a stale report on the timeline, once: a redelivered webhook must not add it twice
+    (the fax row is locked, so the check does not race)."""
+    event = {
+        "fax": fax,
+        "source": source,
+        "applied": False,
+        "status": fields["status"],
+        "pages_complete": fields["pages_complete"],
+    }
+    if not FaxEvent.objects.filter(**event).exists():
+        FaxEvent.objects.create(**event, note="older than the cached state; not applied")
 
 
 def _create_all(
