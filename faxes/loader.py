@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
@@ -47,24 +48,21 @@ def insert_rows(model: type[Model], rows: Iterable[dict[str, Any]], *, batch: in
     # Per column: its name, its default, and how its values become the driver's (or None).
     columns_in = [(f.attname, _default(f, now), _converter(f)) for f in fields]
     columns = [f.column for f in fields]
-    total = 0
-    chunk: list[tuple[Any, ...]] = []
-    for row in rows:
+
+    def values(row: dict[str, Any]) -> tuple[Any, ...]:
         get = row.get
-        chunk.append(
-            tuple(
-                [
-                    get(name, default)
-                    if convert is None
-                    else (None if (value := get(name, default)) is None else convert(value))
-                    for name, default, convert in columns_in
-                ]
-            )
+        return tuple(
+            [
+                get(name, default)
+                if convert is None
+                else (None if (value := get(name, default)) is None else convert(value))
+                for name, default, convert in columns_in
+            ]
         )
-        if len(chunk) >= batch:
-            total += _write(model._meta.db_table, columns, chunk)
-            chunk = []
-    if chunk:
+
+    pending = map(values, rows)
+    total = 0
+    while chunk := list(islice(pending, batch)):
         total += _write(model._meta.db_table, columns, chunk)
     return total
 
