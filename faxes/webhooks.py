@@ -19,7 +19,6 @@ import io
 import json
 import logging
 import math
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +33,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from drenfax_portal.uuids import parse_uuid
 from faxes.documents import delete_document, link_document, write_document
 from faxes.models import (
     TERMINAL_STATUSES,
@@ -346,7 +346,7 @@ def _read(delivery: WebhookDelivery) -> dict[str, Any] | None:
     if event:
         delivery.event = event[:100]
     if isinstance(fax_object, dict):
-        delivery.message_id = _message_id(fax_object.get("messageId"))
+        delivery.message_id = parse_uuid(fax_object.get("messageId"))
         if not delivery.event:
             delivery.event = _legacy_event(fax_object)
     if delivery.event.startswith("fax.v1.number."):
@@ -420,13 +420,6 @@ def _unwrap(data: Any) -> tuple[str, Any]:
     if isinstance(inner, str):  # the fax object as a JSON string inside the envelope
         inner = _load_json(inner)
     return event, inner
-
-
-def _message_id(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value)) if isinstance(value, str) else None
-    except ValueError:
-        return None
 
 
 def _inbound_document(fax: Fax, delivery: WebhookDelivery, created_files: list[str]) -> None:
