@@ -185,9 +185,7 @@ class Fax(models.Model):
 
     @property
     def our_number(self) -> str:
-        if self.direction == Direction.INBOUND:
-            return self.fax_number
-        return self.fax_caller_id
+        return self.fax_number if self.direction == Direction.INBOUND else self.fax_caller_id
 
 
 class Submission(models.Model):
