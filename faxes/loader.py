@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Model
 
 from faxes.models import Fax
@@ -152,13 +152,13 @@ def _write(table: str, columns: list[str], chunk: list[tuple[Any, ...]]) -> int:
 def _sqlite_insert(table: str, quoted: str, width: int, chunk: list[tuple[Any, ...]]) -> None:
     """Multi-row INSERTs, as many rows to a statement as SQLite takes parameters. Not
     executemany: the FTS5 search index writes a segment per statement."""
-    db = connections[DEFAULT_DB_ALIAS]
-    per_statement = max(1, db.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_statement = max(1, limit // width)
     row = "(" + ", ".join(["?"] * width) + ")"
-    db.validate_no_broken_transaction()
-    with db.wrap_database_errors:
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors:
         # The driver's own cursor: Django's would rewrite every placeholder of the statement.
-        cursor = db.connection.cursor()
+        cursor = connection.connection.cursor()
         try:
             for start in range(0, len(chunk), per_statement):
                 part = chunk[start : start + per_statement]
