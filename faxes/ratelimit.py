@@ -28,9 +28,7 @@ class DatabaseRateLimiter:
     """At most `rate` tokens per key in any `per`-second sliding window. The bucket row is
     locked for the decision, so concurrent processes agree on the count."""
 
-    def __init__(
-        self, rate: int = 8, per: float = 60.0, *, now: Callable[[], datetime] = timezone.now
-    ) -> None:
+    def __init__(self, rate: int, per: float, *, now: Callable[[], datetime] = timezone.now):
         if rate < 1 or per <= 0:
             raise ValueError("rate must be >= 1 and per > 0")
         self.rate = rate
