@@ -85,7 +85,10 @@ def drenfax_webhook(request: HttpRequest) -> JsonResponse:
         response["WWW-Authenticate"] = f'Basic realm="{REALM}"'
         return response
 
-    cap = body_cap(request.content_type)
+    if request.content_type == "multipart/form-data":
+        cap = settings.DRENFAX_WEBHOOK_MAX_MULTIPART_BYTES
+    else:
+        cap = settings.DRENFAX_WEBHOOK_MAX_JSON_BYTES
     try:
         raw = read_capped(request, cap)
     except BodyTooLarge:
@@ -131,12 +134,6 @@ def basic_auth_matches(header: str, expected: str) -> bool:
 
 class BodyTooLarge(Exception):
     pass
-
-
-def body_cap(content_type: str | None) -> int:
-    if content_type == "multipart/form-data":
-        return settings.DRENFAX_WEBHOOK_MAX_MULTIPART_BYTES
-    return settings.DRENFAX_WEBHOOK_MAX_JSON_BYTES
 
 
 def read_capped(request: HttpRequest, cap: int) -> bytes:
