@@ -104,13 +104,10 @@ def install_log_redaction() -> None:
     logging.setLogRecordFactory(factory)
 
 
-
 class SecretsExceptionReporterFilter(SafeExceptionReporterFilter):
     """Django's filter, also hiding webhook/URL settings and POST secrets, and redacting
     every traceback variable (Django hides only those of `sensitive_variables` views), so
     an API key in a local `headers` dict never reaches a report."""
-
-
 
     hidden_settings = re.compile(
         "API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|WEBHOOK|EMAIL_URL|DATABASE_URL|DSN",

@@ -170,7 +170,6 @@ class UserTimezoneMiddleware:
     def _tzname(request: HttpRequest) -> str:
         """The user's zone, read from their profile at most every TZ_REFRESH seconds."""
 
-
         cached = request.session.get(TZ_KEY)
         now = time.time()
         if cached and now - cached[1] < TZ_REFRESH:

@@ -155,7 +155,6 @@ def audited(
     audit_record(action, target=target, details=facts)
 
 
-
 def audit_events_purge(*, now: datetime | None = None) -> int:
     """Delete events older than AUDIT_RETENTION_DAYS (the one way rows leave the trail).
 
@@ -163,7 +162,6 @@ def audit_events_purge(*, now: datetime | None = None) -> int:
     transaction says it is this purge (SET LOCAL drenfax.audit_purge).
     """
     cutoff = (now or timezone.now()) - timedelta(days=settings.AUDIT_RETENTION_DAYS)
-
 
     with transaction.atomic():
         if connection.vendor == "postgresql":

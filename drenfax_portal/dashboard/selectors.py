@@ -279,7 +279,5 @@ def link_health(*, now: datetime, limit: int = 5) -> Health:
         ),
         stuck_count=len(oldest) if len(oldest) <= limit else stuck.count(),
         stuck=oldest[:limit],
-
-
         webhooks=webhook_health(limit=limit),
     )

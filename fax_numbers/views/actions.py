@@ -1,8 +1,7 @@
 """Staff actions on a number: people, storage settings, manager account, release.
 
-Each answers an htmx request with the section of the number's page it changed (with a
-notice in it), and a plain form post with a redirect and a message, so all of them work
-without JavaScript.
+Each answers htmx with the section it changed (with a notice), and a plain post with a
+redirect and a message, so all work without JavaScript.
 """
 
 from __future__ import annotations
