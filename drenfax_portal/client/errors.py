@@ -128,6 +128,14 @@ class MalformedResponseError(DrenfaxError):
 
 # --- mapping HTTP answers ---------------------------------------------------------------
 
+_BY_STATUS: dict[int, type[DrenfaxError]] = {
+    400: InvalidInputError,
+    401: AuthenticationError,
+    403: NotAllowedError,
+    404: NotFoundError,
+    422: InvalidInputError,
+}
+
 
 def error_from_response(
     response: requests.Response, *, method: str, path: str, now: datetime | None = None
@@ -139,15 +147,8 @@ def error_from_response(
     if detail:
         message = f"{message}: {name}: {detail}" if name else f"{message}: {detail}"
     kwargs: dict[str, Any] = {"status_code": status, "detail": detail, "provider_error": name}
-
-    if status == 401:
-        return AuthenticationError(message, **kwargs)
-    if status == 403:
-        return NotAllowedError(message, **kwargs)
-    if status == 404:
-        return NotFoundError(message, **kwargs)
-    if status in (400, 422):
-        return InvalidInputError(message, **kwargs)
+    if status in _BY_STATUS:
+        return _BY_STATUS[status](message, **kwargs)
     if status == 429:
         retry_after = parse_retry_after(response.headers.get("Retry-After"), now=now)
         return RateLimitedError(message, retry_after=retry_after, **kwargs)
