@@ -9,6 +9,7 @@ import json
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -31,6 +32,14 @@ def env_secret(name: str, default: str = "") -> str:
             raise ImproperlyConfigured(f"{name}_FILE: cannot read {path} ({exc.strerror})") from exc
     # An empty value counts as unset, so a .env copied from .env.example keeps the defaults.
     return env.str(name, default="") or default
+
+
+def env_positive(name: str, default: float, kind: type[int] | type[float] = float) -> Any:
+    """A positive number from NAME (an int when `kind` is int)."""
+    value = env.int(name, default=default) if kind is int else env.float(name, default=default)
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be a positive number, got {value!r}")
+    return value
 
 
 DEBUG = env.bool("DEBUG", default=True)
@@ -222,9 +231,7 @@ PERMISSIONS_POLICY = (
 )
 
 # Idle logoff after this many minutes without activity (htmx polling does not count).
-IDLE_TIMEOUT_MINUTES = env.float("IDLE_TIMEOUT_MINUTES", default=15)
-if IDLE_TIMEOUT_MINUTES <= 0:
-    raise ImproperlyConfigured("IDLE_TIMEOUT_MINUTES must be a positive number of minutes")
+IDLE_TIMEOUT_MINUTES = env_positive("IDLE_TIMEOUT_MINUTES", 15)
 
 # Sign-in lockout (django-axes): LOGIN_FAILURE_LIMIT failures for one username from one
 # address lock that pair out for LOGIN_LOCKOUT_MINUTES.
@@ -245,9 +252,7 @@ RECOVERY_CODES_COUNT = 10
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Audit trail: events older than this are deleted by the worker (`manage.py purge_audit`).
-AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=6 * 365 + 2)  # six years
-if AUDIT_RETENTION_DAYS < 1:
-    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 1")
+AUDIT_RETENTION_DAYS = env_positive("AUDIT_RETENTION_DAYS", 6 * 365 + 2, int)  # six years
 
 # 500 reports (and their emails) hide whatever looks like or contains a secret.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "drenfax_portal.security.SecretsExceptionReporterFilter"
@@ -331,22 +336,14 @@ DRENFAX_WEBHOOK_MAX_MULTIPART_BYTES = env.int(
 )
 
 
-def _positive(name: str, value: float) -> float:
-    if value <= 0:
-        raise ImproperlyConfigured(f"{name} must be a positive number, got {value!r}")
-    return value
-
-
 # What one send may carry, stated on the send form and enforced server-side (MB are MiB).
-SEND_MAX_FILES = int(_positive("SEND_MAX_FILES", env.int("SEND_MAX_FILES", default=10)))
-SEND_MAX_FILE_MB = _positive("SEND_MAX_FILE_MB", env.float("SEND_MAX_FILE_MB", default=10))
-SEND_MAX_TOTAL_MB = _positive("SEND_MAX_TOTAL_MB", env.float("SEND_MAX_TOTAL_MB", default=25))
+SEND_MAX_FILES = env_positive("SEND_MAX_FILES", 10, int)
+SEND_MAX_FILE_MB = env_positive("SEND_MAX_FILE_MB", 10)
+SEND_MAX_TOTAL_MB = env_positive("SEND_MAX_TOTAL_MB", 25)
 # Pages one send may carry (PDF and TIFF files are counted when uploaded).
-SEND_MAX_PAGES = int(_positive("SEND_MAX_PAGES", env.int("SEND_MAX_PAGES", default=200)))
+SEND_MAX_PAGES = env_positive("SEND_MAX_PAGES", 200, int)
 # Uploads stay this long, so a failed or corrected send needs no second upload.
-UPLOAD_RETENTION_HOURS = _positive(
-    "UPLOAD_RETENTION_HOURS", env.float("UPLOAD_RETENTION_HOURS", default=24)
-)
+UPLOAD_RETENTION_HOURS = env_positive("UPLOAD_RETENTION_HOURS", 24)
 
 
 # --- Email and notifications ----------------------------------------------------------------
@@ -390,5 +387,5 @@ if DOCUMENT_RETENTION_DAYS < 0:
 # Fax blasts: the most rows one recipient list may hold, and the largest workbook in MB.
 
 
-BLAST_MAX_ROWS = int(_positive("BLAST_MAX_ROWS", env.int("BLAST_MAX_ROWS", default=10_000)))
-BLAST_MAX_FILE_MB = _positive("BLAST_MAX_FILE_MB", env.float("BLAST_MAX_FILE_MB", default=10))
+BLAST_MAX_ROWS = env_positive("BLAST_MAX_ROWS", 10_000, int)
+BLAST_MAX_FILE_MB = env_positive("BLAST_MAX_FILE_MB", 10)
