@@ -36,8 +36,6 @@ from .models import (
     NumbersPage,
 )
 
-__all__ = ["USER_AGENT", "DrenfaxClient", "GetRetry", "default_retries"]
-
 USER_AGENT = f"drenfax-portal/{__version__} (+python-requests)"
 
 Timeout = float | tuple[float, float]

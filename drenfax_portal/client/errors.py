@@ -24,18 +24,6 @@ from urllib3.exceptions import (
 from urllib3.exceptions import ProxyError as Urllib3ProxyError
 from urllib3.exceptions import SSLError as Urllib3SSLError
 
-__all__ = [
-    "AuthenticationError",
-    "DrenfaxError",
-    "InvalidInputError",
-    "MalformedResponseError",
-    "NotAllowedError",
-    "NotFoundError",
-    "RateLimitedError",
-    "ServerError",
-    "TransportError",
-]
-
 # Long HTML error pages from proxies would drown the useful part of a message.
 _MAX_DETAIL = 300
 

@@ -16,20 +16,6 @@ from typing import Any, Self, TypeVar
 
 _T = TypeVar("_T")
 
-__all__ = [
-    "TERMINAL_STATUSES",
-    "Account",
-    "AvailableNumber",
-    "BatchError",
-    "BatchResult",
-    "CoverPage",
-    "Fax",
-    "FaxBridge",
-    "FaxNumber",
-    "HistoryPage",
-    "NumbersPage",
-    "User",
-]
 
 #: Fax statuses that never change again.
 TERMINAL_STATUSES = frozenset({"success", "failed", "cancelled"})
