@@ -73,14 +73,12 @@ def notifications_process(
 ) -> NotifyReport:
     """One round for the worker: enqueue, send, send due digests, clear abandoned claims."""
     now = now or timezone.now()
-    report = NotifyReport()
-    report.enqueued = notifications_enqueue(now=now)
+    enqueued = notifications_enqueue(now=now)
     notifications_expire_abandoned(now=now)
     deadline = time.monotonic() + budget
     sent, failed = notifications_send(now=now, client=client, deadline=deadline)
-    report.sent, report.failed = sent, failed
-    report.digests = digests_send(now=now, deadline=deadline)
-    return report
+    digests = digests_send(now=now, deadline=deadline)
+    return NotifyReport(enqueued=enqueued, sent=sent, digests=digests, failed=failed)
 
 
 # --- Enqueue ----------------------------------------------------------------------------------
@@ -259,9 +257,7 @@ def _finish(notification: Notification, state: str, **fields: Any) -> None:
 def _retry_or_fail(notification: Notification, error: str) -> None:
     attempts = notification.attempts + 1
     state = State.FAILED if attempts >= MAX_ATTEMPTS else State.PENDING
-    Notification.objects.filter(pk=notification.pk, claim=notification.claim).update(
-        state=state, attempts=attempts, note=error[:500]
-    )
+    _finish(notification, state, attempts=attempts, note=error[:500])
 
 
 def notifications_expire_abandoned(*, now: datetime | None = None) -> int:
