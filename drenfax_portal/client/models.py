@@ -120,6 +120,7 @@ class _Parsed:
         return cls(**_scalars(cls, data), raw=dict(data))
 
 
+# Keyed by the annotation as written: this module's annotations are postponed (strings).
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "str | None": _str,
     "int | None": _int,

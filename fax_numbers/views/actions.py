@@ -74,13 +74,8 @@ def number_assign(request: HtmxHttpRequest, number_id) -> HttpResponse:
         text = f"{person_label(person)} was not given this number. {describe_error(exc)}"
         return _done(request, number, "people", messages.ERROR, text)
     if mirrored:
-        return _done(
-            request,
-            number,
-            "people",
-            messages.SUCCESS,
-            f"{person_label(person)} now has this number, here and at Drenfax.",
-        )
+        text = f"{person_label(person)} now has this number, here and at Drenfax."
+        return _done(request, number, "people", messages.SUCCESS, text)
     text = (
         f"{person_label(person)} now has this number in the portal. They have no Drenfax user "
         "id, so Drenfax was not told (set one on the Team page)."
