@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 from datetime import timedelta
 
@@ -91,6 +92,7 @@ def main() -> None:
     connection.close()
     lua_pages = "{" + ", ".join(f"{{{json.dumps(c)}, {json.dumps(p)}}}" for c, p in pages) + "}"
     script = LUA.replace("PAGES", lua_pages)
+    load = os.getloadavg()[0]
 
     with gunicorn({}, workers=args.workers) as base:
         run_wrk(base, script, seconds=WARMUP_SECONDS, connections=args.connections)
@@ -103,7 +105,7 @@ def main() -> None:
     note = (
         f"{args.connections} connections, {members} members, {args.seconds} s; "
         f"p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms; "
-        f"{result['ok2xx'] / result['seconds']:.0f} pages/s"
+        f"{result['ok2xx'] / result['seconds']:.0f} pages/s; load average {load:.1f} before"
     )
     if seed_time is not None:
         note += f"; database seeded in {seed_time:.0f} s"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import os
 import shutil
 import time
 
@@ -85,6 +86,7 @@ def main() -> None:
     connection.close()
 
     script = LUA.replace("AUTH_HEADER", base64.b64encode(AUTH.encode()).decode())
+    load = os.getloadavg()[0]
     levels = [int(n) for n in args.connections.split(",")]
     runs: list[tuple[int, dict]] = []
     with gunicorn(env, workers=args.workers) as base:
@@ -133,7 +135,7 @@ def main() -> None:
                 "≥ 100/s with p99 < 100 ms",
                 kind="min",
                 limit=100,
-                note=f"{args.seconds} s a step; {steps}",
+                note=f"{args.seconds} s a step; {steps}; load average {load:.1f} before",
             ),
             Row(
                 section,
