@@ -1,28 +1,10 @@
 """Fax blasts: the recipient list read from an Excel workbook, and the clean file sent.
 
-`recipient_list_read` reads an uploaded `.xlsx` in three guarded steps, so that a broken
-or hostile file costs little and the user learns what is wrong with it:
-
-1. The container, by its bytes (never its name): a PDF, a CSV or text file, an old `.xls`,
-   a password-protected workbook (an OLE2 container holding `EncryptedPackage`, not a
-   ZIP), another kind of ZIP, a damaged ZIP, or one whose parts declare more than
-   MAX_UNCOMPRESSED bytes, or compress better than MAX_RATIO:1 (a zip bomb), is refused
-   before any XML is parsed. Python's zipfile never inflates a part past its declared
-   size, so the declared sizes bound the time and memory of everything after.
-2. openpyxl opens the workbook in read-only mode (a second time, for its formulas, only if
-   a row has an empty cell). With defusedxml installed it parses every part through
-   defusedxml, which refuses entity declarations (an XML "billion laughs").
-3. The first visible sheet with a fax number column is streamed row by row: the header row
-   is found among the first rows (by the names of its columns), else the number column is
-   found by its content; each row's number is normalised to E.164 once per distinct value
-   (a cheap path for North American numbers, phonenumbers for the rest), and each row is
-   either a recipient or left out with its reason. More than BLAST_MAX_ROWS rows refuses
-   the whole file (reading stops there).
-
-`clean_workbook` writes what is sent: the recipients only, numbers in E.164 as text, the
-names as text, under the header the provider's parser knows ("Fax Number", "Recipient Name");
-`template_workbook` the template users fill in. Keeping a list for its review and sending
-it are in `faxes.blasting`.
+`recipient_list_read` checks the container by its bytes (refusing other formats, encrypted
+workbooks and zip bombs before any XML is parsed), opens it with openpyxl over defusedxml,
+and streams the first visible sheet with a fax number column, each row either a recipient
+in E.164 or left out with its reason. `clean_workbook` writes what is sent (the provider's
+"Fax Number", "Recipient Name" header); `template_workbook` is the template users fill in.
 """
 
 from __future__ import annotations
@@ -91,8 +73,7 @@ _OLE2_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 _OLE2_WORKBOOK = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
-# Header names (lower case, letters and digits only) that mark the fax number column,
-# best first, and the name column. A header that mentions "fax" (and not "name") counts too.
+# Header names (lower case, letters and digits only) of the fax number and name columns.
 _FAX_HEADERS = frozenset(
     {
         "fax",
@@ -142,8 +123,7 @@ _EXCEL_ERRORS = frozenset(
     {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!"}
 )
 
-# openpyxl warns about parts it ignores (data validation extensions, odd styles): noise
-# for a read-only pass over values.
+# openpyxl's warnings about parts it ignores are noise for a read-only pass over values.
 warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl(\.|$)")
 
 
@@ -390,13 +370,10 @@ def _check_parts(parts: list[zipfile.ZipInfo]) -> None:
 
 
 def _prescan(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo], *, limit: int) -> None:
-    """Count the elements of large sheets and string tables with expat, building nothing.
+    """Count the elements of large XML parts with expat, building nothing.
 
-    openpyxl builds each row whole before handing it over, keeps a little of every row and
-    every shared string it has parsed, and reads a whole sheet up front when it lacks a
-    `<dimension>`. Within MAX_UNCOMPRESSED a hostile file could still hold a row of
-    millions of cells, or millions of empty rows or tiny strings; these are refused here.
-    Parts under PRESCAN_ABOVE cannot hold enough to matter, so a usual list skips this.
+    Within MAX_UNCOMPRESSED a hostile file could still hold a row of millions of cells, or
+    millions of empty rows or strings, which openpyxl would build in memory.
     """
     for part in parts:
         # By content, not by name: the package's relations may put a sheet in any part.
@@ -530,12 +507,9 @@ Row = tuple[int, dict[int, Any]]  # (row number, {column: value} of the cells no
 
 
 def _sheet_rows(sheet: Any, formulas: Any, *, ceiling: int) -> Iterator[SheetRow]:
-    """A read-only sheet's rows, each as wide as its last cell (its `<dimension>` is ignored).
-
-    With `formulas` (the same sheet read without data_only) a formula saved without its
-    result reads as Uncalculated; without it, a row holding an empty cell raises _EmptyCell.
-    openpyxl keeps a little of every row and pads each to its last cell, so more than
-    `ceiling` rows (empty ones too) or MAX_CELLS cells stop the reading.
+    """A read-only sheet's rows (its `<dimension>` ignored), at most `ceiling` rows and
+    MAX_CELLS cells. With `formulas` a formula saved without its result reads as
+    Uncalculated; without it, a row holding an empty cell raises _EmptyCell.
     """
     sheet.reset_dimensions()
     rows = sheet.iter_rows(values_only=True)
@@ -578,8 +552,7 @@ def _cells(row: tuple[Any, ...]) -> dict[int, Any]:
 
 
 def _first_rows(rows: Iterator[SheetRow]) -> tuple[list[SheetRow], list[int]]:
-    """The first HEADER_SCAN rows that hold anything, and the numbers of the empty rows
-    among them."""
+    """The first HEADER_SCAN rows that hold anything, and the empty rows' numbers."""
     first: list[SheetRow] = []
     blanks: list[int] = []
     for index, row in rows:
@@ -624,9 +597,8 @@ def _name_column(values: dict[int, Any], number: int) -> Column | None:
 
 
 def _find_layout(first: list[Row], normaliser: Normaliser) -> _Layout | None:
-    # 1. A header row among the first rows, by the names of its columns: the best name
-    # wins ("Fax Number" over "Phone"), then one with a number below it (a title row such
-    # as "Fax list, March" above the real header has none), then the first.
+    # 1. A header row by its names: the best name, then one with a number below it (not a
+    # title row such as "Fax list, March"), then the first.
     candidates = []
     for position, (_, values) in enumerate(first[:10]):
         below = first[position + 1][1] if position + 1 < len(first) else {}
@@ -653,8 +625,7 @@ def _find_layout(first: list[Row], normaliser: Normaliser) -> _Layout | None:
     number = max(valid, key=lambda c: (valid[c], -c))
     if valid[number] * 2 < filled[number]:
         return None
-    # Rows of text only above the first number are titles; the last of them is a header
-    # whose names we do not know ("Kontakt", "Telefon").
+    # Text-only rows above the first number: the last is a header of unknown names.
     first_number = next(
         i for i, (_, values) in enumerate(first) if normaliser.number(values.get(number))[0]
     )
@@ -705,7 +676,7 @@ def _read_rows(
     )
     recipients, left_out = result.recipients, result.left_out
     first_row_of: dict[str, int] = {}
-    # The normaliser's cache, read here first: most of a list's cost is in this loop.
+    # The hot loop: the normaliser's cache is consulted directly.
     known, normalise = normaliser.cache, normaliser.number
     example = normaliser.number(EXAMPLE_NUMBER)[0]
 
@@ -793,10 +764,8 @@ def cell_text(value: Any, limit: int | None = SHOWN_MAX) -> str:
 class Normaliser:
     """Fax numbers to E.164, each distinct cell value worked out once.
 
-    North American numbers (ten digits, or eleven with the leading 1, or "+1" and ten
-    digits) are checked against phonenumbers' metadata directly, which costs a third of a
-    full parse; anything else, and every number the cheap path does not accept, goes
-    through `parse_number`, so both paths give the same answer (tests compare them).
+    North American numbers take a cheap path against phonenumbers' metadata; anything it
+    does not accept goes through `parse_number`, so both give the same answer (tested).
     """
 
     def __init__(self, region: str) -> None:
@@ -899,11 +868,10 @@ class Normaliser:
 
 @functools.cache
 def _us_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """phonenumbers' own US patterns: its general one, and all its number types as one.
+    """phonenumbers' US patterns: its general one, and all its number types as one.
 
-    A ten-digit number matching both is exactly what `is_valid_number_for_region(number,
-    "US")` accepts, at a tenth of the cost (the tests compare them); any other number
-    still goes through phonenumbers (Canada and the rest of North America included).
+    A ten-digit number matching both is what `is_valid_number_for_region(number, "US")`
+    accepts (tested); any other number still goes through phonenumbers.
     """
     metadata = phonenumbers.PhoneMetadata.metadata_for_region("US")
     descs = [
@@ -935,11 +903,8 @@ def _us_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 def _scientific(text: str) -> str | tuple[None, str, str] | None:
-    """Scientific notation typed as text ("2.0655501E+09"): its digits, if none were lost.
-
-    None when the text is not a number in scientific notation; (None, kind, reason) when
-    it is one that cannot be trusted as a fax number; else the number's digits.
-    """
+    """Scientific notation typed as text ("2.0655501E+09"): its digits if none were lost,
+    (None, kind, reason) if it cannot be trusted, None if it is not such a number."""
     try:
         number = Decimal(text.replace(" ", ""))
     except InvalidOperation:

@@ -1,9 +1,8 @@
 """Fax blasts, the services: keep an uploaded list for its review, send it once.
 
-A list that `faxes.blast.recipient_list_read` accepted is kept as a staged file for its
-owner (`recipient_list_stage`) and its reading cached for the review pages
-(`recipient_list_load`). `blast_send` sends the clean workbook in ONE `send_blast` call per
-one-time key, written down first (`faxes.submissions`), so it never goes out twice.
+An accepted list is kept as a staged file with its reading cached for the review pages;
+`blast_send` sends the clean workbook in ONE `send_blast` call per one-time key, written
+down first (`faxes.submissions`), so it never goes out twice.
 """
 
 from __future__ import annotations

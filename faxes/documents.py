@@ -1,8 +1,6 @@
-"""Fax documents (PDFs) stored on local disk, outside any static or media URL.
-
-Files live under FAX_DOCUMENTS_DIR with random names; only access-checked views read them.
-Fax PDFs sit in `YYYY/MM/`; the send form's uploads and previews in their own subfolders
-(`uploads/`, `previews/`), which the retention purge sweeps.
+"""Fax documents (PDFs) on local disk under FAX_DOCUMENTS_DIR, with random names, outside
+any static or media URL; only access-checked views read them. Fax PDFs sit in `YYYY/MM/`,
+uploads and previews in their own subfolders.
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""Turn the provider's fax object into Fax model fields.
-
-Sync, webhooks and the send form all receive the same fax object; the client's typed `Fax`
-reads it (odd types are coerced or dropped, never allowed to crash the caller), and this
-module maps it onto the model, refusing a payload without a usable message id or status.
+"""Turn the provider's fax object (as the client's typed `Fax` reads it) into Fax model
+fields, refusing a payload without a usable message id or status.
 """
 
 from __future__ import annotations

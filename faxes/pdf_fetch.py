@@ -1,11 +1,8 @@
-"""Fetching the PDFs of inbound faxes, outside any request (the sync worker calls this).
+"""Fetching the PDFs of inbound faxes a webhook reported without one (the sync worker).
 
-A webhook that reports an inbound fax without its attachment marks the fax
-`pdf_state="wanted"`. Each worker step claims a few such faxes with a conditional `update()`
-(state and claim time unchanged since it looked), so two workers never fetch the same PDF;
-a claim older than CLAIM_TTL (a worker that died mid-download) may be taken over. The
-result is stored with another conditional update, so a PDF that arrived meanwhile with a
-webhook is kept and the fetched copy discarded.
+Faxes are claimed with a conditional `update()`, so two workers never fetch the same PDF (a
+claim older than CLAIM_TTL may be taken over), and stored with another, so a PDF that
+arrived meanwhile with a webhook is kept.
 """
 
 from __future__ import annotations

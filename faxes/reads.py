@@ -1,20 +1,11 @@
 """Per-user read marks on inbound faxes: what "unread" means on the home page.
 
-An inbound fax counts as unread for a user when it was received (status success) on one of
-the numbers assigned to them, is not archived, and they have not opened it. The whole
-pre-existing history stays out of the count, so no user starts with thousands of unread
-faxes:
-
-- faxes created before the user joined the portal, or more than `UNREAD_WINDOW` ago, count
-  as read (the window also bounds the query);
-- faxes the portal had already recorded as received when the user last pressed "mark all
-  read" (`Profile.inbox_read_before`) count as read. That compares the horizon with when the
-  portal learned of the fax (`first_seen_at`) and when it finished (`resolved_at`), not with
-  its creation: an inbound fax is reported once received, minutes after it started, and one
-  that started before the click but arrived after it was never on the list the user cleared.
-
-Opening a fax's detail page writes a `FaxRead` mark; "mark all read" moves the horizon
-instead of writing one mark per fax.
+An inbound fax is unread for a user when it was received on one of their numbers, is not
+archived, and they have not opened it (a `FaxRead` mark). Older history counts as read so no
+one starts with thousands: faxes from before they joined or older than `UNREAD_WINDOW`, and
+those the portal knew as received when they last pressed "mark all read"
+(`Profile.inbox_read_before`, compared with `first_seen_at`/`resolved_at`, not creation: an
+inbound fax that started before the click but arrived after it was never on the list).
 """
 
 from __future__ import annotations

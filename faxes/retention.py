@@ -1,10 +1,7 @@
 """Local copies of fax documents are deleted after DOCUMENT_RETENTION_DAYS.
 
-The portal keeps a fax's PDF on its own disk once fetched (and the PDF a webhook delivered
-with it). Past the retention period the copy is deleted and the fax forgets the path; opening
-the fax later fetches the document from Drenfax again, for as long as Drenfax keeps it.
-The send form's uploads have their own, shorter period (UPLOAD_RETENTION_HOURS): see
-`faxes.uploads.staged_files_purge`, which `documents_purge` runs too.
+The fax then forgets the path; opening it later fetches the document from Drenfax again.
+`documents_purge` also runs the uploads' shorter purge (`faxes.uploads.staged_files_purge`).
 """
 
 from __future__ import annotations

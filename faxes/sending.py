@@ -1,11 +1,8 @@
 """The send form: what it accepts, how it is checked, and the two calls it makes.
 
-`SendDraft.from_post` turns a posted form (and its uploads) into a draft: the files kept on
-the server in the order chosen, the custom field rows, and a `SendForm` that checks every
-field against the API's limits before anything is sent. A valid draft gives an `Outgoing`,
-which `fax_preview` renders through Drenfax and `fax_send` sends, once per submission key
-(see `faxes.submissions`): one recipient through `send_fax`, several through ONE
-`send_multiple` call, never one call per recipient.
+A posted form becomes a `SendDraft`, checked by `SendForm` against the API's limits; a
+valid draft gives an `Outgoing`, which `fax_preview` renders and `fax_send` sends once per
+submission key: one recipient through `send_fax`, several through ONE `send_multiple` call.
 """
 
 from __future__ import annotations
@@ -160,8 +157,7 @@ class CoverPages:
         return next((p for p in self.pages if p.uuid == value), None)
 
     def choice(self, value: str, *, allow_none: bool = True) -> str:
-        """A posted cover page choice, checked: NO_COVER (when allowed), DEFAULT_COVER or
-        one of the account's pages; raises forms.ValidationError otherwise."""
+        """A posted cover page choice, checked; raises forms.ValidationError."""
         value = (value or "").strip().lower()
         if value == NO_COVER and not allow_none:
             raise forms.ValidationError("Choose a cover page.")
@@ -230,11 +226,8 @@ def _limit_messages(limit: int) -> dict[str, str]:
 
 
 class NormalisedTextField(forms.CharField):
-    """A textarea's text with its line breaks as the user counted them (one character).
-
-    Browsers post a textarea's line breaks as CRLF, so without this every new line would
-    count twice against the API's limit, and the live counter would disagree with the server.
-    """
+    """A textarea's text with CRLF as one character, as the user and the live counter
+    count it against the API's limit."""
 
     def to_python(self, value: Any) -> str:
         text = super().to_python(value)
@@ -453,8 +446,7 @@ class SendForm(forms.Form):
 
 @dataclass
 class SendDraft:
-    """A send form as posted: its fields, files in order, custom field rows and the
-    uploads that were refused (file name, reason)."""
+    """A send form as posted: fields, files in order, custom field rows, refused uploads."""
 
     form: SendForm
     files: list[StagedFile]
@@ -477,8 +469,7 @@ class SendDraft:
         uploads: Sequence[UploadedFile] = (),
         refused: Sequence[tuple[str, str]] = (),
     ) -> SendDraft:
-        """The draft for posted data: kept files by token, then new uploads, then the
-        posted `action` applied (move or remove a file, add or remove a field row)."""
+        """Kept files by token, then new uploads, then the posted `action` applied."""
         tokens = parse_tokens(data.getlist("files"))
         files = staged_uploads(user, tokens)
         missing = len(tokens) - len(files)
@@ -572,10 +563,7 @@ def _apply_action(
 def accept_uploads(
     *, user: AbstractBaseUser, uploads: Sequence[UploadedFile], kept: Sequence[StagedFile]
 ) -> tuple[list[StagedFile], list[tuple[str, str]]]:
-    """Check and keep new uploads after `kept`, within the count and total caps.
-
-    Returns the files kept and the ones refused, as (file name, reason).
-    """
+    """Keep new uploads after `kept` within the caps: (kept, refused as (name, reason))."""
     caps = limits()
     count, total = len(kept), sum(f.size for f in kept)
     accepted: list[StagedFile] = []
@@ -601,11 +589,8 @@ def accept_uploads(
 
 
 def draft_data_for_resend(submission: Submission) -> QueryDict | None:
-    """The form of an earlier send, filled in again (for "edit and send again").
-
-    After a partly refused send only the refused numbers are filled in. None once the
-    saved form was purged with the files (after the retention period).
-    """
+    """An earlier send's form for "edit and send again" (only the refused numbers after a
+    partly refused send); None once the saved form was purged."""
     kept = submission.summary.get("form") if isinstance(submission.summary, dict) else None
     if not isinstance(kept, dict):
         return None
@@ -693,9 +678,8 @@ def fax_send(
 ) -> tuple[Submission, bool]:
     """Send a valid draft once for this key; (submission, True) if this call sent it.
 
-    The files are read before the submission is written down, so a missing file sends
-    nothing and uses up no key. A key used before returns its submission and False: the
-    caller shows that result and nothing is sent (see `submission_claim`).
+    The files are read first, so a missing file uses up no key; a key used before returns
+    its submission and False, and nothing is sent.
     """
     outgoing = draft.outgoing()
     try:
@@ -733,10 +717,7 @@ def fax_send(
 
 
 def fax_preview(*, client: DrenfaxClient, user: AbstractBaseUser, draft: SendDraft) -> StagedFile:
-    """Render a draft through Drenfax (nothing is sent) and keep the PDF for its owner.
-
-    Raises DrenfaxError when Drenfax refuses, FileGone when a kept file was purged.
-    """
+    """Render a draft through Drenfax (nothing is sent) and keep the PDF for its owner."""
     outgoing = draft.outgoing()
     try:
         attachments = outgoing.attachments()
@@ -744,13 +725,6 @@ def fax_preview(*, client: DrenfaxClient, user: AbstractBaseUser, draft: SendDra
         raise FileGone from None
     pdf = client.preview_fax(attachments=attachments, **outgoing.rendering_arguments())
     return preview_store(user=user, pdf=pdf)
-
-
-def schedule_text(moment: datetime | None, tz: ZoneInfo) -> str:
-    """A UTC instant as the user reads it, e.g. "Jan 15, 2030 09:30 (America/Chicago)"."""
-    if moment is None:
-        return ""
-    return f"{formats.date_format(moment.astimezone(tz), 'M j, Y H:i')} ({tz.key})"
 
 
 def retention_text() -> str:

@@ -1,17 +1,12 @@
 """Sending without ever sending twice.
 
-1. `submission_claim` writes the submission down (state "submitting") under the form's
-   one-time key before anything is sent. A second request with the same key finds it and
-   shows its result instead of calling the API again.
-2. `submission_execute` makes the one API call. The provider's answer decides the state:
-   accepted ("done", the new faxes enter the cache at once, linked to the sender), refused
-   ("failed": a 4xx, or a failure before the request left), or "unknown" when the request may
-   have reached the provider (a timeout or reset after sending, a 5xx).
-3. `reconcile_unknown_submissions` (run by the sync worker) looks for the faxes an unknown
-   submission may have created (same recipients, a window after it started) and settles it
-   as "done" or "not_sent". A submission left "submitting" (the process died during the
-   call) becomes unknown after STALE_SUBMITTING_AFTER and is settled the same way. Nothing
-   is ever re-sent automatically.
+1. `submission_claim` writes the submission down under the form's one-time key before
+   anything is sent; a second request with that key shows its result instead.
+2. `submission_execute` makes the one API call: accepted ("done"), refused ("failed"), or
+   "unknown" when the request may have reached the provider (a timeout after sending, a 5xx).
+3. `reconcile_unknown_submissions` (sync worker) settles unknown submissions, and those left
+   "submitting" by a dead process, as "done" or "not_sent" from the provider's history.
+   Nothing is ever re-sent automatically.
 """
 
 from __future__ import annotations
@@ -67,8 +62,7 @@ def submission_claim(
 ) -> tuple[Submission, bool]:
     """Write the submission down before sending; (submission, True) if this call created it.
 
-    A key already used returns the existing submission and False: the caller must show its
-    result, not send. Another user's key is a 404.
+    A used key returns its submission and False (show it, do not send); another user's, 404.
     """
     try:
         with transaction.atomic():
@@ -88,11 +82,8 @@ def submission_claim(
 
 
 def submission_execute(submission: Submission, call: Callable[[], BatchResult | Any]) -> Submission:
-    """Make the submission's one API call and record what came of it.
-
-    A refusal is recorded in plain words (`describe_error`) for the user; an unknown
-    outcome keeps the technical message (the page explains it in its own words).
-    """
+    """Make the submission's one API call and record what came of it (a refusal in plain
+    words for the user, an unknown outcome with the technical message)."""
     try:
         answer = call()
     except TransportError as exc:

@@ -1,15 +1,8 @@
-"""Files for the send form: what they are, kept on the server, and deleted in time.
+"""Files for the send form: their type by their bytes, kept on the server, deleted in time.
 
-- `inspect_file` decides a file's type from its bytes (never its name or the browser's
-  content type) and counts its pages; anything that cannot be faxed is refused with a
-  sentence the form shows (`RefusedFile`).
-- `SendUploadHandler` stops reading a file once it is over the size caps, so a 30 MB upload
-  is refused with a message instead of being stored or failing the request.
-- `staged_file_create` keeps an accepted upload under FAX_DOCUMENTS_DIR/uploads with a random
-  name; the form then refers to it by an opaque token tied to its owner (`staged_uploads`),
-  so a correction or a refused send never asks for the file again.
-- `staged_files_purge` deletes uploads after UPLOAD_RETENTION_HOURS and previews after
-  PREVIEW_TTL; the sync worker runs it, and so does `manage.py purge_uploads`.
+`inspect_file` types a file and counts its pages (`RefusedFile` for anything not faxable);
+`SendUploadHandler` stops reading oversized uploads; `staged_file_create` keeps an upload,
+reached by an opaque per-owner token; `staged_files_purge` deletes what is past retention.
 """
 
 from __future__ import annotations
@@ -128,11 +121,7 @@ def limits() -> dict[str, Any]:
 
 
 def file_signature(head: bytes) -> str | None:
-    """A container's kind by its first bytes (pdf, tiff, png, jpeg, ole2, zip), or None.
-
-    Shared by the send form and the blast's recipient list: both decide by the bytes,
-    never by the name or the browser's content type.
-    """
+    """A container's kind by its first bytes (pdf, tiff, png, jpeg, ole2, zip), or None."""
     if _PDF in head:
         return "pdf"
     for kind, magic in _SIGNATURES:
@@ -257,10 +246,8 @@ _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 
 def clean_filename(name: str, file_type: str, *, extensions: tuple[str, ...] = ()) -> str:
-    """A file name safe to show and to send, ending as its type does ("scan" -> "scan.png").
-
-    `extensions` are the endings of a type outside FILE_TYPES (a blast's ".xlsx").
-    """
+    """A file name safe to show and send, ending as its type does ("scan" -> "scan.png");
+    `extensions` for a type outside FILE_TYPES (a blast's ".xlsx")."""
     name = unicodedata.normalize("NFC", name or "").strip()
     name = _UNSAFE_NAME.sub("_", name).strip(" .") or "document"
     extensions = extensions or FILE_TYPES[file_type].extensions
@@ -273,13 +260,8 @@ def clean_filename(name: str, file_type: str, *, extensions: tuple[str, ...] = (
 
 
 class CappedUploadHandler(FileUploadHandler):
-    """Refuses oversized files while the request is read, instead of storing them.
-
-    Put first in `request.upload_handlers` (before anything reads `request.POST`). A file
-    over the per-file cap, one that takes this request's files over the total cap, or one
-    past the file count is skipped (Django reads on past it), and noted in `refused` as
-    (file name, reason) for the form to show. Nothing is stored for a skipped file.
-    `what` and `per` name the whole in the reasons ("one send", "per send").
+    """Skips files over the per-file, total or count caps while the request is read, and
+    notes them in `refused` as (file name, reason). Put first in `request.upload_handlers`.
     """
 
     what = "one send"
@@ -324,7 +306,6 @@ class CappedUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> None:
         self.total += file_size
-        return None
 
 
 class SendUploadHandler(CappedUploadHandler):
@@ -405,10 +386,8 @@ def parse_tokens(values: Iterable[Any]) -> list[uuid.UUID]:
 def staged_uploads(
     user: AbstractBaseUser, tokens: Sequence[uuid.UUID], *, kind: str = StagedFile.Kind.UPLOAD
 ) -> list[StagedFile]:
-    """The user's kept files of this kind for these tokens, in the tokens' order.
-
-    Someone else's token, an expired one or one of another kind is simply not found.
-    """
+    """The user's kept files of this kind for these tokens, in the tokens' order (someone
+    else's token, an expired one or one of another kind is not found)."""
     found = {
         f.token: f
         for f in StagedFile.objects.filter(user_id=user.pk, kind=kind, token__in=list(tokens))
@@ -469,13 +448,9 @@ class PurgeReport:
 
 
 def staged_files_purge(*, now: Any = None) -> PurgeReport:
-    """Delete uploads (documents and blast recipient lists) past the retention period and
-    previews past PREVIEW_TTL.
-
-    Also deletes stray files in the uploads and previews folders that no row names (a crash
-    between writing and recording) once they are as old, and drops the saved form of sends
-    older than the retention period: without their files it could not be restored anyway.
-    """
+    """Delete uploads and recipient lists past retention, previews past PREVIEW_TTL, stray
+    files no row names (a crash between writing and recording), and the saved form of
+    sends past retention (without their files it cannot be restored)."""
     now = now or timezone.now()
     report = PurgeReport()
     upload_cutoff = now - upload_retention()

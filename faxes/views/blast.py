@@ -1,12 +1,8 @@
 """The fax blast: a template to fill in, an Excel list read and reviewed, then one send.
 
-1. `/faxes/blast/`: download the template, upload a filled-in workbook. A file that cannot
-   be used is refused with the reason and nothing is kept.
-2. `/faxes/blast/<token>/`: the review. Who will receive the fax (paged), every row left
-   out and why, the cover page to send, a preview through Drenfax, and the confirm button
-   with the count. The confirm posts the list's fingerprint: what is sent is what was shown.
-3. The send: one `send_blast` call with a clean workbook the portal writes, once per
-   one-time key; then the result page (`faxes:submission`).
+Upload (`/faxes/blast/`), review (`/faxes/blast/<token>/`: recipients, rows left out and
+why, cover page, preview), then one `send_blast` call per one-time key. The confirm posts
+the list's fingerprint, so what is sent is what was shown.
 """
 
 from __future__ import annotations

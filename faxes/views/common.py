@@ -34,13 +34,11 @@ def limited_uploads(
     *,
     handler: Callable[[HtmxHttpRequest], CappedUploadHandler] = SendUploadHandler,
 ):
-    """Read a view's uploads through a CappedUploadHandler, then check CSRF as usual.
+    """Read a view's uploads through a CappedUploadHandler, then check CSRF.
 
-    Upload handlers must be in place before anything reads `request.POST`, and
-    CsrfViewMiddleware reads it; so the view is exempt from the middleware and protected
-    here once the body is parsed (the pattern Django documents). The view receives
-    `refused`: the files the handler stopped reading, with the reasons. A body Django will
-    not parse (too many files or fields) gets `on_unreadable`, not a bare 400 page.
+    The handler must be set before CsrfViewMiddleware reads `request.POST`, so the view is
+    exempt from it and protected here (as Django documents). The view receives `refused`;
+    a body Django will not parse gets `on_unreadable`.
     """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
