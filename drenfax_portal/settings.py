@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "fax_numbers",
     "drenfax_portal.notifications",
     "drenfax_portal.dashboard",
+    "huey.contrib.djhuey",
 ]
 
 # Order matters (see README, "Security and data protection"):
@@ -334,8 +335,26 @@ def _rate(value: str) -> tuple[int, float]:
 
 # The provider's limit on history calls per account: 8 per 60 seconds.
 DRENFAX_HISTORY_RATE = _rate(env.str("DRENFAX_HISTORY_RATE", default="8/60"))
-# Seconds between two sync steps of the worker (`manage.py sync_faxes`).
-SYNC_INTERVAL = env.float("SYNC_INTERVAL", default=15.0)
+# Background tasks (Huey, `manage.py run_huey`): an SQLite file under var/ for one machine,
+# Redis (TASKS_URL=redis://...) for several web and worker machines.
+TASKS_URL = env.str("TASKS_URL", default="")
+if TASKS_URL and not TASKS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("TASKS_URL: expected redis://, rediss:// or unix://")
+# Redis expires a task lock left by a consumer that was killed; SQLite cannot, so its one
+# consumer clears the locks when it starts (`run_huey --flush-locks`).
+TASKS_LOCKS_EXPIRE = bool(TASKS_URL)
+HUEY = {
+    "name": "drenfax",
+    "immediate": False,
+    "utc": True,
+    "consumer": {"workers": env.int("TASKS_WORKERS", default=2), "worker_type": "thread"},
+    # RedisExpireHuey: lock expiry on any Redis version (RedisHuey's needs 7.4+).
+    **(
+        {"huey_class": "huey.RedisExpireHuey", "url": TASKS_URL}
+        if TASKS_URL
+        else {"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "tasks.sqlite3")}
+    ),
+}
 # Default region for phone numbers typed without a country code.
 DEFAULT_PHONE_REGION = env.str("DEFAULT_PHONE_REGION", default="US")
 

@@ -439,14 +439,3 @@ class RateLimitToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} at {self.taken_at}"
-
-
-class WorkerLease(models.Model):
-    """A lease that lets one sync loop be active at a time across processes."""
-
-    name = models.CharField(max_length=100, unique=True)
-    holder = models.CharField(max_length=200, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.name} held by {self.holder or 'nobody'}"
