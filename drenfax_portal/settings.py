@@ -283,6 +283,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # Every sign-in is in the audit trail already; axes would log each one again.
         "axes": {"level": "WARNING"},
+        # Huey logs every task it runs; the tasks log what they did (faxes.tasks).
+        "huey": {"handlers": ["console"], "propagate": False, "level": "WARNING"},
     },
 }
 
@@ -347,7 +349,11 @@ HUEY = {
     "name": "drenfax",
     "immediate": False,
     "utc": True,
-    "consumer": {"workers": env.int("TASKS_WORKERS", default=2), "worker_type": "thread"},
+    "consumer": {
+        "workers": env.int("TASKS_WORKERS", default=2),
+        "worker_type": "thread",
+        "flush_locks": not TASKS_LOCKS_EXPIRE,
+    },
     # RedisExpireHuey: lock expiry on any Redis version (RedisHuey's needs 7.4+).
     **(
         {"huey_class": "huey.RedisExpireHuey", "url": TASKS_URL}

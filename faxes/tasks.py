@@ -38,10 +38,17 @@ log = logging.getLogger(__name__)
 LOCK_TTL = 300
 
 
+# Made at import, so that a consumer knows them all when it clears its locks at start.
+_LOCKS = {
+    name: HUEY.lock_task(name, ttl=LOCK_TTL if settings.TASKS_LOCKS_EXPIRE else None)
+    for name in ("sync", "numbers", "submissions", "pdfs", "notifications", "purge")
+}
+
+
 @contextmanager
 def one_at_a_time(name: str) -> Iterator[bool]:
     """Yields whether this process got the lock `name` (released on exit)."""
-    lock = HUEY.lock_task(name, ttl=LOCK_TTL if settings.TASKS_LOCKS_EXPIRE else None)
+    lock = _LOCKS[name]
     try:
         lock.acquire()
     except TaskLockedException:
