@@ -107,6 +107,8 @@ def sandbox_command(settings) -> list[str]:
         f"http://{PORTAL_ADDR}/webhooks/drenfax/",
         "--inbound-every",
         os.environ.get("SANDBOX_INBOUND_EVERY", "300"),
+        "--speed",
+        os.environ.get("SANDBOX_SPEED", "1"),
         # Refuse what the real service may refuse, so that `make run` shows it first.
         "--strict",
     ]
