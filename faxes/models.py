@@ -213,6 +213,7 @@ class Submission(models.Model):
         BLAST = "blast", "Blast"
 
     class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to be sent"
         SUBMITTING = "submitting", "Sending to Drenfax"
         DONE = "done", "Accepted by Drenfax"
         FAILED = "failed", "Refused; nothing was sent"
@@ -232,6 +233,10 @@ class Submission(models.Model):
     # One entry per recipient: {"recipient", "message_id"} or {"recipient", "error"}.
     results = models.JSONField(default=list, blank=True)
     error = models.CharField(max_length=1000, blank=True)
+    # A queued send's API call, for the task that makes it (documents by their stored path).
+    request = models.JSONField(default=dict, blank=True)
+    # Faxes of the provider's answer recorded in the cache so far (progress of a long send).
+    recorded = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     reconcile_attempts = models.PositiveSmallIntegerField(default=0)
@@ -244,7 +249,7 @@ class Submission(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.state in (self.State.SUBMITTING, self.State.UNKNOWN)
+        return self.state in (self.State.QUEUED, self.State.SUBMITTING, self.State.UNKNOWN)
 
 
 class StagedFile(models.Model):

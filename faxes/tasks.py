@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from django.conf import settings
+from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 from huey.exceptions import TaskLockedException
@@ -19,10 +21,15 @@ from huey.exceptions import TaskLockedException
 from drenfax_portal.api import get_client
 from drenfax_portal.audit.services import audit_events_purge
 from drenfax_portal.notifications.services import notifications_process
+from faxes.blasting import blast_call
 from faxes.models import Fax, PdfState
 from faxes.pdf_fetch import fetch_wanted_pdfs
 from faxes.retention import documents_purge
-from faxes.submissions import reconcile_unknown_submissions
+from faxes.submissions import (
+    reconcile_unknown_submissions,
+    submission_run,
+    submissions_queued_since,
+)
 from faxes.sync import (
     SyncReport,
     faxes_link_numbers,
@@ -103,12 +110,22 @@ def numbers_periodic() -> None:
             sync_numbers(client=client)
 
 
+@db_task()
+def submission_send(pk: int) -> None:
+    """Make a queued send's one API call (a blast, a long multi-send)."""
+    with get_client() as client:
+        submission_run(pk, lambda submission: blast_call(client, submission))
+
+
 @db_periodic_task(crontab(minute="*"))
 def submissions_periodic() -> None:
-    """Sends whose outcome is unknown: looked up, never sent again."""
+    """Sends whose outcome is unknown: looked up, never sent again. Queued sends whose task
+    was lost (a consumer killed before it ran it) are enqueued again: only one run sends."""
     with one_at_a_time("submissions") as mine, get_client() as client:
         if mine:
             reconcile_unknown_submissions(client=client, account_id=settings.DRENFAX_ACCOUNT_ID)
+            for pk in submissions_queued_since(timezone.now() - timedelta(minutes=1)):
+                submission_send(pk)
 
 
 @db_task()

@@ -100,6 +100,18 @@ def tasks() -> TaskQueue:
     return TaskQueue()
 
 
+@pytest.fixture
+def tasks_at_once(tasks):
+    """Tasks run as soon as they are enqueued, in the request that enqueued them (for tests
+    of what a send does rather than of how it is queued)."""
+    from huey.storage import MemoryStorage
+
+    tasks.huey.immediate = True
+    yield tasks
+    tasks.huey._immediate = False  # the setter would open the configured store
+    tasks.huey.storage = MemoryStorage(tasks.huey.name)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The default PBKDF2 work factor costs a third of a second per user created.

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -44,21 +45,23 @@ def store(tasks, tmp_path, settings):
 
 
 @pytest.fixture
-def consumers(sandbox, tmp_path, settings):
-    """Start consumers (`start(n)`); all are stopped at the end of the test."""
+def consumers(tmp_path, settings):
+    """Start consumers (`start(n)`) with the test's settings at that moment; all are stopped
+    at the end of the test."""
     started: list[subprocess.Popen[bytes]] = []
-    env = {
-        **os.environ,
-        "PORTAL_VAR_DIR": str(tmp_path),
-        "DATABASE_URL": database_url(),
-        "DRENFAX_API_URL": sandbox.url,
-        "DRENFAX_API_KEY": sandbox.api_key,
-        "DRENFAX_ACCOUNT_ID": sandbox.account_id,
-        "DRENFAX_WEBHOOK_AUTH": settings.DRENFAX_WEBHOOK_AUTH,
-        "TASKS_URL": settings.TASKS_URL,
-    }
 
     def start(count: int = 1) -> list[subprocess.Popen[bytes]]:
+        env = {
+            **os.environ,
+            "PORTAL_VAR_DIR": str(tmp_path),
+            "FAX_DOCUMENTS_DIR": str(settings.FAX_DOCUMENTS_DIR),
+            "DATABASE_URL": database_url(),
+            "DRENFAX_API_URL": settings.DRENFAX_API_URL,
+            "DRENFAX_API_KEY": settings.DRENFAX_API_KEY,
+            "DRENFAX_ACCOUNT_ID": settings.DRENFAX_ACCOUNT_ID,
+            "DRENFAX_WEBHOOK_AUTH": settings.DRENFAX_WEBHOOK_AUTH,
+            "TASKS_URL": settings.TASKS_URL,
+        }
         for _ in range(count):
             command = [sys.executable, "manage.py", "run_huey", "--no-periodic"]
             started.append(subprocess.Popen(command, cwd=BASE_DIR, env=env))
@@ -90,7 +93,11 @@ def test_a_consumer_runs_the_sync_step_a_request_enqueued(sandbox, store, consum
     wait_until(lambda: Fax.objects.count() == 40)
 
 
-def test_two_consumers_share_the_work_one_sync_step_at_a_time(sandbox, store, consumers):
+def test_two_consumers_share_the_work_one_sync_step_at_a_time(
+    sandbox, store, consumers, settings
+):
+    if not settings.TASKS_LOCKS_EXPIRE:
+        pytest.skip("the embedded store serves one consumer; several share Redis")
     sandbox.seed(1200, days=20)  # a backfill of three pages
     consumers(2)
     for _ in range(4):  # four Refresh clicks at once
@@ -112,3 +119,47 @@ def test_a_consumer_that_was_killed_holding_the_sync_lock_does_not_block_the_nex
     consumers(1)  # the embedded store's consumer clears the locks as it starts
     sync_requested()
     wait_until(lambda: Fax.objects.count() == 10)
+
+
+def test_a_consumer_killed_while_a_blast_is_on_its_way_never_sends_it_twice(
+    store, consumers, alice_client, settings, tmp_path
+):
+    """Killed once it took the blast (Drenfax got it, the answer is lost): nothing sends it
+    again; once stale it is looked up in the provider's history and settled."""
+    from drenfax_portal.api import get_client
+    from drenfax_portal.sandbox import start_sandbox
+    from faxes.models import Submission
+    from faxes.submissions import reconcile_unknown_submissions, submissions_expire_stale
+    from faxes.sync import sync_faxes_step
+    from faxes.tasks import submission_send
+    from tests.blast.test_end_to_end import VALID, blast_calls, reviewed
+
+    settings.FAX_DOCUMENTS_DIR = tmp_path / "documents"
+    with start_sandbox(strict=True, speed=50, send_latency=3) as sandbox:
+        settings.DRENFAX_API_URL = sandbox.url
+        settings.DRENFAX_API_KEY = sandbox.api_key
+        settings.DRENFAX_ACCOUNT_ID = sandbox.account_id
+        location, form = reviewed(alice_client)
+        (first,) = consumers(1)
+        alice_client.post(location, form)
+        submission = Submission.objects.get()
+        wait_until(lambda: Submission.objects.get().state == Submission.State.SUBMITTING)
+        time.sleep(0.5)  # the call is on its way
+        first.kill()
+        first.wait()
+        consumers(1)
+        submission_send(submission.pk)  # its task delivered again, to the new consumer
+        wait_until(lambda: store.queue_size() == 0)
+        time.sleep(1)
+        assert Submission.objects.get().state == Submission.State.SUBMITTING
+
+        later = submission.created_at + timedelta(minutes=11)
+        assert submissions_expire_stale(now=later) == 1
+        with get_client() as client:
+            sync_faxes_step(client=client, account_id=sandbox.account_id)
+            reconcile_unknown_submissions(client=client, account_id=sandbox.account_id)
+        assert Submission.objects.get().state == Submission.State.DONE
+        # The provider made each recipient's fax once (the call in flight is not counted
+        # among its answered calls: its answer never went out).
+        assert Fax.objects.filter(fax_number__in=VALID).count() == len(VALID)
+        assert blast_calls(sandbox) == 0
