@@ -130,7 +130,12 @@ def submission_run(pk: int, call_for: Callable[[Submission], Callable[[], Any]])
     if not taken:
         return False
     submission = Submission.objects.get(pk=pk)
-    submission_execute(submission, call_for(submission))
+    try:
+        call = call_for(submission)
+    except Exception as exc:  # e.g. a file gone: the call could not be made, nothing was sent
+        _finish(submission, Submission.State.FAILED, error=str(exc) or type(exc).__name__)
+        return True
+    submission_execute(submission, call)
     return True
 
 

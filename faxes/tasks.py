@@ -22,9 +22,10 @@ from drenfax_portal.api import get_client
 from drenfax_portal.audit.services import audit_events_purge
 from drenfax_portal.notifications.services import notifications_process
 from faxes.blasting import blast_call
-from faxes.models import Fax, PdfState
+from faxes.models import Fax, PdfState, Submission
 from faxes.pdf_fetch import fetch_wanted_pdfs
 from faxes.retention import documents_purge
+from faxes.sending import send_call
 from faxes.submissions import (
     reconcile_unknown_submissions,
     submission_run,
@@ -114,7 +115,10 @@ def numbers_periodic() -> None:
 def submission_send(pk: int) -> None:
     """Make a queued send's one API call (a blast, a long multi-send)."""
     with get_client() as client:
-        submission_run(pk, lambda submission: blast_call(client, submission))
+        submission_run(pk, lambda submission: _CALLS[submission.kind](client, submission))
+
+
+_CALLS = {Submission.Kind.BLAST: blast_call, Submission.Kind.SEND: send_call}
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -93,9 +93,7 @@ def test_a_consumer_runs_the_sync_step_a_request_enqueued(sandbox, store, consum
     wait_until(lambda: Fax.objects.count() == 40)
 
 
-def test_two_consumers_share_the_work_one_sync_step_at_a_time(
-    sandbox, store, consumers, settings
-):
+def test_two_consumers_share_the_work_one_sync_step_at_a_time(sandbox, store, consumers, settings):
     if not settings.TASKS_LOCKS_EXPIRE:
         pytest.skip("the embedded store serves one consumer; several share Redis")
     sandbox.seed(1200, days=20)  # a backfill of three pages
