@@ -359,7 +359,11 @@ HUEY = {
     **(
         {"huey_class": "huey.RedisExpireHuey", "url": TASKS_URL}
         if TASKS_URL
-        else {"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "tasks.sqlite3")}
+        else {
+            "huey_class": "huey.SqliteHuey",
+            "filename": str(VAR_DIR / "tasks.sqlite3"),
+            "create_tables": False,  # by `migrate` (faxes.apps)
+        }
     ),
 }
 # Default region for phone numbers typed without a country code.
