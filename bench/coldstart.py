@@ -13,8 +13,7 @@ import time
 import urllib.error
 import urllib.request
 
-from bench.common import BASE_DIR, BENCH_VAR, Row, emit
-from bench.webhooks import free_port
+from bench.common import BASE_DIR, BENCH_VAR, Row, emit, free_port
 
 
 def start_and_time(command: list[str], url: str, env: dict[str, str]) -> float:

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -104,14 +110,25 @@ def p95_ms(samples: list[float]) -> float:
 
 def database_urls() -> list[tuple[str, str]]:
     """(label, URL) of the databases to benchmark: SQLite always, PostgreSQL when
-    DATABASE_URL points at it (its own database beside the configured one)."""
+    DATABASE_URL points at it (its own database beside the configured one, named by
+    BENCH_PG_DATABASE, `drenfax_bench` by default)."""
     BENCH_VAR.mkdir(parents=True, exist_ok=True)
     urls = [("SQLite", f"sqlite:///{BENCH_VAR / 'bench.sqlite3'}")]
     configured = os.environ.get("DATABASE_URL", "")
     if configured.startswith(("postgres://", "postgresql://")):
         parts = urlsplit(configured)
-        urls.append(("PostgreSQL", urlunsplit(parts._replace(path="/drenfax_bench"))))
+        name = os.environ.get("BENCH_PG_DATABASE", "drenfax_bench")
+        urls.append(("PostgreSQL", urlunsplit(parts._replace(path=f"/{name}"))))
     return urls
+
+
+def sibling_database(url: str, suffix: str) -> str:
+    """Another database on the same server (PostgreSQL) or in the same folder (SQLite)."""
+    parts = urlsplit(url)
+    path = Path(parts.path)
+    if url.startswith("sqlite"):
+        return urlunsplit(parts._replace(path=str(path.with_stem(f"{path.stem}_{suffix}"))))
+    return urlunsplit(parts._replace(path=f"{parts.path}_{suffix}"))
 
 
 def django_setup(database_url: str, **env: str) -> None:
@@ -137,3 +154,121 @@ def _create_pg_database(url: str) -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+# --- gunicorn and wrk --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """In the child: SIGTERM when the benchmark process dies, even by SIGKILL (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], *, workers: int = 4) -> Iterator[str]:
+    """The portal under gunicorn (sync workers, as the README deploys it), on a free port of
+    the loopback; yields its base URL and always stops it."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "gunicorn", "drenfax_portal.wsgi:application"),
+            *("--workers", str(workers), "--bind", f"127.0.0.1:{port}"),
+            *("--log-level", "warning"),
+        ],
+        cwd=BASE_DIR,
+        env={**os.environ, **env},
+        preexec_fn=_die_with_parent,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/accounts/login/", timeout=5)
+                break
+            except urllib.error.HTTPError:
+                break  # it answers
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+# Counts answers by status in every wrk thread and prints one JSON line when wrk is done:
+# wrk's own summary counts a 3xx (a redirect to the login page) as a success.
+WRK_COUNTERS = r"""
+ok2xx, non2xx = 0, 0
+local threads = {}
+function setup(thread)
+  thread:set("tid", #threads + 1)
+  table.insert(threads, thread)
+end
+function response(status, headers, body)
+  if status >= 200 and status < 300 then ok2xx = ok2xx + 1 else non2xx = non2xx + 1 end
+end
+function done(summary, latency, requests)
+  local ok, bad = 0, 0
+  for _, t in ipairs(threads) do
+    ok = ok + t:get("ok2xx")
+    bad = bad + t:get("non2xx")
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH-WRK {"requests": %d, "seconds": %.3f, "ok2xx": %d, "non2xx": %d, '
+      .. '"socket_errors": %d, "timeouts": %d, "p50_ms": %.2f, "p95_ms": %.2f, '
+      .. '"p99_ms": %.2f, "max_ms": %.2f}\n',
+    summary.requests, summary.duration / 1e6, ok, bad,
+    e.connect + e.read + e.write, e.timeout,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000))
+end
+"""
+
+
+def run_wrk(
+    url: str,
+    script: str,
+    *,
+    seconds: int,
+    connections: int,
+    threads: int = 2,
+    args: tuple[str, ...] = (),
+) -> dict[str, float]:
+    """Load `url` with wrk and a Lua script (WRK_COUNTERS is appended to it); the figures
+    its done() printed. A request slower than 10 s counts as a timeout."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "load.lua"
+        path.write_text(script + WRK_COUNTERS)
+        out = subprocess.run(
+            [
+                *("wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s"),
+                *("--timeout", "10s", "-s", str(path), url, "--", *args),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=seconds + 60,
+        ).stdout
+    for line in out.splitlines():
+        if line.startswith("BENCH-WRK "):
+            return json.loads(line[len("BENCH-WRK ") :])
+    raise RuntimeError(f"wrk printed no figures:\n{out[-2000:]}")

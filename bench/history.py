@@ -28,10 +28,15 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=12)
     parser.add_argument("--repeat", type=int, default=25)
     args = parser.parse_args()
+    emit(measure(args, ensure_seeded(args)))
+
+
+def ensure_seeded(args) -> float | None:
+    """Set Django up on `args.db`, seeded with `args.faxes` faxes and `args.users` users
+    (needs `label` too); the seconds the seeding took, None if the database was reused."""
     fresh = _reset_if_stale(args)
     django_setup(args.db)
-    seed_time = _seed(args) if fresh else None
-    emit(measure(args, seed_time))
+    return _seed(args) if fresh else None
 
 
 def _fingerprint(args) -> dict:
@@ -48,10 +53,16 @@ def _fingerprint(args) -> dict:
     }
 
 
+def _stamp(args) -> Path:
+    """What the last seeding of this database was, one file per database."""
+    name = Path(urlsplit(args.db).path).stem
+    return BENCH_VAR / f"history-{args.label.lower()}-{name}.json"
+
+
 def _reset_if_stale(args) -> bool:
     """Start from an empty database unless the last run built the same one."""
     BENCH_VAR.mkdir(parents=True, exist_ok=True)
-    stamp = BENCH_VAR / f"history-{args.label.lower()}.json"
+    stamp = _stamp(args)
     wanted = _fingerprint(args)
     pending = stamp.with_suffix(".pending")
     if stamp.exists() and not pending.exists() and json.loads(stamp.read_text()) == wanted:
@@ -78,7 +89,7 @@ def _seed(args) -> float:
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     call_command("seed_demo", faxes=args.faxes, users=args.users, force=True, verbosity=0)
-    (BENCH_VAR / f"history-{args.label.lower()}.pending").unlink(missing_ok=True)
+    _stamp(args).with_suffix(".pending").unlink(missing_ok=True)
     return time.perf_counter() - started
 
 

@@ -1,4 +1,4 @@
-"""The portal's settings as production runs them, plus a bare view for baselines."""
+"""The portal's settings as production runs them, on plain HTTP."""
 
 import os
 
@@ -9,7 +9,6 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
 from drenfax_portal.settings import *  # noqa: F403
 
-ROOT_URLCONF = "bench.urls"
 # Static files straight from the source tree: the benchmark never runs collectstatic.
 STORAGES = {
     **STORAGES,  # noqa: F405

@@ -17,6 +17,14 @@ DATE_RANGE_MESSAGE = (
 )
 
 
+class PortalForm(forms.Form):
+    """A form whose labels have no trailing colon (the portal's style)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 class PortalDateField(forms.DateField):
     """A date between EARLIEST_DATE and LATEST_DATE; others are refused with that range."""
 
@@ -27,10 +35,8 @@ class PortalDateField(forms.DateField):
 
 
 class FilterForm(forms.Form):
-    """A page's optional filters with a date range; an invalid value is reported and ignored.
-
-    Subclasses declare their fields, `date_from` and `date_to` included.
-    """
+    """A page's optional filters, `date_from` and `date_to` included; an invalid value is
+    reported and ignored."""
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

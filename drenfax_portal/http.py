@@ -26,11 +26,8 @@ def safe_next(request: HttpRequest, default: str) -> str:
 
 
 def staff_or_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Let staff through; anyone else gets the same 404 as for a page that does not exist.
-
-    A 404 (not a 403) so members learn nothing about staff pages or the objects behind them.
-    Put it above method decorators, so a member's POST is refused before anything runs.
-    """
+    """Let staff through; anyone else gets a 404 (not a 403, which would confirm the page).
+    Put it above method decorators, so a member's POST is refused before anything runs."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

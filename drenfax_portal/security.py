@@ -1,14 +1,5 @@
-"""Headers, secret redaction and error reports: safeguards that apply to every request and log.
-
-- `SecurityHeadersMiddleware` adds what Django's SecurityMiddleware does not: a
-  Permissions-Policy and Cross-Origin-Resource-Policy.
-- `redact()` replaces known secret values (the API key, the webhook credentials, the secret
-  key, database and email passwords) and credentials in `Authorization` headers or
-  `password=...` pairs with "[redacted]"; `install_log_redaction()` applies it to every log
-  record as it is created, so no handler (console, file, email, a test's caplog) sees them.
-- `SecretsExceptionReporterFilter` and `RedactingExceptionReporter` keep the same values out
-  of 500 reports (the DEBUG page and the error emails to ADMINS).
-"""
+"""Safeguards for every request and log: extra headers, and secrets redacted from log
+records (as each is created, so no handler sees them) and from 500 reports."""
 
 from __future__ import annotations
 
@@ -113,22 +104,10 @@ def install_log_redaction() -> None:
     logging.setLogRecordFactory(factory)
 
 
-class RedactSecretsFilter(logging.Filter):
-    """The same redaction as a logging filter, for handlers configured outside Django."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        _redact_record(record)
-        return True
-
-
 class SecretsExceptionReporterFilter(SafeExceptionReporterFilter):
-    """Django's filter, also hiding webhook/URL settings, POST secrets and traceback values.
-
-    Django hides settings and META keys by name only; frame variables only in views marked
-    `sensitive_variables`. Here every traceback variable whose name looks secret is hidden,
-    and every other value is passed through `redact()`, so an API key held in a local
-    `headers` dict of the client never reaches a report.
-    """
+    """Django's filter, also hiding webhook/URL settings and POST secrets, and redacting
+    every traceback variable (Django hides only those of `sensitive_variables` views), so
+    an API key in a local `headers` dict never reaches a report."""
 
     hidden_settings = re.compile(
         "API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|WEBHOOK|EMAIL_URL|DATABASE_URL|DSN",

@@ -1,8 +1,6 @@
-"""Drenfax Portal settings: one file, every knob an environment variable.
-
-A `.env` file beside `manage.py` is read when present; `.env.example` documents every
-variable. Development defaults are safe; with DEBUG off, missing production secrets stop
-the start with a one-line message naming the variable.
+"""Drenfax Portal settings: one file, every knob an environment variable (`.env.example`
+documents them; a `.env` beside `manage.py` is read). Development defaults are safe; with
+DEBUG off, a missing production secret stops the start with a message naming it.
 """
 
 from __future__ import annotations
@@ -11,6 +9,7 @@ import json
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -33,6 +32,14 @@ def env_secret(name: str, default: str = "") -> str:
             raise ImproperlyConfigured(f"{name}_FILE: cannot read {path} ({exc.strerror})") from exc
     # An empty value counts as unset, so a .env copied from .env.example keeps the defaults.
     return env.str(name, default="") or default
+
+
+def env_positive(name: str, default: float, kind: type[int] | type[float] = float) -> Any:
+    """A positive number from NAME (an int when `kind` is int)."""
+    value = env.int(name, default=default) if kind is int else env.float(name, default=default)
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be a positive number, got {value!r}")
+    return value
 
 
 DEBUG = env.bool("DEBUG", default=True)
@@ -73,13 +80,9 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
 ]
 
-# Order matters (see README, "Security and data protection"):
-# - SecurityHeadersMiddleware and CSPMiddleware first, so every response carries the headers;
-# - AuditContextMiddleware after AuthenticationMiddleware, so audit rows know who and where;
-# - IdleTimeoutMiddleware before LoginRequiredMiddleware, whose htmx-aware subclass then
-#   sends a signed-out user (idle or not) to the login page (HX-Redirect for htmx requests);
-# - OTPMiddleware before TwoFactorMiddleware, which holds every page until the second factor;
-# - AxesMiddleware last, as django-axes asks (it turns a lockout into the lockout page).
+# Order matters: the header middlewares first, so every response has them; audit context
+# after authentication; idle timeout before login-required (which then sends the signed-out
+# user to the login page); OTP before TwoFactor; Axes last, as django-axes asks.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "drenfax_portal.security.SecurityHeadersMiddleware",
@@ -126,20 +129,17 @@ TEMPLATES = [
     },
 ]
 
-# Database: a SQLite file under var/ by default; PostgreSQL in production via DATABASE_URL
-# (or DATABASE_URL_FILE: the URL carries the password).
+# A SQLite file under var/ by default; PostgreSQL via DATABASE_URL (or DATABASE_URL_FILE).
 DATABASES = {
     "default": env.db_url_config(
         env_secret("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Configured as healthchecks does it: right for one small team. Many concurrent
-    # writers (several web and worker processes) want PostgreSQL.
+    # As healthchecks does it. WAL lets pages read while the worker and webhooks write;
+    # IMMEDIATE transactions take the write lock up front instead of failing half-way.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            # WAL lets the portal read while the sync worker and webhooks write; IMMEDIATE
-            # transactions take the write lock up front instead of failing half-way.
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
@@ -149,8 +149,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-# Connections kept between requests, on SQLite too: opening one (and its pragmas) and closing
-# it (a WAL checkpoint) cost more than a webhook's whole transaction.
+# Connections kept between requests, on SQLite too: opening and closing one costs more than
+# a webhook's whole transaction.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -183,13 +183,11 @@ STORAGES = {
     },
 }
 
-# Security. With DEBUG off the portal expects to sit behind a TLS-terminating proxy that
-# sets X-Forwarded-Proto; every check of `manage.py check --deploy` passes.
+# With DEBUG off the portal sits behind a TLS proxy that sets X-Forwarded-Proto.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-# Pages may not be framed; the two PDF views (shown in the portal's own inline viewer) relax
-# this to SAMEORIGIN, in this header and in the CSP's frame-ancestors.
+# Pages may not be framed; the two PDF views (the portal's inline viewer) allow SAMEORIGIN.
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -207,15 +205,12 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
-# The client's address (audit trail, sign-in lockout): REMOTE_ADDR, unless this many trusted
-# proxies stand in front of the portal; then the address the nearest of them put into
-# X-Forwarded-For (counted from the right: the left end is whatever the client sent).
-# Default: 1 behind the TLS proxy of SECURE_PROXY_SSL_HEADER (DEBUG off), else 0.
-_proxies = env.str("TRUSTED_PROXY_COUNT", default="")  # empty: the default, as in .env.example
+# How many proxies in front of the portal write X-Forwarded-For (see audit.client_ip):
+# by default 1 behind the TLS proxy of SECURE_PROXY_SSL_HEADER, else 0.
+_proxies = env.str("TRUSTED_PROXY_COUNT", default="")
 TRUSTED_PROXY_COUNT = int(_proxies) if _proxies.strip() else (1 if USE_PROXY_SSL_HEADER else 0)
 
-# Content Security Policy (django-csp 4): our own scripts, styles and frames only; no inline
-# script or style, no eval, no plugins, no <base>, forms post only to the portal.
+# Content Security Policy (django-csp 4): our own scripts, styles and frames only.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -237,15 +232,11 @@ PERMISSIONS_POLICY = (
     "magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
 )
 
-# Idle logoff: the first request after this many minutes without activity needs a new
-# sign-in. Requests that htmx polls (marked X-Portal-Poll: 1, see static/js/portal.js) do not
-# count as activity, so an open tab still times out.
-IDLE_TIMEOUT_MINUTES = env.float("IDLE_TIMEOUT_MINUTES", default=15)
-if IDLE_TIMEOUT_MINUTES <= 0:
-    raise ImproperlyConfigured("IDLE_TIMEOUT_MINUTES must be a positive number of minutes")
+# Idle logoff after this many minutes without activity (htmx polling does not count).
+IDLE_TIMEOUT_MINUTES = env_positive("IDLE_TIMEOUT_MINUTES", 15)
 
 # Sign-in lockout (django-axes): LOGIN_FAILURE_LIMIT failures for one username from one
-# address lock that pair out for LOGIN_LOCKOUT_MINUTES (staff can unlock it earlier).
+# address lock that pair out for LOGIN_LOCKOUT_MINUTES.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -255,22 +246,17 @@ AXES_CLIENT_IP_CALLABLE = "drenfax_portal.audit.services.client_ip"
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "token"]
 AXES_VERBOSE = False  # our own audit trail records attempts and lockouts
 
-# Two-factor sign-in (django-otp): users can enrol an authenticator app (TOTP) and get
-# recovery codes; REQUIRE_2FA makes it mandatory before any page.
+# Two-factor sign-in (django-otp, TOTP and recovery codes); REQUIRE_2FA makes it mandatory.
 REQUIRE_2FA = env.bool("REQUIRE_2FA", default=False)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Drenfax Portal")
 RECOVERY_CODES_COUNT = 10
-# The admin shows no one's authenticator key, QR code or recovery codes: staff can remove a
-# lost authenticator (the user then sets up a new one), never copy it.
+# Staff can remove a lost authenticator in the admin, never see or copy one.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Audit trail: events older than this are deleted by the worker (`manage.py purge_audit`).
-AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=6 * 365 + 2)  # six years
-if AUDIT_RETENTION_DAYS < 1:
-    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 1")
+AUDIT_RETENTION_DAYS = env_positive("AUDIT_RETENTION_DAYS", 6 * 365 + 2, int)  # six years
 
-# 500 reports (and their emails) hide settings, headers, POST fields and traceback variables
-# that look like or contain secrets.
+# 500 reports (and their emails) hide whatever looks like or contains a secret.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "drenfax_portal.security.SecretsExceptionReporterFilter"
 DEFAULT_EXCEPTION_REPORTER = "drenfax_portal.security.RedactingExceptionReporter"
 
@@ -292,8 +278,7 @@ LOGGING = {
 
 # --- Drenfax --------------------------------------------------------------------------------
 def _sandbox_credentials(path: Path) -> dict[str, str]:
-    """The embedded sandbox's credentials, which `make run` writes the first time
-    (drenfax_portal.devrun); empty until then (tests start sandboxes of their own)."""
+    """The embedded sandbox's credentials, which `make run` writes; empty until then."""
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError):
@@ -373,38 +358,27 @@ DEFAULT_PHONE_REGION = env.str("DEFAULT_PHONE_REGION", default="US")
 # access-checked views.
 FAX_DOCUMENTS_DIR = Path(env.str("FAX_DOCUMENTS_DIR", default="") or VAR_DIR / "documents")
 
-# Largest webhook body accepted, in bytes: a JSON fax object, and a legacy multipart/form-data
-# delivery carrying the PDF of an inbound fax. Larger bodies are refused with 413.
+# Largest webhook bodies accepted (larger: 413): a JSON fax object, and a legacy multipart
+# delivery carrying an inbound fax's PDF.
 DRENFAX_WEBHOOK_MAX_JSON_BYTES = env.int("DRENFAX_WEBHOOK_MAX_JSON_BYTES", default=1024 * 1024)
 DRENFAX_WEBHOOK_MAX_MULTIPART_BYTES = env.int(
     "DRENFAX_WEBHOOK_MAX_MULTIPART_BYTES", default=30 * 1024 * 1024
 )
 
 
-def _positive(name: str, value: float) -> float:
-    if value <= 0:
-        raise ImproperlyConfigured(f"{name} must be a positive number, got {value!r}")
-    return value
-
-
-# What one send may carry, stated on the send form and enforced server-side. Megabytes are
-# MiB (1024 * 1024 bytes), as the form shows them.
-SEND_MAX_FILES = int(_positive("SEND_MAX_FILES", env.int("SEND_MAX_FILES", default=10)))
-SEND_MAX_FILE_MB = _positive("SEND_MAX_FILE_MB", env.float("SEND_MAX_FILE_MB", default=10))
-SEND_MAX_TOTAL_MB = _positive("SEND_MAX_TOTAL_MB", env.float("SEND_MAX_TOTAL_MB", default=25))
+# What one send may carry, stated on the send form and enforced server-side (MB are MiB).
+SEND_MAX_FILES = env_positive("SEND_MAX_FILES", 10, int)
+SEND_MAX_FILE_MB = env_positive("SEND_MAX_FILE_MB", 10)
+SEND_MAX_TOTAL_MB = env_positive("SEND_MAX_TOTAL_MB", 25)
 # Pages one send may carry (PDF and TIFF files are counted when uploaded).
-SEND_MAX_PAGES = int(_positive("SEND_MAX_PAGES", env.int("SEND_MAX_PAGES", default=200)))
-# Files uploaded on the send form stay on the server (under FAX_DOCUMENTS_DIR/uploads) this
-# long, so a failed or corrected send needs no second upload; then the worker deletes them.
-UPLOAD_RETENTION_HOURS = _positive(
-    "UPLOAD_RETENTION_HOURS", env.float("UPLOAD_RETENTION_HOURS", default=24)
-)
+SEND_MAX_PAGES = env_positive("SEND_MAX_PAGES", 200, int)
+# Uploads stay this long, so a failed or corrected send needs no second upload.
+UPLOAD_RETENTION_HOURS = env_positive("UPLOAD_RETENTION_HOURS", 24)
 
 
 # --- Email and notifications ----------------------------------------------------------------
-# Where email goes, as a URL (django-environ): the console (development default) prints each
-# message; production uses SMTP, e.g. smtp+tls://user:password@smtp.example.com:587 (or
-# EMAIL_URL_FILE naming a file that holds it, as the URL carries the password).
+# Where email goes, as a URL: the console by default, else e.g.
+# smtp+tls://user:password@smtp.example.com:587 (or EMAIL_URL_FILE).
 _email = env.email_url_config(env_secret("EMAIL_URL") or "consolemail://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 for _name in ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"):
@@ -426,25 +400,22 @@ if not PORTAL_BASE_URL:
         raise ImproperlyConfigured("PORTAL_BASE_URL must be set when ALLOWED_HOSTS has a wildcard")
     else:
         PORTAL_BASE_URL = f"https://{ALLOWED_HOSTS[0]}"
-# Data protection: notification emails carry a fax's metadata and a link, never the document,
-# unless this is on. An emailed fax leaves the portal's access rule, deletion and audit trail
-# (think of medical or legal paperwork sitting in mailboxes); turn it on only if that is
-# acceptable for every number's faxes.
+# Notification emails carry a fax's metadata and a link, never the document, unless this is
+# on: an emailed fax leaves the portal's access rule, deletion and audit trail.
 NOTIFY_ATTACH_DOCUMENTS = env.bool("NOTIFY_ATTACH_DOCUMENTS", default=False)
 # The hour (0-23, each user's own time zone) at which daily digests go out.
 NOTIFY_DIGEST_HOUR = env.int("NOTIFY_DIGEST_HOUR", default=7)
 if not 0 <= NOTIFY_DIGEST_HOUR <= 23:
     raise ImproperlyConfigured(f"NOTIFY_DIGEST_HOUR must be 0-23, got {NOTIFY_DIGEST_HOUR}")
 
-# Fax PDFs (and PDFs that came with webhooks) are kept on the portal's disk this many days
-# after they were stored, then deleted by the worker (`manage.py purge_documents`); opening
-# such a fax later fetches its document from Drenfax again while Drenfax still has it.
-# 0 keeps them until the fax is deleted.
+# Fax PDFs are kept on disk this many days, then deleted by the worker (opening the fax
+# later fetches it from Drenfax again); 0 keeps them until the fax is deleted.
 DOCUMENT_RETENTION_DAYS = env.int("DOCUMENT_RETENTION_DAYS", default=30)
 if DOCUMENT_RETENTION_DAYS < 0:
     raise ImproperlyConfigured("DOCUMENT_RETENTION_DAYS must be 0 (keep) or a number of days")
 
-# Fax blasts (`/faxes/blast/`): the most rows one recipient list may hold (the whole file is
-# refused above it) and the largest workbook accepted, in MB.
-BLAST_MAX_ROWS = int(_positive("BLAST_MAX_ROWS", env.int("BLAST_MAX_ROWS", default=10_000)))
-BLAST_MAX_FILE_MB = _positive("BLAST_MAX_FILE_MB", env.float("BLAST_MAX_FILE_MB", default=10))
+# Fax blasts: the most rows one recipient list may hold, and the largest workbook in MB.
+
+
+BLAST_MAX_ROWS = env_positive("BLAST_MAX_ROWS", 10_000, int)
+BLAST_MAX_FILE_MB = env_positive("BLAST_MAX_FILE_MB", 10)

@@ -31,11 +31,8 @@ def _drenfax_id(user: AbstractBaseUser) -> str | None:
 
 
 def number_assign_user(*, client: DrenfaxClient, number: FaxNumber, user: AbstractBaseUser) -> bool:
-    """Give a portal user a number; at Drenfax too when they have a Drenfax user id.
-
-    Returns whether the assignment was mirrored to Drenfax. If Drenfax refuses, the error
-    propagates and the portal assignment is not made.
-    """
+    """Give a portal user a number, at Drenfax too when they have a Drenfax user id; returns
+    whether Drenfax was told. If Drenfax refuses, the error propagates and nothing changes."""
     drenfax_id = _drenfax_id(user)
     answer = client.add_number_user(str(number.uuid), drenfax_id) if drenfax_id else None
     try:
@@ -57,11 +54,8 @@ def number_assign_user(*, client: DrenfaxClient, number: FaxNumber, user: Abstra
 def number_unassign_user(
     *, client: DrenfaxClient, number: FaxNumber, user: AbstractBaseUser
 ) -> bool:
-    """Take a number away from a portal user; at Drenfax too when they have a Drenfax user id.
-
-    Returns whether Drenfax was asked. If Drenfax refuses, the error propagates and the
-    portal assignment stays.
-    """
+    """Take a number away from a portal user, at Drenfax too when they have a Drenfax user
+    id; returns whether Drenfax was asked. If Drenfax refuses, the assignment stays."""
     drenfax_id = _drenfax_id(user)
     if drenfax_id:
         try:
@@ -107,8 +101,8 @@ def number_update_storage(
 ) -> FaxNumber:
     """Save a number's FTP/SFTP storage settings at Drenfax, then in the cache.
 
-    `password=None` (or "") keeps the stored password; the password is stored apart
-    (StorageCredential) and is never logged, even inside an error from the provider.
+    No `password` keeps the stored one. It is stored apart (StorageCredential) and never
+    logged, even inside an error from the provider.
     """
     if not password:
         password = (
@@ -146,11 +140,9 @@ def number_set_manager(
 
 
 def number_release(*, client: DrenfaxClient, number: FaxNumber) -> FaxNumber:
-    """Release a number: Drenfax keeps it as pending for a while, and members lose it.
+    """Release a number: Drenfax keeps it pending a while, and members lose it. The release
+    answers nothing useful, so the pending-until date is read back from the numbers list."""
 
-    The release answers nothing useful, so the pending-until date is read back from the
-    numbers list; if that lookup fails the number is still marked pending.
-    """
     client.release_number(str(number.uuid))
     FaxNumber.objects.filter(pk=number.pk).update(state=FaxNumber.State.PENDING)
     digits = "".join(ch for ch in number.national if ch.isdigit())

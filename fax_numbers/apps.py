@@ -2,11 +2,8 @@ from django.apps import AppConfig
 
 
 class NumbersConfig(AppConfig):
-    """The account's fax numbers: search, provision, release, assignment.
-
-    The package is `fax_numbers` because a top-level `numbers` package would shadow the
-    standard library module (and with it `decimal` and Django); the label stays `numbers`.
-    """
+    """The account's fax numbers. Not a `numbers` package, which would shadow the standard
+    library's (and break `decimal`, and Django); the label stays `numbers`."""
 
     name = "fax_numbers"
     label = "numbers"

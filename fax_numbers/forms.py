@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from drenfax_portal.client.limits import PROVISION_MAX
+from drenfax_portal.forms import PortalForm
 from fax_numbers.models import FaxNumber, Provisioning
 from fax_numbers.phone import InvalidNumber, format_national, parse_number
 
@@ -31,14 +32,6 @@ US_STATES = [
     ("VT", "Vermont"), ("VA", "Virginia"), ("WA", "Washington"), ("WV", "West Virginia"),
     ("WI", "Wisconsin"), ("WY", "Wyoming"),
 ]  # fmt: skip
-
-
-class PortalForm(forms.Form):
-    """A form whose labels have no trailing colon (the portal's style)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 def _digits(value: str, size: int, what: str, example: str) -> str:

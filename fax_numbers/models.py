@@ -61,11 +61,8 @@ class StorageCredential(models.Model):
 
 
 class Provisioning(models.Model):
-    """One request to provision numbers, written down before the API call.
-
-    Its `key` comes from the confirmation form, so a double click, a browser retry or a
-    resubmitted page finds the same row and never provisions (and pays for) numbers twice.
-    """
+    """One request to provision numbers, written down before the API call under the
+    confirmation form's `key`, so a resubmitted form never provisions twice."""
 
     class Kind(models.TextChoices):
         ORDER = "order", "Selected numbers"

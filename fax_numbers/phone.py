@@ -47,17 +47,14 @@ _NANP_NATIONAL = re.compile(r"[2-9][0-9]{9}")
 
 @lru_cache(maxsize=4096)
 def to_e164(value: str | None) -> str:
-    """Best-effort E.164 for numbers the provider sends ("3144508380", "+18885550000").
-
-    Returns "" for an empty value and the digits with a "+" when the number cannot be
-    parsed, so provider data is never dropped for being unusual.
-    """
+    """Best-effort E.164 for numbers the provider sends ("3144508380", "+18885550000"): the
+    digits with a "+" when unparseable, so unusual provider data is never dropped."""
     text = (value or "").strip()
     if not text:
         return ""
-    # The provider's usual forms, which phonenumbers would give back as they are (a NANP
-    # area code never starts with 0 or 1, so no national prefix is stripped): a sync page
-    # of numbers seen once each spent a fifth of its parsing time in phonenumbers.
+    # The provider's usual forms, answered without phonenumbers (which would return them
+    # unchanged: a NANP area code never starts with 0 or 1).
+
     if _NANP_E164.fullmatch(text):
         return text
     if settings.DEFAULT_PHONE_REGION == "US" and _NANP_NATIONAL.fullmatch(text):

@@ -1,13 +1,9 @@
 """Provisioning numbers without ever provisioning twice.
 
-1. The confirmation page carries a one-time key. `provisioning_claim` writes the request
-   down under that key before anything is sent; a second request with the same key (a
-   double click, a browser retry, a resubmitted page) finds it and shows its result instead
-   of calling the API again.
-2. `provisioning_execute` makes the one API call. Drenfax's answer decides the state:
-   "done" (the new numbers enter the cache at once), "failed" (refused, e.g. a number that
-   was not in a search of the last 24 hours), or "unknown" when the request may have reached
-   Drenfax (a timeout after sending, a 5xx): then the numbers list tells, never a retry.
+The confirmation page carries a one-time key; `provisioning_claim` writes the request down
+under it before anything is sent, so a second post with that key shows the first's result.
+`provisioning_execute` makes the one API call: "done", "failed", or "unknown" when the
+request may have reached Drenfax (then the numbers list tells, never a retry).
 """
 
 from __future__ import annotations
@@ -48,11 +44,9 @@ def provisioning_claim(
     numbers: Sequence[str] = (),
     quantity: int | None = None,
 ) -> tuple[Provisioning, bool]:
-    """Write the request down before calling Drenfax; (provisioning, True) if this call made it.
+    """Write the request down before calling Drenfax; (provisioning, True) if this call made
+    it, False for a key already used (show its result, do not call). Another user's key: 404."""
 
-    A key already used returns the existing request and False: the caller shows its result
-    and must not call the API. Another user's key is a 404.
-    """
     try:
         with transaction.atomic():
             provisioning = Provisioning.objects.create(

@@ -31,12 +31,9 @@ def get_number_for_user(user: AbstractBaseUser, uuid: object) -> FaxNumber:
 
 
 def filter_numbers(user: AbstractBaseUser, *, q: str = "", state: str = "") -> QuerySet[FaxNumber]:
-    """The user's visible numbers narrowed by the list's filters.
+    """The user's visible numbers narrowed by the list's filters: `state` a FaxNumber state,
+    "all", or "" (still on the account); `q` digits of the number, or names."""
 
-    `state` is a FaxNumber state, "all", or "" for every number still on the account.
-    `q` matches digits of the number ("(206) 555" finds +12065550100), the manager's name
-    and the assigned people's names.
-    """
     numbers = visible_numbers(user)
     if state == "all":
         pass

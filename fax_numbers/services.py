@@ -42,11 +42,8 @@ def scrub_number_payload(raw: dict[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def number_upsert(raw: dict[str, Any]) -> FaxNumber:
-    """Create or update a cached number from the provider's number object.
-
-    Faxes that arrived before their number are linked by the caller
-    (`faxes.sync.faxes_link_numbers`): this app knows nothing of faxes.
-    """
+    """Create or update a cached number from the provider's number object (faxes that came
+    before it are linked by `faxes.sync.faxes_link_numbers`: this app knows nothing of faxes)."""
     api = ApiNumber.from_api(raw)
     number_uuid = parse_uuid(api.uuid)
     if number_uuid is None:
@@ -91,11 +88,9 @@ def numbers_mark_removed(keep_uuids: Iterable[uuid.UUID]) -> int:
 
 
 def number_apply_answer(*, number: FaxNumber, raw: dict[str, Any]) -> FaxNumber:
-    """Update a cached number from the API's answer about it, which may be partial.
+    """Update a cached number from a partial answer about it (add-user and settings answers
+    leave out `managedBy`, `owner`...), laid over what the cache knew."""
 
-    The add-user and settings answers leave out fields the numbers list has (`managedBy`,
-    `owner`...), so the answer is laid over what the cache knew instead of replacing it.
-    """
     merged = {"number": number.number, **number.raw, **raw, "uuid": str(number.uuid)}
     return number_upsert(merged)
 

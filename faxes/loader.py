@@ -1,10 +1,6 @@
-"""A fast loader of many fax rows, for `seed_demo` and the benchmarks only: the request,
-webhook and sync paths write through the ORM.
-
-`insert_rows` writes through the database's own bulk path (multi-row INSERTs on SQLite, COPY
-on PostgreSQL); `bulk_insert_faxes` can drop the table's secondary indexes for the load and
-build them again after it. Rows are dicts of field values (attnames); missing fields take
-their defaults.
+"""A fast loader of many fax rows, for `seed_demo` and the benchmarks only (the request,
+webhook and sync paths write through the ORM). Rows are dicts of field values (attnames);
+missing fields take their defaults.
 """
 
 from __future__ import annotations
@@ -15,9 +11,10 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Model
 
 from faxes.models import Fax
@@ -34,11 +31,8 @@ def _complete(row: dict[str, Any]) -> dict[str, Any]:
 def bulk_insert_faxes(
     rows: Iterable[dict[str, Any]], *, batch: int = 20_000, rebuild_indexes: bool = False
 ) -> int:
-    """Insert generated fax rows (seed data: search text filled in here); returns how many.
-
-    With `rebuild_indexes` the table's secondary indexes are dropped for the load and built
-    again after it, which is several times faster for a million rows.
-    """
+    """Insert generated fax rows, their search text filled in; returns how many.
+    `rebuild_indexes` drops the secondary indexes for the load and builds them after it."""
     if rebuild_indexes:
         with _without_secondary_indexes():
             return bulk_insert_faxes(rows, batch=batch)
@@ -46,51 +40,41 @@ def bulk_insert_faxes(
 
 
 def insert_rows(model: type[Model], rows: Iterable[dict[str, Any]], *, batch: int = 20_000) -> int:
-    """Insert rows of a model in as few statements as the database allows; returns how many.
-
-    Runs in the caller's transaction (each batch atomically); a unique conflict raises
-    IntegrityError as a normal insert would.
-    """
+    """Insert rows of a model in as few statements as the database allows (multi-row INSERTs
+    on SQLite, COPY on PostgreSQL); returns how many. Each batch is atomic; a unique
+    conflict raises IntegrityError as a normal insert would."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     now = datetime.now(UTC)
-    defaults: dict[str, Any] = {}
-    for f in fields:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            defaults[f.attname] = now
-        elif f.has_default():
-            defaults[f.attname] = f.get_default()
-        else:  # text columns are NOT NULL, their empty value is ""; others may be NULL
-            defaults[f.attname] = None if f.null or not _is_text(f) else ""
-    # Per column: its name, its default, and how its values become the driver's (None for
-    # most columns, which the driver takes as they are).
-    columns_in = [
-        (f.attname, defaults[f.attname], _converter(_kind(f), connection.vendor)) for f in fields
-    ]
+    # Per column: its name, its default, and how its values become the driver's (or None).
+    columns_in = [(f.attname, _default(f, now), _converter(f)) for f in fields]
     columns = [f.column for f in fields]
-    total = 0
-    chunk: list[tuple[Any, ...]] = []
-    for row in rows:
+
+    def values(row: dict[str, Any]) -> tuple[Any, ...]:
         get = row.get
-        chunk.append(
-            tuple(
-                [
-                    get(name, default)
-                    if convert is None
-                    else (None if (value := get(name, default)) is None else convert(value))
-                    for name, default, convert in columns_in
-                ]
-            )
+        return tuple(
+            [
+                get(name, default)
+                if convert is None
+                else (None if (value := get(name, default)) is None else convert(value))
+                for name, default, convert in columns_in
+            ]
         )
-        if len(chunk) >= batch:
-            total += _write(model._meta.db_table, columns, chunk)
-            chunk = []
-    if chunk:
+
+    pending = map(values, rows)
+    total = 0
+    while chunk := list(islice(pending, batch)):
         total += _write(model._meta.db_table, columns, chunk)
     return total
 
 
-def _is_text(field) -> bool:
-    return field.get_internal_type() in ("CharField", "TextField", "EmailField", "SlugField")
+def _default(field, now: datetime) -> Any:
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return now
+    if field.has_default():
+        return field.get_default()
+    # Text columns are NOT NULL, their empty value is ""; others may be NULL.
+    text = field.get_internal_type() in ("CharField", "TextField", "EmailField", "SlugField")
+    return "" if text and not field.null else None
 
 
 @contextmanager
@@ -128,34 +112,14 @@ def _without_secondary_indexes() -> Iterator[None]:
             cursor.execute("ANALYZE")
 
 
-def _kind(field) -> str:
-    internal = field.get_internal_type()
-    return {"UUIDField": "uuid", "JSONField": "json", "DateTimeField": "datetime"}.get(
-        internal, "plain"
-    )
-
-
-def _converter(kind: str, vendor: str) -> Callable[[Any], Any] | None:
+def _converter(field) -> Callable[[Any], Any] | None:
     """How a column's (non-None) values become the driver's, as Django would write them."""
-    if kind == "json":
-        return _json
-    if vendor != "sqlite":
-        return None
-    if kind == "uuid":
-        return _uuid_hex
-    if kind == "datetime":
-        return _sqlite_datetime
+    kind = field.get_internal_type()
+    if kind == "JSONField":
+        return json.dumps
+    if connection.vendor == "sqlite":
+        return {"UUIDField": _uuid_hex, "DateTimeField": _sqlite_datetime}.get(kind)
     return None
-
-
-_json_encode = json.JSONEncoder().encode  # json.dumps(value), without its argument checks
-
-
-def _json(value: Any) -> str:
-    # Most faxes have no tags and no custom fields.
-    if not value and isinstance(value, list | dict):
-        return "[]" if isinstance(value, list) else "{}"
-    return _json_encode(value)
 
 
 def _uuid_hex(value: uuid.UUID) -> str:
@@ -174,8 +138,7 @@ def _write(table: str, columns: list[str], chunk: list[tuple[Any, ...]]) -> int:
     if connection.vendor != "postgresql":
         _sqlite_insert(table, quoted, len(columns), chunk)
         return len(chunk)
-    # COPY goes through psycopg's own cursor: wrap its errors as Django's own
-    # (a unique conflict must arrive as IntegrityError, like any insert's).
+    # psycopg's own cursor, its errors wrapped so a unique conflict is an IntegrityError.
     with (
         connection.cursor() as cursor,
         connection.wrap_database_errors,
@@ -187,19 +150,15 @@ def _write(table: str, columns: list[str], chunk: list[tuple[Any, ...]]) -> int:
 
 
 def _sqlite_insert(table: str, quoted: str, width: int, chunk: list[tuple[Any, ...]]) -> None:
-    """Multi-row INSERTs, as many rows to a statement as SQLite takes parameters.
-
-    Not executemany: the fax table's search index (FTS5, filled by a trigger) writes the
-    terms it holds at the end of every statement, so a statement per row wrote a segment per
-    row and spent most of a sync page's insert merging them (500 segments against 1).
-    """
-    db = connections[DEFAULT_DB_ALIAS]
-    per_statement = max(1, db.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+    """Multi-row INSERTs, as many rows to a statement as SQLite takes parameters. Not
+    executemany: the FTS5 search index writes a segment per statement."""
+    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_statement = max(1, limit // width)
     row = "(" + ", ".join(["?"] * width) + ")"
-    db.validate_no_broken_transaction()
-    with db.wrap_database_errors:
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors:
         # The driver's own cursor: Django's would rewrite every placeholder of the statement.
-        cursor = db.connection.cursor()
+        cursor = connection.connection.cursor()
         try:
             for start in range(0, len(chunk), per_statement):
                 part = chunk[start : start + per_statement]

@@ -19,14 +19,8 @@ class FaxStatus(models.TextChoices):
 
 TERMINAL_STATUSES = frozenset({FaxStatus.SUCCESS, FaxStatus.FAILED, FaxStatus.CANCELLED})
 # Statuses only move forward along this order; a terminal status never changes.
-STATUS_RANK = {
-    FaxStatus.SCHEDULED: 0,
-    FaxStatus.PROCESSING: 1,
-    FaxStatus.TRANSMITTING: 2,
-    FaxStatus.SUCCESS: 3,
-    FaxStatus.FAILED: 3,
-    FaxStatus.CANCELLED: 3,
-}
+STATUS_RANK = {FaxStatus.SCHEDULED: 0, FaxStatus.PROCESSING: 1, FaxStatus.TRANSMITTING: 2}
+STATUS_RANK |= dict.fromkeys(TERMINAL_STATUSES, 3)
 
 
 class PdfState(models.TextChoices):
@@ -80,13 +74,12 @@ class Fax(models.Model):
     tags = models.JSONField(default=list, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
     raw = models.JSONField(default=dict, blank=True)
-    # Lower-cased text the history search looks in (numbers, CSID, caller id, subject,
-    # recipient name, message id, custom field values) and "|tag|tag|" for the tag filter.
+    # Lower-cased text the history search looks in, and "|tag|tag|" for the tag filter.
     search_text = models.TextField(blank=True, editable=False)
     tag_list = models.CharField(max_length=1000, blank=True, editable=False)
 
-    # Portal-side fields. The two foreign keys have no index of their own: the listing
-    # indexes below start with them, and every index is one more page to write per fax.
+    # Portal-side fields. The foreign keys have no index of their own: the listing indexes
+    # below start with them.
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -114,14 +107,13 @@ class Fax(models.Model):
     )
     pdf_path = models.CharField(max_length=255, blank=True)  # relative to FAX_DOCUMENTS_DIR
     pdf_fetched_at = models.DateTimeField(null=True, blank=True)
-    # The PDF fetch queue (faxes.pdf_fetch): a webhook marks an inbound fax without an
-    # attachment "wanted"; the sync worker claims it with a conditional update.
+    # The PDF fetch queue (faxes.pdf_fetch).
     pdf_state = models.CharField(max_length=8, choices=PdfState.choices, blank=True, default="")
     pdf_claimed_at = models.DateTimeField(null=True, blank=True)
     pdf_attempts = models.PositiveSmallIntegerField(default=0)
     pdf_retry_at = models.DateTimeField(null=True, blank=True)  # not before this time
     pdf_error = models.CharField(max_length=255, blank=True)
-    # When the sync last asked the provider about this fax (reconciling open faxes).
+    # When the sync last reconciled this open fax with the provider.
     last_checked_at = models.DateTimeField(null=True, blank=True)
     first_seen_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -133,8 +125,7 @@ class Fax(models.Model):
             # Newest-first listings, alone and per filter; the default view hides archived.
             models.Index(fields=["is_archived", "-created_at", "-id"], name="fax_archived_created"),
             models.Index(fields=["number", "-created_at", "-id"], name="fax_number_created"),
-            # Partial indexes leave out the faxes they never find, so a received fax (no
-            # sender, no submission, linked to our number) writes four index pages fewer.
+            # Partial indexes leave out the faxes they never find (fewer pages to write).
             models.Index(
                 fields=["sent_by", "-created_at", "-id"],
                 name="fax_sender_created",
@@ -187,24 +178,19 @@ class Fax(models.Model):
 
     @property
     def other_party(self) -> str:
-        """Who is on the other end: the recipient's number, or for an inbound fax the
-        sender's number, else its machine's CSID ("" when neither is known)."""
+        """The recipient's number, or for an inbound fax the sender's number or CSID."""
         if self.direction == Direction.INBOUND:
             return self.fax_caller_id or self.fax_csid
         return self.fax_number
 
     @property
     def our_number(self) -> str:
-        if self.direction == Direction.INBOUND:
-            return self.fax_number
-        return self.fax_caller_id
+        return self.fax_number if self.direction == Direction.INBOUND else self.fax_caller_id
 
 
 class Submission(models.Model):
-    """One send the portal made (a form submission), written down before the API call.
-
-    Its `key` comes from the rendered form, so a double click, a browser retry or a
-    resubmitted page finds the same row and never calls the API a second time.
+    """One send the portal made, written down before the API call. Its `key` comes from
+    the rendered form, so a double click or a retry finds the same row and never sends twice.
     """
 
     class Kind(models.TextChoices):
@@ -253,14 +239,9 @@ class Submission(models.Model):
 
 
 class StagedFile(models.Model):
-    """A document kept on the server for the send form, never under a URL of its own.
-
-    An upload: a file the user chose, checked and kept so that a re-rendered form (a
-    correction, a refused send) refers to it by its opaque `token` instead of asking for it
-    again. A preview: the PDF Drenfax rendered of a send, shown inline before it goes out.
-    A recipient list: the Excel workbook of a blast, kept between its review and its send.
-    Only their owner reaches them; the purge deletes them after the retention period.
-    """
+    """A document kept for the send form, reached only by its owner through its opaque
+    `token`, never a URL of its own: an upload (so a re-rendered form need not ask again),
+    a preview Drenfax rendered, or a blast's recipient list. Purged after retention."""
 
     class Kind(models.TextChoices):
         UPLOAD = "upload", "Upload"
@@ -272,10 +253,9 @@ class StagedFile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staged_files"
     )
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    # The name shown to the user and sent to Drenfax (its ending matches `file_type`).
+    # Shown to the user and sent to Drenfax; its ending matches `file_type`.
     filename = models.CharField(max_length=255)
-    # What the bytes are (pdf, tiff, png, jpeg, doc, docx, txt; xlsx for a recipient list),
-    # whatever the name said.
+    # What the bytes are (pdf, tiff, ..., xlsx), whatever the name said.
     file_type = models.CharField(max_length=8)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
@@ -326,12 +306,8 @@ class FaxEvent(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    """One authenticated call of the provider's webhook, stored raw with what it did.
-
-    Written in the same transaction as its effect. A delivery that could not be applied is
-    kept as `failed` (the provider was answered with a 4xx and retries) and can be replayed
-    with `manage.py reprocess_webhooks`.
-    """
+    """One authenticated webhook call, stored raw with its outcome in the transaction of its
+    effect; a `failed` one can be replayed with `manage.py reprocess_webhooks`."""
 
     class Outcome(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -353,8 +329,7 @@ class WebhookDelivery(models.Model):
     headers = models.JSONField(default=dict, blank=True)
     body_kind = models.CharField(max_length=8, choices=BodyKind.choices, default=BodyKind.JSON)
     body = models.TextField(blank=True)
-    # A PDF that came with the delivery, relative to FAX_DOCUMENTS_DIR (the fax gets its own
-    # link to the same file when applied).
+    # A PDF that came with it, relative to FAX_DOCUMENTS_DIR (the fax links the same file).
     attachment_path = models.CharField(max_length=255, blank=True)
     attachment_size = models.PositiveIntegerField(null=True, blank=True)
     message_id = models.UUIDField(null=True, blank=True)
@@ -385,11 +360,8 @@ class WebhookDelivery(models.Model):
 
 
 class FaxRead(models.Model):
-    """A user opened this fax's detail page: it no longer counts as unread for them.
-
-    Marks are per user. Faxes older than the user's inbox horizon (`Profile.inbox_read_before`,
-    moved by "mark all read") count as read without a mark; see `faxes.reads`.
-    """
+    """A user opened this fax: it no longer counts as unread for them. Faxes older than
+    `Profile.inbox_read_before` count as read without a mark; see `faxes.reads`."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     fax = models.ForeignKey(Fax, on_delete=models.CASCADE, related_name="reads")

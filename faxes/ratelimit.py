@@ -1,9 +1,7 @@
 """A database-backed rate limiter, shared by every portal process.
 
-The provider allows 8 history calls per minute per account. Every process that may call it
-takes a token here first (`history_limiter().token(account_id)`), so together they never
-exceed the limit in any window, whatever the number of processes; without a token the caller
-backs off for the `retry_after` it is given.
+The provider allows 8 history calls per minute per account; every caller takes a token here
+first (`history_limiter().token(account_id)`), so all processes together stay under it.
 """
 
 from __future__ import annotations
@@ -24,31 +22,23 @@ log = logging.getLogger(__name__)
 
 
 class DatabaseRateLimiter:
-    """At most `rate` tokens per key in any `per`-second sliding window.
+    """At most `rate` tokens per key in any `per`-second sliding window. The bucket row is
+    locked for the decision, so concurrent processes agree on the count."""
 
-    The bucket row is locked for the decision (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
-    IMMEDIATE transactions serialise writers), so concurrent processes agree on the count.
-    """
-
-    def __init__(
-        self, rate: int = 8, per: float = 60.0, *, now: Callable[[], datetime] = timezone.now
-    ) -> None:
+    def __init__(self, rate: int, per: float, *, now: Callable[[], datetime] = timezone.now):
         if rate < 1 or per <= 0:
             raise ValueError("rate must be >= 1 and per > 0")
         self.rate = rate
         self.per = per
         self._now = now
-        # When this process was first told to wait for a key, to record how long it waited.
+        # When this process was first refused a token per key, to record how long it waited.
         self._denied_since: dict[str, datetime] = {}
 
     @contextmanager
     def token(self, key: str) -> Iterator[None]:
-        """Make one rate-limited call in the block, or raise `RateLimitedError` at once
-        (with `retry_after`, the seconds until a token is free) for the caller to back off.
-
-        The token is dated again when the block ends: the provider counts a call when it
-        arrives, and the end of the call is never earlier than that.
-        """
+        """Make one rate-limited call in the block, or raise `RateLimitedError` at once with
+        `retry_after`. The token is dated again at the end of the block: the provider counts
+        a call when it arrives, which is never later than that."""
         wait, pk = self._try_take(key)
         if pk is None:
             self._denied_since.setdefault(key, self._now())

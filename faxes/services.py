@@ -17,46 +17,21 @@ from django.utils import timezone
 
 from drenfax_portal.client import Fax as ApiFax
 from fax_numbers.models import FaxNumber
-from faxes.models import STATUS_RANK, TERMINAL_STATUSES, Direction, Fax, FaxEvent
+from faxes.models import STATUS_RANK, TERMINAL_STATUSES, Fax, FaxEvent
 from faxes.payload import InvalidPayload, fax_fields
 
 log = logging.getLogger(__name__)
 
 # Fields a provider report may change on a fax we already know (portal-side fields excluded).
+# fmt: off
 _PROVIDER_FIELDS = (
-    "account_id",
-    "direction",
-    "status",
-    "fax_number",
-    "fax_csid",
-    "fax_caller_id",
-    "pages_count",
-    "pages_complete",
-    "result_code",
-    "result_info",
-    "error_info",
-    "error_code",
-    "duration",
-    "fax_speed",
-    "fax_ecm",
-    "fax_protocol",
-    "fax_attempt",
-    "fax_detected",
-    "is_archived",
-    "is_file_purged",
-    "subject",
-    "recipient_name",
-    "message_number",
-    "channel_type",
-    "created_at",
-    "resolved_at",
-    "deleted_at",
-    "tags",
-    "custom_fields",
-    "raw",
-    "search_text",
-    "tag_list",
+    "account_id", "direction", "status", "fax_number", "fax_csid", "fax_caller_id", "pages_count",
+    "pages_complete", "result_code", "result_info", "error_info", "error_code", "duration",
+    "fax_speed", "fax_ecm", "fax_protocol", "fax_attempt", "fax_detected", "is_archived",
+    "is_file_purged", "subject", "recipient_name", "message_number", "channel_type", "created_at",
+    "resolved_at", "deleted_at", "tags", "custom_fields", "raw", "search_text", "tag_list",
 )
+# fmt: on
 
 
 @dataclass
@@ -103,25 +78,12 @@ def fax_merge_payloads(
     record_stale: bool = False,
     skip_invalid: bool = False,
 ) -> MergeReport:
-    """Create or update cached faxes from provider fax objects.
+    """Create or update cached faxes from provider fax objects (dicts or the client's `Fax`).
 
     Raises InvalidPayload for an object that is not a fax, unless `skip_invalid`, which logs
     and counts it instead (a sync must not stall on one odd row).
     """
-    parsed, invalid = fax_read_payloads(payloads, skip_invalid=skip_invalid)
-    report = fax_merge_fields(parsed, source=source, sent_by=sent_by, record_stale=record_stale)
-    report.invalid = invalid
-    return report
-
-
-def fax_read_payloads(
-    payloads: Iterable[dict[str, Any] | ApiFax], *, skip_invalid: bool = False
-) -> tuple[list[dict[str, Any]], int]:
-    """`fax_fields` of each provider fax object (a dict, or the client's `Fax` read from
-    one), and how many were skipped as not faxes
-    (raises InvalidPayload instead, unless `skip_invalid`). Touches no database."""
-    parsed = []
-    invalid = 0
+    parsed, invalid = [], 0
     for payload in payloads:
         try:
             parsed.append(fax_fields(payload))
@@ -130,9 +92,12 @@ def fax_read_payloads(
                 raise
             log.warning("skipping a fax object: %s", exc)
             invalid += 1
-    return parsed, invalid
+    report = fax_merge_fields(parsed, source=source, sent_by=sent_by, record_stale=record_stale)
+    report.invalid = invalid
+    return report
 
 
+@transaction.atomic
 def fax_merge_fields(
     parsed: list[dict[str, Any]],
     *,
@@ -142,19 +107,6 @@ def fax_merge_fields(
 ) -> MergeReport:
     """`fax_merge_payloads` for fax objects already read with `fax_fields`."""
     report = MergeReport()
-    _merge(parsed, report, source=source, sent_by=sent_by, record_stale=record_stale)
-    return report
-
-
-@transaction.atomic
-def _merge(
-    parsed: list[dict[str, Any]],
-    report: MergeReport,
-    *,
-    source: str,
-    sent_by: AbstractBaseUser | None,
-    record_stale: bool,
-) -> None:
     numbers = _NumberLookup()
     ids = [f["message_id"] for f in parsed]
     existing = {f.message_id: f for f in Fax.objects.select_for_update().filter(message_id__in=ids)}
@@ -164,37 +116,34 @@ def _merge(
             fresh.setdefault(fields["message_id"], fields)
     created = _create_all(list(fresh.values()), source=source, sent_by=sent_by, numbers=numbers)
     for fields in parsed:
-        if fresh.get(fields["message_id"]) is fields and fields["message_id"] in created:
-            report.outcomes.append(created[fields["message_id"]])
-            existing[fields["message_id"]] = created[fields["message_id"]].fax
+        message_id = fields["message_id"]
+        if fresh.get(message_id) is fields and message_id in created:
+            report.outcomes.append(created[message_id])
+            existing[message_id] = created[message_id].fax
             continue
-        current = existing.get(fields["message_id"])
+        current = existing.get(message_id)
         if current is None:  # created by another worker since our select
-            current = Fax.objects.select_for_update().get(message_id=fields["message_id"])
-            existing[fields["message_id"]] = current
+            current = Fax.objects.select_for_update().get(message_id=message_id)
+            existing[message_id] = current
         outcome = _update(current, fields, source=source, sent_by=sent_by, numbers=numbers)
-        if outcome.stale and record_stale and not _stale_recorded(current, fields, source):
-            _add_event(
-                current,
-                source=source,
-                status=fields["status"],
-                pages_complete=fields["pages_complete"],
-                applied=False,
-                note="older than the cached state; not applied",
-            )
+        if outcome.stale and record_stale:
+            _record_stale(current, fields, source)
         report.outcomes.append(outcome)
+    return report
 
 
-def _stale_recorded(fax: Fax, fields: dict[str, Any], source: str) -> bool:
-    """Whether the same stale report is already on the timeline (a redelivered webhook must
-    not add it twice). The fax row is locked, so this check does not race."""
-    return FaxEvent.objects.filter(
-        fax=fax,
-        source=source,
-        applied=False,
-        status=fields["status"],
-        pages_complete=fields["pages_complete"],
-    ).exists()
+def _record_stale(fax: Fax, fields: dict[str, Any], source: str) -> None:
+    """Put a stale report on the timeline, once: a redelivered webhook must not add it twice
+    (the fax row is locked, so the check does not race)."""
+    event = {
+        "fax": fax,
+        "source": source,
+        "applied": False,
+        "status": fields["status"],
+        "pages_complete": fields["pages_complete"],
+    }
+    if not FaxEvent.objects.filter(**event).exists():
+        FaxEvent.objects.create(**event, note="older than the cached state; not applied")
 
 
 def _create_all(
@@ -207,13 +156,11 @@ def _create_all(
     """Create the faxes not in the cache, each with its first timeline event. A fax another
     worker created meanwhile is left out (the caller updates it instead)."""
     faxes = [
-        Fax(
-            **{**fields, "created_at": fields["created_at"] or timezone.now()},
-            sent_by=sent_by,
-            number_id=numbers.for_number(_our_number(fields)),
-        )
+        Fax(**{**fields, "created_at": fields["created_at"] or timezone.now()}, sent_by=sent_by)
         for fields in rows
     ]
+    for fax in faxes:
+        fax.number_id = numbers.for_fax(fax)
     try:
         with transaction.atomic():
             Fax.objects.bulk_create(faxes)
@@ -241,32 +188,6 @@ def _created_alone(fax: Fax) -> bool:
     except IntegrityError:
         return False
     return True
-
-
-def _our_number(fields: dict[str, Any]) -> str:
-    """Inbound: the receiving number; outbound: the caller id."""
-    if fields["direction"] == Direction.INBOUND:
-        return fields["fax_number"]
-    return fields["fax_caller_id"]
-
-
-def _add_event(
-    fax: Fax,
-    *,
-    source: str,
-    status: str,
-    pages_complete: int | None,
-    applied: bool = True,
-    note: str = "",
-) -> None:
-    FaxEvent.objects.create(
-        fax=fax,
-        source=source,
-        status=status,
-        pages_complete=pages_complete,
-        applied=applied,
-        note=note,
-    )
 
 
 def _update(
@@ -297,7 +218,9 @@ def _update(
     if not changed and not attributed:
         return MergeOutcome(fax=fax)
     if fax.status != old_status or (fax.pages_complete or 0) > (old_pages or 0):
-        _add_event(fax, source=source, status=fax.status, pages_complete=fax.pages_complete)
+        FaxEvent.objects.create(
+            fax=fax, source=source, status=fax.status, pages_complete=fax.pages_complete
+        )
     return MergeOutcome(fax=fax, changed=True)
 
 
@@ -317,18 +240,13 @@ def _apply_report(fax: Fax, fields: dict[str, Any]) -> list[str]:
 
 
 class _NumberLookup:
-    """The id of our FaxNumber for a fax (inbound: the receiving number; outbound: the
-    caller id), looked up once per number."""
+    """The id of our FaxNumber for a fax (`Fax.our_number`), looked up once per number."""
 
     def __init__(self) -> None:
         self._cache: dict[str, int | None] = {}
 
     def for_fax(self, fax: Fax) -> int | None:
-        return self.for_number(
-            fax.fax_number if fax.direction == Direction.INBOUND else fax.fax_caller_id
-        )
-
-    def for_number(self, e164: str) -> int | None:
+        e164 = fax.our_number
         if not e164:
             return None
         if e164 not in self._cache:

@@ -1,12 +1,9 @@
 """Keep the local cache current from the API, within the history endpoint's rate limit.
 
-- The first run backfills the whole history, newest first, in pages of 500 (the API's
-  maximum), saving its offset after each page so an interrupted backfill resumes where it
-  stopped: n faxes cost ceil(n/500) history calls.
-- Later runs are incremental: from the newest known creation date minus an overlap, newest
-  first, until a page holds a fax the cache already knows unchanged.
-- Faxes left in a non-terminal state are reconciled one by one with `fax_info`, so a lost
-  webhook cannot leave a fax "processing" forever.
+The first run backfills the whole history in pages of 500 (the API's maximum), saving its
+offset after each page so an interrupted backfill resumes. Later runs read from the newest
+known creation date minus an overlap until a page holds a fax already known unchanged. Open
+faxes are reconciled one by one, so a lost webhook cannot leave one "processing" forever.
 """
 
 from __future__ import annotations
@@ -32,7 +29,7 @@ from fax_numbers.services import numbers_sync
 from faxes.models import TERMINAL_STATUSES, Direction, Fax, FaxEvent, SyncState
 from faxes.payload import InvalidPayload
 from faxes.ratelimit import DatabaseRateLimiter, history_limiter
-from faxes.services import fax_merge_fields, fax_merge_payloads, fax_read_payloads
+from faxes.services import fax_merge_payloads
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +47,7 @@ class SyncReport:
     reconciled: int = 0
     backfill_done: bool = False
     error: str = ""
-    # Seconds to wait before the next call, when the rate limit (ours or the provider's) bit.
-    retry_after: float = 0.0
+    retry_after: float = 0.0  # seconds to wait, when a rate limit (ours or the provider's) bit
 
     def __str__(self) -> str:
         text = (
@@ -90,9 +86,8 @@ def sync_faxes_step(
         else:
             _backfill(client, limiter, account_id, state, report, max_calls)
     except RateLimitedError as exc:
-        # Not a failure: the next step goes on once the window allows. A 429 from the
-        # provider itself pauses every process, instead of each retrying in a loop; without
-        # Retry-After it pauses a whole window (the provider's resets on the minute).
+        # Not a failure. A provider 429 pauses every process, not just this one; without
+        # Retry-After for a whole window (the provider's resets on the minute).
         report.retry_after = exc.retry_after or float(settings.DRENFAX_HISTORY_RATE[1])
         if exc.status_code == 429:
             limiter.penalize(account_id, report.retry_after)
@@ -109,8 +104,7 @@ def sync_faxes_step(
 
 def _merge_page(rows, report: SyncReport) -> bool:
     """Merge one history page; True when it held a fax already known and unchanged."""
-    parsed = fax_read_payloads(rows, skip_invalid=True)[0]
-    merged = fax_merge_fields(parsed, source=FaxEvent.Source.SYNC)
+    merged = fax_merge_payloads(rows, source=FaxEvent.Source.SYNC, skip_invalid=True)
     report.fetched += len(rows)
     report.created += merged.created
     report.updated += merged.updated
@@ -118,10 +112,7 @@ def _merge_page(rows, report: SyncReport) -> bool:
 
 
 def _newest(rows, current):
-    newest = max((r.created_at for r in rows if r.created_at), default=None)
-    if newest is None:
-        return current
-    return newest if current is None or newest > current else current
+    return max((d for d in (current, *(r.created_at for r in rows)) if d), default=None)
 
 
 def _history_page(client, limiter: DatabaseRateLimiter, account_id: str, **params) -> HistoryPage:
@@ -162,16 +153,15 @@ def _incremental(client, limiter, account_id, state: SyncState, report: SyncRepo
             return
 
 
-def reconcile_open_faxes(
-    *, client: DrenfaxClient, older_than: timedelta = timedelta(minutes=2), limit: int = 20
-) -> int:
-    """Ask the provider about faxes still open in the cache; returns how many were checked."""
-    cutoff = timezone.now() - older_than
+def reconcile_open_faxes(*, client: DrenfaxClient) -> int:
+    """Ask the provider about faxes open in the cache for a while (at most 20 per call);
+    returns how many were checked."""
+    cutoff = timezone.now() - timedelta(minutes=2)
     open_faxes = list(
         Fax.objects.exclude(status__in=TERMINAL_STATUSES)
         .filter(deleted_at__isnull=True, updated_at__lt=cutoff)
         .exclude(last_checked_at__gte=cutoff)
-        .order_by(F("last_checked_at").asc(nulls_first=True))[:limit]
+        .order_by(F("last_checked_at").asc(nulls_first=True))[:20]
     )
     checked = 0
     for fax in open_faxes:

@@ -1,24 +1,13 @@
 """The Drenfax webhook receiver: `POST /webhooks/drenfax/`.
 
-The provider authenticates with HTTP Basic only and retries every non-2xx answer seven times
-over about 27 hours, so events arrive late, twice and out of order. The receiver therefore:
-
-- reads both of the provider's styles, told apart by their content, never by a header:
-  new-style JSON (the fax object, its event named in its `event` field) and legacy
-  multipart (the fax object's JSON in `data`, an inbound fax's PDF in `attachment`; the
-  event is told from the fax);
-- authenticates first, in constant time, and stores nothing for a caller without the
-  credentials (401), nor for a body over the size cap (413);
-- stores every authenticated delivery (`WebhookDelivery`) in the same transaction as its
-  effect; a delivery that cannot be applied has its effect rolled back and is stored as
-  `failed` in a second transaction, answered with a 4xx (never a 500) so that the provider
-  retries, and can be replayed with `manage.py reprocess_webhooks` after a fix;
-- reads the body before that transaction opens, to keep it short (on SQLite it holds the
-  single write lock);
-- applies the fax object through `fax_merge_fields`, which is idempotent and order-safe
-  (stale reports go on the timeline without changing the fax);
-- makes no outbound call: an inbound fax that came without its PDF is marked for the sync
-  worker to fetch (`faxes.pdf_fetch`).
+The provider authenticates with HTTP Basic only and retries every non-2xx answer for about
+27 hours, so events arrive late, twice and out of order. Both of its body styles are read,
+told apart by content, never by a header: JSON (the fax object, its event in `event`) and
+legacy multipart (the fax JSON in `data`, an inbound PDF in `attachment`). Every
+authenticated delivery is stored with its effect in one transaction; one that cannot be
+applied is rolled back, stored as `failed` and answered 4xx (never 500) so the provider
+retries; `manage.py reprocess_webhooks` replays it. The fax goes through the idempotent,
+order-safe `fax_merge_fields`. No outbound call: a missing PDF is left to `faxes.pdf_fetch`.
 """
 
 from __future__ import annotations
@@ -30,7 +19,6 @@ import io
 import json
 import logging
 import math
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +33,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from drenfax_portal.uuids import parse_uuid
 from faxes.documents import delete_document, link_document, write_document
 from faxes.models import (
     TERMINAL_STATUSES,
@@ -65,7 +54,7 @@ Outcome = WebhookDelivery.Outcome
 BodyKind = WebhookDelivery.BodyKind
 
 REALM = "drenfax-webhooks"
-# How much of a form that could not be parsed is kept on the delivery, for diagnosis.
+# How much of an unparsable form is kept on the delivery, for diagnosis.
 UNPARSED_EXCERPT = 64 * 1024
 # Request headers worth keeping with a delivery. Authorization and Cookie never are.
 _KEPT_HEADERS = {
@@ -78,9 +67,6 @@ _KEPT_HEADERS = {
     "REMOTE_ADDR": "Remote-Addr",
 }
 _KEPT_PREFIXES = ("HTTP_X_DRENFAX_", "HTTP_X_DOCUMO_", "HTTP_X_WEBHOOK_")
-
-
-# --- the view ---------------------------------------------------------------------------------
 
 
 @csrf_exempt
@@ -100,7 +86,10 @@ def drenfax_webhook(request: HttpRequest) -> JsonResponse:
         response["WWW-Authenticate"] = f'Basic realm="{REALM}"'
         return response
 
-    cap = body_cap(request.content_type)
+    if request.content_type == "multipart/form-data":
+        cap = settings.DRENFAX_WEBHOOK_MAX_MULTIPART_BYTES
+    else:
+        cap = settings.DRENFAX_WEBHOOK_MAX_JSON_BYTES
     try:
         raw = read_capped(request, cap)
     except BodyTooLarge:
@@ -125,16 +114,9 @@ def _error(message: str, *, status: int) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
-# --- authentication ---------------------------------------------------------------------------
-
-
 def basic_auth_matches(header: str, expected: str) -> bool:
     """Whether an Authorization header carries exactly the Basic credentials `expected`
-    ("user:password").
-
-    Both parts are compared with `hmac.compare_digest`, and both always, so the answer takes
-    the same time whichever part is wrong.
-    """
+    ("user:password"). Both parts are always compared, in constant time."""
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "basic" or not token.strip():
         return False
@@ -151,23 +133,13 @@ def basic_auth_matches(header: str, expected: str) -> bool:
     return user_ok & password_ok
 
 
-# --- reading the body -------------------------------------------------------------------------
-
-
 class BodyTooLarge(Exception):
-    """The body is over the cap for its content type."""
-
-
-def body_cap(content_type: str | None) -> int:
-    if content_type == "multipart/form-data":
-        return settings.DRENFAX_WEBHOOK_MAX_MULTIPART_BYTES
-    return settings.DRENFAX_WEBHOOK_MAX_JSON_BYTES
+    pass
 
 
 def read_capped(request: HttpRequest, cap: int) -> bytes:
-    """The body, read straight from the stream (not `request.body`/`request.POST`, whose
-    Django-wide limits would turn a large form into a 400), and never more than `cap` + 1
-    bytes, whatever Content-Length says or when it is absent."""
+    """The body, read from the stream (Django's own limits would turn a large form into a
+    400), never more than `cap` + 1 bytes whatever Content-Length says."""
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -176,8 +148,8 @@ def read_capped(request: HttpRequest, cap: int) -> bytes:
         raise BodyTooLarge
     stream: Any = request
     if not declared and request.META.get("wsgi.input_terminated"):
-        # A chunked body under a WSGI server that ends the input itself (gunicorn, mod_wsgi):
-        # Django would read nothing without a Content-Length, so read the input directly.
+        # Chunked, under a server that ends the input (gunicorn, mod_wsgi): Django would read
+        # nothing without a Content-Length.
         stream = request.META["wsgi.input"]
     chunks, size = [], 0
     while size <= cap:
@@ -204,12 +176,8 @@ class Body:
 
 
 def parse_body(raw: bytes, content_type: str, params: dict[str, str]) -> Body:
-    """Split a request body into the JSON text and the optional attachment.
-
-    JSON (any content type but the two form types) is the fax object or an envelope;
-    a form has the JSON in its `data` field and, from legacy webhooks, the PDF of an inbound
-    fax in `attachment`. A form that cannot be parsed gives a Body with `error` set.
-    """
+    """Split a request body into the JSON text and the optional attachment (a form that
+    cannot be parsed gives a Body with `error` set)."""
     if content_type not in ("multipart/form-data", "application/x-www-form-urlencoded"):
         return Body(content_type=content_type, kind=BodyKind.JSON, text=_text(raw))
     try:
@@ -244,8 +212,8 @@ def parse_body(raw: bytes, content_type: str, params: dict[str, str]) -> Body:
 
 
 def _text(raw: bytes) -> str:
-    # Invalid UTF-8 is replaced rather than refused, so a fax object with one odd byte in a
-    # subject still applies; NUL cannot be stored in a PostgreSQL text column.
+    # Invalid UTF-8 is replaced, not refused (one odd byte must not lose the fax); PostgreSQL
+    # text cannot hold NUL.
     return raw.decode("utf-8-sig", errors="replace").replace("\x00", "\ufffd")
 
 
@@ -259,18 +227,17 @@ class _InMemory(MemoryFileUploadHandler):
 def parse_form(
     raw: bytes, content_type: str, params: dict[str, str]
 ) -> tuple[dict[str, str], dict[str, bytes]]:
-    """(fields, files) of a form body already read, by Django's own parsers; the first
-    value of each name wins. Django's DATA_UPLOAD_* limits apply to the fields."""
+    """(fields, files) of a form body, by Django's parsers (and DATA_UPLOAD_* limits); the
+    first value of each name wins."""
+    files: dict[str, bytes] = {}
     if content_type == "application/x-www-form-urlencoded":
-        query = QueryDict(raw, encoding="utf-8")
-        return {k: v[0].replace("\x00", "\ufffd") for k, v in query.lists()}, {}
-    header = content_type + "".join(f'; {k}="{v}"' for k, v in params.items())
-    meta = {"CONTENT_TYPE": header, "CONTENT_LENGTH": str(len(raw))}
-    fields, files = MultiPartParser(meta, io.BytesIO(raw), [_InMemory()], "utf-8").parse()
-    return (
-        {k: v[0].replace("\x00", "\ufffd") for k, v in fields.lists()},
-        {k: v[0].read() for k, v in files.lists()},
-    )
+        fields = QueryDict(raw, encoding="utf-8")
+    else:
+        header = content_type + "".join(f'; {k}="{v}"' for k, v in params.items())
+        meta = {"CONTENT_TYPE": header, "CONTENT_LENGTH": str(len(raw))}
+        fields, parts = MultiPartParser(meta, io.BytesIO(raw), [_InMemory()], "utf-8").parse()
+        files = {k: v[0].read() for k, v in parts.lists()}
+    return {k: v[0].replace("\x00", "\ufffd") for k, v in fields.lists()}, files
 
 
 def delivery_headers(meta: dict[str, Any]) -> dict[str, str]:
@@ -288,9 +255,6 @@ def delivery_headers(meta: dict[str, Any]) -> dict[str, str]:
     return kept
 
 
-# --- services ---------------------------------------------------------------------------------
-
-
 class Rejected(Exception):
     """A delivery that cannot be applied as it is; answered with `status` (400 or 422)."""
 
@@ -300,10 +264,7 @@ class Rejected(Exception):
 
 
 def webhook_receive(*, body: Body, headers: dict[str, str]) -> WebhookDelivery:
-    """Store a delivery and apply it, in one transaction; returns it with its outcome.
-
-    Raises only if the delivery itself cannot be stored (e.g. the database is down).
-    """
+    """Store a delivery and apply it; raises only if it cannot be stored (database down)."""
     attachment_path, attachment_size, remark = "", None, ""
     if body.attachment is not None:
         if bytes(body.attachment[:5]) == b"%PDF-":
@@ -342,10 +303,8 @@ def webhook_receive(*, body: Body, headers: dict[str, str]) -> WebhookDelivery:
 
 
 def webhook_process(delivery: WebhookDelivery) -> None:
-    """Apply a delivery and store it with its outcome, in one transaction; the one path for
-    first receipt and replay. Never raises for anything in the delivery: every failure is
-    stored as `failed` with its reason, the partial effect rolled back (a database that is
-    down does raise: nothing could be stored)."""
+    """Apply a delivery and store its outcome in one transaction, for receipt and replay.
+    A failure is stored as `failed` with its reason, its effect rolled back."""
     created_files: list[str] = []
     remark = delivery.error if delivery.outcome == Outcome.PENDING else ""
     try:
@@ -360,9 +319,8 @@ def webhook_process(delivery: WebhookDelivery) -> None:
         if isinstance(exc, Rejected):
             error, status = str(exc), exc.status
         else:
-            # A bug, or a value the database refused: kept for a replay after the fix, and
-            # answered 422, never 500 (the provider retries either way). If the database is
-            # down, storing the failure raises too, and the view answers 503.
+            # A bug, or a value the database refused: kept for a replay after the fix, answered
+            # 422, never 500. A database that is down raises below, and the view answers 503.
             log.exception("webhook delivery for %s could not be processed", delivery.message_id)
             error, status = f"could not be processed ({type(exc).__name__}: {exc})", 422
         with transaction.atomic():
@@ -370,7 +328,6 @@ def webhook_process(delivery: WebhookDelivery) -> None:
 
 
 def _record(delivery: WebhookDelivery, outcome: str, *, error: str, status: int) -> None:
-    """Store the delivery with its outcome."""
     delivery.outcome = outcome
     delivery.error = _clean_text(error)[:2000]
     delivery.response_status = status
@@ -380,14 +337,14 @@ def _record(delivery: WebhookDelivery, outcome: str, *, error: str, status: int)
 
 
 def _read(delivery: WebhookDelivery) -> dict[str, Any] | None:
-    """The fax fields a delivery carries, or None for an event that is not about a fax;
-    notes the event and message id on the delivery. Raises Rejected."""
+    """The fax fields a delivery carries (None if not about a fax); notes its event and
+    message id. Raises Rejected."""
     data = _load_json(delivery.body)
     event, fax_object = _unwrap(data)
     if event:
         delivery.event = event[:100]
     if isinstance(fax_object, dict):
-        delivery.message_id = _message_id(fax_object.get("messageId"))
+        delivery.message_id = parse_uuid(fax_object.get("messageId"))
         if not delivery.event:
             delivery.event = _legacy_event(fax_object)
     if delivery.event.startswith("fax.v1.number."):
@@ -422,7 +379,7 @@ def _apply(
 
 
 def _legacy_event(fax_object: dict[str, Any]) -> str:
-    """The event of a legacy webhook, whose body does not name it, told from the fax."""
+    """A legacy webhook's event (its body does not name it), told from the fax."""
     if fax_object.get("direction") == Direction.INBOUND:
         return "fax.inbound"
     if fax_object.get("status") in TERMINAL_STATUSES:
@@ -431,8 +388,8 @@ def _legacy_event(fax_object: dict[str, Any]) -> str:
 
 
 def _new_fax_fields(fax_object: dict[str, Any], delivery: WebhookDelivery) -> dict[str, Any]:
-    """Portal-side values for a fax this delivery creates: a received fax that came without
-    its PDF is born wanting it (the worker fetches it), saving an update afterwards."""
+    """Portal-side values for a fax this delivery creates: a received fax without its PDF is
+    born wanting it (the worker fetches it)."""
     received = fax_object.get("direction") == "inbound" and fax_object.get("status") == "success"
     if received and not delivery.attachment_path and fax_object.get("isFilePurged") is not True:
         return {"pdf_state": PdfState.WANTED}
@@ -452,25 +409,18 @@ def _refuse_constant(name: str) -> Any:
 
 
 def _unwrap(data: Any) -> tuple[str, Any]:
-    """(event name, fax object) from a fax object, which new-style webhooks send flat with
-    the event in its `event` field, or an envelope {"event": ..., "data": ...}."""
+    """(event name, fax object) from a flat fax object (its event in `event`) or an envelope
+    {"event": ..., "data": ...}."""
     if not isinstance(data, dict):
         raise Rejected("the body must be a JSON object")
-    if "messageId" in data or "data" not in data:
-        event = data.get("event")
-        return (event if isinstance(event, str) else ""), data
     event = data.get("event")
+    event = event if isinstance(event, str) else ""
+    if "messageId" in data or "data" not in data:
+        return event, data
     inner = data["data"]
     if isinstance(inner, str):  # the fax object as a JSON string inside the envelope
         inner = _load_json(inner)
-    return (event if isinstance(event, str) else ""), inner
-
-
-def _message_id(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value)) if isinstance(value, str) else None
-    except ValueError:
-        return None
+    return event, inner
 
 
 def _inbound_document(fax: Fax, delivery: WebhookDelivery, created_files: list[str]) -> bool:
@@ -502,8 +452,8 @@ def _inbound_document(fax: Fax, delivery: WebhookDelivery, created_files: list[s
 
 
 def _clean(value: Any) -> Any:
-    """Provider JSON made storable: no NUL or lone surrogates in strings (PostgreSQL refuses
-    both), no infinite numbers (not JSON)."""
+    """Provider JSON made storable: no NUL or lone surrogates (PostgreSQL refuses both), no
+    infinite numbers."""
     if isinstance(value, str):
         return _clean_text(value)
     if isinstance(value, dict):
@@ -522,16 +472,11 @@ def _clean_text(text: str) -> str:
 
 
 def webhook_reprocess(delivery_id: int) -> WebhookDelivery:
-    """Replay a stored delivery that failed (or was never processed) through the same path.
-
-    Deliveries that were applied, duplicate, stale or ignored are returned unchanged, and so
-    are forms that could not be parsed (there is nothing to replay).
-    """
+    """Replay a delivery that failed or was never processed; any other, or an unparsable
+    form (nothing to replay), is returned unchanged."""
     with transaction.atomic():
         delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
-        if delivery.outcome not in (Outcome.FAILED, Outcome.PENDING):
-            return delivery
-        if delivery.body_kind == BodyKind.UNPARSED:
-            return delivery
-        webhook_process(delivery)
+        replayable = delivery.outcome in (Outcome.FAILED, Outcome.PENDING)
+        if replayable and delivery.body_kind != BodyKind.UNPARSED:
+            webhook_process(delivery)
     return delivery

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from drenfax_portal.accounts.models import Profile
+from drenfax_portal.forms import PortalForm
 
 
 @cache
@@ -19,7 +20,7 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [("", f"Server default ({settings.TIME_ZONE})"), *[(z, z) for z in zones]]
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(PortalForm):
     drenfax_user_id = forms.UUIDField(
         required=False,
         label="Drenfax user id",
@@ -38,7 +39,6 @@ class ProfileForm(forms.Form):
     )
 
     def __init__(self, *args: Any, profile: Profile, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.profile = profile
 

@@ -49,9 +49,7 @@ def page_path(request: HttpRequest) -> str:
 
 
 def redirect_to(request: HttpRequest, url: str) -> HttpResponse:
-    """A redirect that also works for htmx requests (a 302 would be followed by the XHR and
-    the login page swapped into a fragment): 200 with HX-Redirect, which htmx 2 follows with
-    a full page load."""
+    """A redirect; for htmx, HX-Redirect (a 302 would swap the login page into a fragment)."""
     if getattr(request, "htmx", False):
         return HttpResponseClientRedirect(url)
     return redirect(url)
@@ -61,14 +59,8 @@ ACTIVITY_RESOLUTION = 60  # seconds
 
 
 class IdleTimeoutMiddleware:
-    """Sign out a session that saw no activity for IDLE_TIMEOUT_MINUTES.
-
-    The check runs on every request of a signed-in user: past the limit the session ends
-    (audited as "auth.timeout") and the request goes on as an anonymous one, which
-    LoginRequiredMiddleware sends to the login page. Any request counts as activity except
-    htmx polling (`X-Portal-Poll: 1`), so a tab left open on a page that refreshes itself
-    still times out.
-    """
+    """Sign out a session idle for IDLE_TIMEOUT_MINUTES (audited as "auth.timeout"); the
+    request goes on anonymous. htmx polling is not activity, so an open tab times out."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -82,9 +74,8 @@ class IdleTimeoutMiddleware:
                 logout(request)
                 request.session[IDLE_SIGNED_OUT] = True
         response = self.get_response(request)
-        # After the view: a sign-in during this request starts the clock too. The stamp is
-        # renewed at most once a minute: writing the session on every page view would cost
-        # a database write per request, for no gain in a limit counted in minutes.
+        # After the view, so a sign-in starts the clock; at most once a minute, to spare a
+        # session write per request.
         if request.user.is_authenticated and not is_poll(request):
             last = request.session.get(LAST_ACTIVITY)
             if last is None or now - float(last) >= ACTIVITY_RESOLUTION:
@@ -107,8 +98,7 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
 
 
 def otp_exempt(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Mark a view a signed-in user may reach before their second factor (the 2FA pages
-    themselves, sign-out)."""
+    """Mark a view a signed-in user may reach before their second factor."""
     view.otp_exempt = True  # type: ignore[attr-defined]
     return view
 
@@ -119,12 +109,10 @@ NO_DEVICE_AT_SIGN_IN = "_2fa_no_device"
 
 
 class TwoFactorMiddleware:
-    """Hold every page until the second factor is checked.
+    """Hold every page until the second factor is checked (after OTPMiddleware).
 
-    A user with an authenticator must pass the check after each sign-in; with REQUIRE_2FA,
-    a user without one must first set it up. Views marked `otp_exempt` and those that need
-    no sign-in pass only while nobody is signed in (the webhook never carries a session).
-    Needs django_otp's OTPMiddleware before it.
+    A user with an authenticator passes the check after each sign-in; with REQUIRE_2FA, a
+    user without one sets it up first. Views marked `otp_exempt` pass.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -180,8 +168,8 @@ class UserTimezoneMiddleware:
 
     @staticmethod
     def _tzname(request: HttpRequest) -> str:
-        """The user's zone, read from their profile at most every TZ_REFRESH seconds (kept
-        in the session meanwhile: a query per page view for a value that rarely changes)."""
+        """The user's zone, read from their profile at most every TZ_REFRESH seconds."""
+
         cached = request.session.get(TZ_KEY)
         now = time.time()
         if cached and now - cached[1] < TZ_REFRESH:

@@ -1,11 +1,8 @@
 """Two-factor sign-in: an authenticator app (TOTP) plus single-use recovery codes (django-otp).
 
-A user has at most one authenticator (a `TOTPDevice` named "Authenticator app") and one set
-of recovery codes (a `StaticDevice` named "Recovery codes"). Setting up creates an
-unconfirmed authenticator; the first correct code confirms it and creates the recovery
-codes. Checking a code tries the authenticator for six digits and the recovery codes for
-anything else; a recovery code is deleted when used. django-otp throttles wrong codes per
-device (each failure doubles the wait) and refuses a TOTP code already used.
+A user has at most one of each device. The first correct code confirms a new authenticator
+and creates the recovery codes; a recovery code is used up. django-otp throttles wrong codes
+per device and refuses a TOTP code already used.
 """
 
 from __future__ import annotations
@@ -76,11 +73,8 @@ def normalise(token: str) -> str:
 
 @transaction.atomic
 def totp_setup_confirm(*, user: AbstractBaseUser, token: str) -> list[str] | None:
-    """Confirm the authenticator being set up with a code from the app.
-
-    Returns the new recovery codes (show them once), or None if the code is wrong. Any
-    earlier authenticator and recovery codes are replaced.
-    """
+    """Confirm the authenticator being set up with a code from the app: the new recovery
+    codes (shown once; earlier devices are replaced), or None if the code is wrong."""
     device = totp_device(user, confirmed=False)
     if device is None or not device.verify_token(normalise(token)):
         return None
@@ -126,11 +120,9 @@ def token_check(*, user: AbstractBaseUser, token: str) -> Device | None:
 
 
 def wait_seconds(user: AbstractBaseUser) -> int:
-    """How long repeated wrong codes make the user wait before the next try (0: no wait).
+    """Seconds repeated wrong codes make the user wait (django-otp doubles it each time;
+    the first waits are too short to mention, so 0)."""
 
-    django-otp doubles the wait with each failure (1 s, 2 s, 4 s...); the first one or two
-    are too short to mention.
-    """
     wait = 0.0
     for device in (totp_device(user), recovery_device(user)):
         if device is None:

@@ -1,10 +1,6 @@
-"""Changes made in the Django admin to people and their sign-in are audited.
-
-The admin logs its own changes (LogEntry) through `log_addition`, `log_change` and
-`log_deletions`; the mixin below adds an audit row at the same three points, so every path
-(the change form, the password form, bulk "delete selected") is covered and attributed to
-the staff member. Audit events themselves are not in the admin: the staff page shows them,
-read-only.
+"""Changes made in the Django admin to people and their sign-in are audited: an audit row
+wherever the admin writes its own LogEntry, so every path (change form, password form,
+bulk delete) is covered. Audit events themselves are shown, read-only, on a staff page.
 """
 
 from __future__ import annotations
@@ -37,7 +33,7 @@ class AuditedAdminMixin:
     """Audit rows for additions, changes and deletions made through this ModelAdmin."""
 
     def _audit_action(self, verb: str) -> str:
-        return f"user.{verb}" if self.model is get_user_model() else f"admin.{verb}"
+        return f"user.{verb}" if self._is_user else f"admin.{verb}"
 
     def log_addition(self, request, obj, message):
         entry = super().log_addition(request, obj, message)

@@ -6,10 +6,10 @@ from django import forms
 from django.db.models import QuerySet
 
 from drenfax_portal.audit.models import ACTIONS, AuditEvent
-from drenfax_portal.forms import FilterForm, PortalDateField, day_range
+from drenfax_portal.forms import FilterForm, PortalDateField, PortalForm, day_range
 
 
-class AuditFilterForm(FilterForm):
+class AuditFilterForm(FilterForm, PortalForm):
     """The audit page's filters, all optional; an invalid value is reported and ignored."""
 
     user = forms.CharField(required=False, max_length=150, label="User")
@@ -21,10 +21,6 @@ class AuditFilterForm(FilterForm):
     )
     date_from = PortalDateField(required=False, label="From")
     date_to = PortalDateField(required=False, label="To")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 def filter_events(filters: dict[str, Any]) -> QuerySet[AuditEvent]:

@@ -66,10 +66,8 @@ class AuditEventQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """Who did what to which object, when, from where, and whether it worked.
 
-    Append-only. The actor is kept as an id and a username, not a foreign key, so events
-    outlive the user (and deleting a user never has to touch the trail). `details` holds a
-    few plain facts (field names, counts, an error class), never secrets or document
-    content. The only way rows leave is `audit_events_purge()` after AUDIT_RETENTION_DAYS.
+    Append-only; rows leave only by `audit_events_purge()`. The actor is an id and a
+    username, not a foreign key, so events outlive the user.
     """
 
     class Outcome(models.TextChoices):

@@ -1,11 +1,5 @@
 """Recording the audit trail: `audit_record()` and, around an action that may fail, `audited()`.
 
-Views add one line per action:
-
-    audit_record("fax.viewed", target=fax)
-    with get_client() as client, audited("fax.cancelled", fax):
-        actions.fax_cancel(client=client, fax=fax, user=request.user)
-
 The acting user and their address come from the current request (AuditContextMiddleware);
 pass `request=` or `user=` where there is none (management commands, signals).
 """
@@ -13,7 +7,6 @@ pass `request=` or `user=` where there is none (management commands, signals).
 from __future__ import annotations
 
 import ipaddress
-import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -28,9 +21,6 @@ from django.utils import timezone
 
 from drenfax_portal.audit.models import ACTIONS, AuditEvent
 from drenfax_portal.security import redact
-
-log = logging.getLogger(__name__)
-
 
 _current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
 
@@ -51,9 +41,8 @@ def request_context(request: HttpRequest) -> Iterator[None]:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the address
-    the nearest one recorded in X-Forwarded-For (the right end; the left end is whatever the
-    client sent and proves nothing)."""
+    """REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the address the nearest one put in
+    X-Forwarded-For (counted from the right: the left end is whatever the client sent)."""
     remote = _valid_ip(request.META.get("REMOTE_ADDR", ""))
     count = settings.TRUSTED_PROXY_COUNT
     if count > 0:
@@ -122,12 +111,10 @@ def audit_record(
     user: AbstractBaseUser | AnonymousUser | None = None,
     username: str = "",
 ) -> AuditEvent:
-    """Append one event to the audit trail and return it.
+    """Append one event (`action` one of ACTIONS) to the audit trail and return it.
 
-    `action` is one of ACTIONS (e.g. "fax.cancelled"); `target` the object acted on (or
-    `object_type` and `object_id`); `success=False` records a failed attempt; `details` a few
-    plain facts, never secrets or document content. The actor is `user`, else the request's
-    signed-in user; `username` names who tried when nobody is signed in (a failed sign-in).
+    `details` are a few plain facts, never secrets or document content. The actor is `user`,
+    else the request's user; `username` names who tried when nobody is signed in.
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}; add it to ACTIONS")
@@ -168,17 +155,14 @@ def audited(
     audit_record(action, target=target, details=facts)
 
 
-def audit_retention() -> timedelta:
-    return timedelta(days=settings.AUDIT_RETENTION_DAYS)
-
-
 def audit_events_purge(*, now: datetime | None = None) -> int:
     """Delete events older than AUDIT_RETENTION_DAYS (the one way rows leave the trail).
 
     On PostgreSQL a trigger refuses every UPDATE and DELETE on the table unless the
     transaction says it is this purge (SET LOCAL drenfax.audit_purge).
     """
-    cutoff = (now or timezone.now()) - audit_retention()
+    cutoff = (now or timezone.now()) - timedelta(days=settings.AUDIT_RETENTION_DAYS)
+
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

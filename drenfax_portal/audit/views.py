@@ -1,7 +1,4 @@
-"""Staff pages: the audit trail (filter, export as CSV) and sign-in lockouts (unlock).
-
-Read-only for the trail: there is no view that changes or deletes an event.
-"""
+"""Staff pages: the audit trail (filter, export as CSV; read-only) and sign-in lockouts."""
 
 from __future__ import annotations
 

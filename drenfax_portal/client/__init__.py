@@ -1,15 +1,6 @@
 """The Drenfax API client: every endpoint of the reference, typed results and typed errors.
 
 No Django in here: the portal passes its settings in, and tests mock HTTP with `responses`.
-
-    from drenfax_portal.client import DrenfaxClient, DrenfaxError
-
-    with DrenfaxClient("https://api.drenfax.com", api_key) as client:
-        fax = client.send_fax("+13125550100", attachments=[("a.pdf", pdf, "application/pdf")])
-        page = client.fax_history(account_id, limit=50)
-
-Every public name is importable from here: the client, its result dataclasses, its errors
-and the retry policy.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """`DrenfaxClient`: one method per endpoint of the Drenfax API reference.
 
-A thin layer over one `requests.Session`: fixed headers, a timeout on every call, typed
-results, typed errors. Only GET requests are ever retried; a POST, PATCH or DELETE is sent
-exactly once, whatever happens, so a fax can never go out twice because of the client.
+A thin layer over one `requests.Session`: a timeout on every call, typed results and errors.
+Only GETs are retried: a POST, PATCH or DELETE is sent once, so no fax goes out twice.
 """
 
 from __future__ import annotations
@@ -37,22 +36,15 @@ from .models import (
     NumbersPage,
 )
 
-__all__ = ["USER_AGENT", "DrenfaxClient", "GetRetry", "default_retries"]
-
 USER_AGENT = f"drenfax-portal/{__version__} (+python-requests)"
-
 
 Timeout = float | tuple[float, float]
 
 
 class GetRetry(Retry):
-    """urllib3's `Retry` with the client's two rules on top.
-
-    - Only a GET is ever retried. urllib3 would retry a connection that could not be opened
-      whatever the method; here a POST, PATCH or DELETE is attempted once, full stop.
-    - A `Retry-After` longer than `longest_wait` seconds is not waited for: the 429 or 503
-      is raised at once with its `retry_after`, for the caller (the sync) to schedule.
-    """
+    """urllib3's `Retry`, but only a GET is ever retried (urllib3 would retry any method
+    whose connection never opened), and a `Retry-After` over `longest_wait` seconds is
+    raised at once for the caller (the sync) to schedule."""
 
     RETRY_AFTER_STATUS_CODES = frozenset({429, 503})
     longest_wait = 10.0
@@ -70,9 +62,8 @@ _NO_RETRY = Retry(0, read=False)  # requests' own default: nothing is retried
 
 
 def default_retries() -> GetRetry:
-    """A GET is tried up to 4 times after a 502/503/504 (or a 429/503 with a short
-    Retry-After) or a connection that never opened; not after a read timeout (the server got
-    the request and was slow, and a history call costs a token of its 8-per-minute quota)."""
+    """Up to 3 retries of a GET after a 502/503/504, a short Retry-After or a connection
+    that never opened; not after a read timeout (a history call costs a quota token)."""
     return GetRetry(
         total=3,
         read=0,
@@ -88,11 +79,8 @@ def default_retries() -> GetRetry:
 
 
 class _ApiKeyAuth(requests.auth.AuthBase):
-    """`Authorization: Basic <key>` with the key as is (not base64 of user:password).
-
-    Set as a requests auth hook rather than a plain header so that a `~/.netrc` entry for
-    the API host can never replace it.
-    """
+    """`Authorization: Basic <key>` with the key as is (not base64 of user:password); an
+    auth hook rather than a header, so a `~/.netrc` entry can never replace it."""
 
     def __init__(self, api_key: str) -> None:
         self._header = f"Basic {api_key}"
@@ -106,19 +94,11 @@ class _ApiKeyAuth(requests.auth.AuthBase):
 
 
 class DrenfaxClient:
-    """The Drenfax API, one method per endpoint.
+    """The Drenfax API, one method per endpoint; each raises a `DrenfaxError` on failure.
 
-    `base_url` is the API root (e.g. `https://api.drenfax.com`); `timeout` is requests'
-    `(connect, read)` timeout used on every call. Pass `session` to share a
-    `requests.Session` (it is then not closed by `close()`); `retries` replaces
-    `default_retries()` (a `GetRetry`; `GetRetry(0)` turns retrying off).
-
-    The client keeps no rate limit of its own: a caller that must stay under the history
-    endpoint's 8 calls a minute takes a token before calling (the portal's is shared by
-    every process), and a 429 from the provider is raised as `RateLimitedError`.
-
-    Every method raises a `DrenfaxError` subclass on failure; see `errors`.
-    Use as a context manager, or call `close()`, to release the connections.
+    `timeout` is requests' `(connect, read)` for every call. A `session` passed in is
+    shared and not closed by `close()`; `retries` replaces `default_retries()`. No rate
+    limit is kept here: callers take a token first, and a 429 is a `RateLimitedError`.
     """
 
     def __init__(
@@ -185,17 +165,12 @@ class DrenfaxClient:
         scheduled_date: datetime | None = None,
         webhook_id: str | None = None,
     ) -> Fax:
-        """Send a fax to one number (`POST /v1/faxes`, multipart, field `faxNumber`). Never
-        retried.
+        """Send a fax to one number (`POST /v1/faxes`, multipart). Never retried.
 
-        The reference's table names the field `recipientFax`, but its example and every
-        other client of the API send `faxNumber` here (see API-NOTES); several recipients,
-        or contacts, go through `send_multiple`.
-        `attachments` are `(filename, bytes_or_binary_file, content_type)` tuples, rendered
-        in the order given; at least one, or `cover_page=True`, is required.
-        `custom_fields` is sent as JSON (`cf`); `scheduled_date` must be timezone-aware.
-        On a `TransportError` with `request_sent` true, or a `ServerError`, the fax may
-        have been sent: look it up before sending again.
+        The field is `faxNumber`, as the reference's example and every other client send
+        (its table's `recipientFax` is a copy slip, see API-NOTES). `attachments` are
+        rendered in order; one, or `cover_page=True`, is required. On a `TransportError` with
+        `request_sent`, or a `ServerError`, look the fax up before sending again.
         """
         fax_number = wire.required_text("fax_number", fax_number)
         if "," in fax_number:
@@ -238,13 +213,8 @@ class DrenfaxClient:
         scheduled_date: datetime | None = None,
         webhook_id: str | None = None,
     ) -> BatchResult:
-        """Send one identical fax to each recipient (`POST /v1/faxes/multiple`, multipart).
-
-        `recipients` (numbers, sent comma-joined as `recipientFax`) and `recipient_contacts`
-        (contact ids) together name at least one destination; the other keywords are those
-        of `send_fax`. Never retried. Recipients the provider refused are in `errors` of the
-        result, not raised.
-        """
+        """Send one fax to each recipient number and contact (`POST /v1/faxes/multiple`).
+        Never retried; recipients the provider refused are in the result's `errors`."""
         numbers = wire.strings("recipients", recipients)
         contacts = wire.strings("recipient_contacts", recipient_contacts)
         if not numbers and not contacts:
@@ -271,8 +241,7 @@ class DrenfaxClient:
         )
 
     def resend_fax(self, message_id: str, *, recipient_fax: str | None = None) -> BatchResult:
-        """Send a previous fax again (`POST /v1/fax/resend`, urlencoded), optionally to
-        another number. Never retried."""
+        """Send a previous fax again, optionally to another number. Never retried."""
         form = wire.pairs(
             ("messageId", wire.required_text("message_id", message_id)),
             ("recipientFax", wire.optional_id("recipient_fax", recipient_fax)),
@@ -320,8 +289,7 @@ class DrenfaxClient:
         cover_page: bool = False,
         cover_page_id: str | None = None,
     ) -> BatchResult:
-        """Send to every recipient of an Excel file (`POST /v1/fax/blast`, multipart, file
-        field `recipient`). Never retried."""
+        """Send to every recipient of an Excel file (`POST /v1/fax/blast`). Never retried."""
         file = wire.attachment("recipients_file", recipients_file)
         fields = wire.pairs(
             ("coverPage", wire.boolean("cover_page", cover_page)),
@@ -331,8 +299,7 @@ class DrenfaxClient:
         return BatchResult.from_api(self._call("POST", "/v1/fax/blast", files=parts, expect=dict))
 
     def cancel_fax(self, message_id: str) -> Fax:
-        """Cancel a `processing` or `scheduled` fax (`POST /v1/fax/{messageId}/cancel`, no
-        body). Answers the fax with status `cancelled`."""
+        """Cancel a `processing` or `scheduled` fax; answers it with status `cancelled`."""
         path = f"/v1/fax/{wire.path_segment('message_id', message_id)}/cancel"
         return Fax.from_api(self._call("POST", path, expect=dict))
 
@@ -349,12 +316,8 @@ class DrenfaxClient:
     def download_fax(self, message_id: str, *, to: IO[bytes]) -> int: ...
 
     def download_fax(self, message_id: str, *, to: IO[bytes] | None = None) -> bytes | int:
-        """The fax as PDF (`GET /v1/fax/{messageId}/download`).
-
-        Without `to`, returns the bytes. With `to` (a binary file object), streams the PDF
-        into it and returns the number of bytes written; if the stream breaks, `to` may
-        hold part of the file and a `TransportError` is raised.
-        """
+        """The fax as PDF: the bytes, or streamed into `to` and the number of bytes written
+        (a broken stream raises `TransportError` and may leave part of the file in `to`)."""
         path = f"/v1/fax/{wire.path_segment('message_id', message_id)}/download"
         if to is not None and not callable(getattr(to, "write", None)):
             raise InvalidInputError("to must be a binary file object", field="to")
@@ -391,11 +354,7 @@ class DrenfaxClient:
         is_archived: bool | None = None,
         include: Sequence[str] = (),
     ) -> HistoryPage:
-        """One page of the account's faxes (`GET /v1/fax/history`), newest first.
-
-        The provider allows 8 calls per minute per account (then 429). `limit` is 1..500.
-        `include` may name `tags`, `contacts`.
-        """
+        """One page of the account's faxes, newest first (8 calls a minute per account)."""
         account_id = wire.required_text("account_id", account_id)
         from_date = wire.day("from_date", from_date)
         to_date = wire.day("to_date", to_date)
@@ -447,10 +406,7 @@ class DrenfaxClient:
         limit: int = 30,
         query: str | None = None,
     ) -> NumbersPage:
-        """One page of the account's fax numbers (`GET /v1/numbers`).
-
-        `type` filters by `available`, `assigned` or `pending`.
-        """
+        """One page of the account's fax numbers; `type`: available, assigned or pending."""
         params = wire.pairs(
             ("accountId", wire.optional_id("account_id", account_id)),
             ("type", wire.text("type", type)),
@@ -461,13 +417,12 @@ class DrenfaxClient:
         return NumbersPage.from_api(self._call("GET", "/v1/numbers", params=params, expect=dict))
 
     def add_number_user(self, number_id: str, user_id: str) -> FaxNumber:
-        """Give a user access to a number's faxes (`POST /v1/numbers/{numberId}/user/{userId}`,
-        no body). Answers the number."""
+        """Give a user access to a number's faxes; answers the number."""
         path = self._number_user_path(number_id, user_id)
         return FaxNumber.from_api(self._call("POST", path, expect=dict))
 
     def remove_number_user(self, number_id: str, user_id: str) -> None:
-        """Take a user off a number (`DELETE /v1/numbers/{numberId}/user/{userId}`)."""
+        """Take a user off a number."""
         self._call("DELETE", self._number_user_path(number_id, user_id), expect=None)
 
     def provision_numbers(
@@ -479,13 +434,8 @@ class DrenfaxClient:
         account_id: str | None = None,
         storage: Mapping[str, Any] | None = None,
     ) -> list[FaxNumber]:
-        """Acquire numbers (`POST /v1/numbers/provision`, urlencoded). Never retried.
-
-        `type="order"` provisions `numbers` (E.164, found by `search_numbers` in the last
-        24 hours); `"local"` and `"toll-free"` provision `quantity` random numbers
-        (default 1). At most 1000 numbers per call. `storage` (FTP/SFTP settings) is sent
-        as JSON.
-        """
+        """Acquire numbers. Never retried. `"order"` provisions `numbers` (found by a
+        search in the last 24 hours); `"local"` and `"toll-free"` `quantity` random ones."""
         type = wire.choice("type", type, ("order", "local", "toll-free"))
         numbers = wire.strings("numbers", numbers, max_items=PROVISION_MAX)
         if type == "order" and not numbers:
@@ -510,10 +460,7 @@ class DrenfaxClient:
         zipcode: str | None = None,
         limit: int | None = None,
     ) -> list[AvailableNumber]:
-        """Numbers available to provision (`GET /v1/numbers/provision/search`).
-
-        At least one of `npa` (area code), `city` or `zipcode` is required.
-        """
+        """Numbers available to provision; needs `npa` (area code), `city` or `zipcode`."""
         params = wire.pairs(
             ("npa", wire.digits("npa", npa, length=3)),
             ("nxx", wire.digits("nxx", nxx, length=3)),
@@ -540,8 +487,7 @@ class DrenfaxClient:
         storage: Mapping[str, Any] | None = None,
         managed_by: str | None = None,
     ) -> FaxNumber:
-        """Change a number's storage settings or manager account (`PATCH
-        /v1/numbers/{numberId}`, urlencoded). `storage` is sent as JSON."""
+        """Change a number's storage settings or manager account."""
         path = f"/v1/numbers/{wire.path_segment('number_id', number_id)}"
         form = wire.pairs(
             ("storage", wire.json_object("storage", storage)),
@@ -550,14 +496,12 @@ class DrenfaxClient:
         return FaxNumber.from_api(self._call("PATCH", path, form=form, expect=dict))
 
     def release_number(self, number_id: str) -> None:
-        """Release a number (`DELETE /v1/numbers/{numberId}/release`); it becomes `pending`.
-        Never retried."""
+        """Release a number; it becomes `pending`. Never retried."""
         path = f"/v1/numbers/{wire.path_segment('number_id', number_id)}/release"
         self._call("DELETE", path, expect=None)
 
     def validate_number(self, number: str, country: str = "US") -> bool:
-        """Whether the provider considers `number` a valid fax number in `country` (ISO
-        alpha-2) (`GET /v1/numbers/validate`)."""
+        """Whether the provider considers `number` a valid fax number in `country`."""
         number = wire.required_text("number", number)
         country = wire.required_text("country", country)
         if not (len(country) == 2 and country.isascii() and country.isalpha()):
@@ -598,8 +542,7 @@ class DrenfaxClient:
         scheduled_date: datetime | None,
         webhook_id: str | None,
     ) -> list[tuple[str, tuple[Any, ...]]]:
-        """The multipart parts shared by send_fax and send_multiple (after their own
-        destination fields, already checked), checked."""
+        """The checked multipart parts of a send, after its own destination fields."""
         fields = wire.pairs(
             *destinations,
             ("tags", wire.strings("tags", tags)),
@@ -626,8 +569,7 @@ class DrenfaxClient:
         expect: type[dict] | type[list] | None,
         **kwargs: Any,
     ) -> Any:
-        """Make the request and return its JSON body, checked to be a `expect`
-        (dict or list); with `expect=None` the body is ignored (`OK`, empty)."""
+        """The request's JSON body, checked to be an `expect` (None: the body is ignored)."""
         with self._request(method, path, **kwargs) as response:
             return None if expect is None else _json(response, method, path, expect)
 
@@ -685,7 +627,7 @@ def _cover_page_fields(
     caller_id: str | None,
     notes: str | None,
 ) -> list[tuple[str, Any]]:
-    """The cover-page fields shared by send, multiple and preview, checked."""
+    """The checked cover-page fields of send, multiple and preview."""
     return [
         ("coverPage", wire.boolean("cover_page", cover_page)),
         ("coverPageId", wire.optional_id("cover_page_id", cover_page_id)),
@@ -710,12 +652,8 @@ def _documents(attachments: Any, cover_page: bool) -> list[wire.Attachment]:
 def _multipart(
     fields: list[tuple[str, str]], file_field: str, files: list[wire.Attachment]
 ) -> list[tuple[str, tuple[Any, ...]]]:
-    """requests `files=` parts: every text field as a plain form part, then the files.
-
-    Passing text fields as parts (not `data=`) keeps the body multipart even without a
-    file (a cover-page-only fax). Text parts come first so a streaming server parser has
-    every field before the files.
-    """
+    """requests `files=` parts: the text fields first (so a streaming parser has them
+    before the files), as parts rather than `data=` so a cover-only fax is multipart too."""
     parts: list[tuple[str, tuple[Any, ...]]] = [(name, (None, value)) for name, value in fields]
     parts += [(file_field, (name, content, ctype)) for name, content, ctype in files]
     return parts
@@ -724,18 +662,16 @@ def _multipart(
 def _check_pdf(response: requests.Response, method: str, path: str) -> None:
     """A 2xx that should be a PDF but declares JSON or text is an error in disguise."""
     content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    if (
-        content_type == "application/json"
-        or content_type.endswith("+json")
-        or (content_type.startswith("text/"))
-    ):
+    json_type = content_type == "application/json" or content_type.endswith("+json")
+    if json_type or content_type.startswith("text/"):
         raise malformed_response(response, method=method, path=path, expected="a PDF")
 
 
 def _json(
     response: requests.Response, method: str, path: str, expect: type[dict] | type[list]
 ) -> Any:
-    """The JSON body of a 2xx answer, which must be a `expect` (dict or list)."""
+    """The JSON body of a 2xx answer, which must be an `expect` (dict or list)."""
+
     try:
         data = response.json()
     except ValueError:  # not JSON, empty, or undecodable

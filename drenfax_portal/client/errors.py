@@ -1,7 +1,7 @@
 """Typed errors of the Drenfax client, and how HTTP answers and transport failures map to them.
 
-Every failure the client can meet leaves it as a `DrenfaxError`: callers never see a
-`requests` exception, a `JSONDecodeError` or a bare `ValueError` from a provider's answer.
+Every failure leaves the client as a `DrenfaxError`, never as a `requests` exception or a
+`ValueError` from a provider's answer.
 """
 
 from __future__ import annotations
@@ -24,35 +24,16 @@ from urllib3.exceptions import (
 from urllib3.exceptions import ProxyError as Urllib3ProxyError
 from urllib3.exceptions import SSLError as Urllib3SSLError
 
-__all__ = [
-    "AuthenticationError",
-    "DrenfaxError",
-    "InvalidInputError",
-    "MalformedResponseError",
-    "NotAllowedError",
-    "NotFoundError",
-    "RateLimitedError",
-    "ServerError",
-    "TransportError",
-]
-
 # Long HTML error pages from proxies would drown the useful part of a message.
 _MAX_DETAIL = 300
 
 
 class DrenfaxError(Exception):
-    """Base class of every error the client raises.
+    """Base class of every error the client raises; `str()` is a readable sentence.
 
-    `str(error)` is a readable sentence naming the request and, when the provider gave one,
-    its message. Attributes:
-
-    - `status_code`: the HTTP status, or None when no answer was received (or the request
-      was refused by the client before sending).
-    - `permanent`: True when repeating the same request cannot succeed (4xx, bad input);
-      False for transient failures (429, 5xx, transport errors) worth retrying later.
-    - `detail`: the provider's own message, when there was one, without its error name.
-    - `provider_error`: the provider's name for the error (`"InvalidInputError"`,
-      `"NotAllowedError"`), from either of its error shapes, when it gave one.
+    `status_code` is None when no answer came. `permanent`: repeating cannot succeed (4xx,
+    bad input), else transient (429, 5xx, transport). `detail` and `provider_error` are the
+    provider's message and error name (`"NotAllowedError"`), when it gave them.
     """
 
     permanent: bool = True
@@ -83,8 +64,7 @@ class AuthenticationError(DrenfaxError):
 
 
 class NotAllowedError(DrenfaxError):
-    """403: the key is fine, but this action on this object is not allowed (another
-    account's fax or number, a number that cannot be released yet)."""
+    """403: the key is fine, but this action on this object is not allowed."""
 
 
 class NotFoundError(DrenfaxError):
@@ -92,11 +72,7 @@ class NotFoundError(DrenfaxError):
 
 
 class InvalidInputError(DrenfaxError):
-    """400 or 422 from the provider, or an argument the client refused before sending.
-
-    For client-side checks `field` names the offending argument (e.g. `"subject"`) and
-    `status_code` is None: no request was made.
-    """
+    """400 or 422, or an argument refused before sending (then `field` names it)."""
 
     def __init__(self, message: str, *, field: str | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
@@ -104,11 +80,7 @@ class InvalidInputError(DrenfaxError):
 
 
 class RateLimitedError(DrenfaxError):
-    """429 from the provider, or the caller's own rate limiter had no token free.
-
-    `retry_after` is the number of seconds to wait before trying again, when known (from the
-    `Retry-After` header in either its seconds or its HTTP-date form).
-    """
+    """429, or the caller's own limiter had no token; `retry_after` seconds when known."""
 
     permanent = False
 
@@ -124,11 +96,10 @@ class ServerError(DrenfaxError):
 
 
 class TransportError(DrenfaxError):
-    """No usable HTTP answer: timeout, connection failure, TLS failure, broken stream.
+    """No usable HTTP answer: timeout, connection or TLS failure, broken stream.
 
-    `request_sent` is False only when the request certainly never reached the server (the
-    connection was never established), so repeating it cannot duplicate anything. When in
-    doubt it is True: a fax whose send failed this way must be reconciled, not re-sent.
+    `request_sent` is False only when the request certainly never reached the server; when
+    in doubt it is True, and a fax whose send failed so must be reconciled, not re-sent.
     """
 
     permanent = False
@@ -139,14 +110,19 @@ class TransportError(DrenfaxError):
 
 
 class MalformedResponseError(DrenfaxError):
-    """A 2xx answer whose body is not what the endpoint documents.
-
-    Not JSON, the wrong JSON shape, or JSON/text where a PDF was expected. Permanent:
-    asking again is unlikely to help, and for a POST the action has probably happened.
-    """
+    """A 2xx answer whose body is not what the endpoint documents. Permanent: for a POST
+    the action has probably happened."""
 
 
 # --- mapping HTTP answers ---------------------------------------------------------------
+
+_BY_STATUS: dict[int, type[DrenfaxError]] = {
+    400: InvalidInputError,
+    401: AuthenticationError,
+    403: NotAllowedError,
+    404: NotFoundError,
+    422: InvalidInputError,
+}
 
 
 def error_from_response(
@@ -159,15 +135,8 @@ def error_from_response(
     if detail:
         message = f"{message}: {name}: {detail}" if name else f"{message}: {detail}"
     kwargs: dict[str, Any] = {"status_code": status, "detail": detail, "provider_error": name}
-
-    if status == 401:
-        return AuthenticationError(message, **kwargs)
-    if status == 403:
-        return NotAllowedError(message, **kwargs)
-    if status == 404:
-        return NotFoundError(message, **kwargs)
-    if status in (400, 422):
-        return InvalidInputError(message, **kwargs)
+    if status in _BY_STATUS:
+        return _BY_STATUS[status](message, **kwargs)
     if status == 429:
         retry_after = parse_retry_after(response.headers.get("Retry-After"), now=now)
         return RateLimitedError(message, retry_after=retry_after, **kwargs)
@@ -182,7 +151,7 @@ def malformed_response(
     response: requests.Response, *, method: str, path: str, expected: str
 ) -> MalformedResponseError:
     """The error for a 2xx answer whose body is not `expected` (e.g. "a JSON object")."""
-    detail = provider_message(response)
+    detail = provider_error(response)[1]
     message = (
         f"Drenfax: {method} {path} answered {response.status_code} {_reason(response)} "
         f"without {expected}"
@@ -196,12 +165,10 @@ _NAMED_MESSAGE = re.compile(r"([A-Z][A-Za-z]*Error):\s*(.+)", re.DOTALL)
 
 
 def provider_error(response: requests.Response) -> tuple[str | None, str | None]:
-    """(the provider's error name, its message) from an error answer's body.
+    """(error name, message) from an answer's body, one line each.
 
-    Both of the provider's shapes give the same pair: the flat
-    `{"error": "NotAllowedError: <message>", ...}` and the nested
-    `{"error": {"name": "NotAllowedError", "message": "<message>"}}`. Other JSON, plain
-    text and HTML bodies give (None, their text).
+    The flat `{"error": "NotAllowedError: <message>"}` and the nested `{"error": {"name":
+    ..., "message": ...}}` give the same pair; other bodies give (None, their text).
     """
     text = _body_text(response)
     if text is None:
@@ -220,16 +187,6 @@ def provider_error(response: requests.Response) -> tuple[str | None, str | None]
     return name, _one_line(message)
 
 
-def provider_message(response: requests.Response) -> str | None:
-    """The provider's human message from an answer's body, or None.
-
-    Looks for `error`, `message`, `errors` and `detail` in a JSON body (strings, nested
-    objects, lists, `{field: message}` maps); otherwise uses the body text, HTML tags
-    stripped. The result is one line of at most a few hundred characters.
-    """
-    return provider_error(response)[1]
-
-
 def _body_text(response: requests.Response) -> str | None:
     try:
         body = response.content
@@ -245,8 +202,7 @@ def _body_text(response: requests.Response) -> str | None:
 
 
 def _error_name(data: Any) -> str | None:
-    """`name` of a nested `{"error": {"name": ...}}` (or a bare `{"name": ..., "message":
-    ...}`), when it looks like an error name."""
+    """`name` of `{"error": {"name": ...}}` or `{"name": ...}`, if it looks like one."""
     if not isinstance(data, dict):
         return None
     inner = data.get("error")
@@ -258,6 +214,7 @@ def _error_name(data: Any) -> str | None:
 
 
 def _message_from_json(data: Any, depth: int = 0) -> str | None:
+    """The messages under `error`, `message`, `errors` and `detail`, at any depth."""
     if depth > 4:
         return None
     if isinstance(data, str):
@@ -314,10 +271,7 @@ def _reason(response: requests.Response) -> str:
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a `Retry-After` header: `"120"` or an HTTP-date.
-
-    A date in the past gives 0.0; a missing or unreadable header gives None.
-    """
+    """Seconds to wait from a `Retry-After` of `"120"` or an HTTP-date (past: 0.0)."""
     if value is None or not value.strip():
         return None
     value = value.strip()
@@ -344,8 +298,8 @@ _NOT_SENT_WORDS = ("connection refused", "failed to establish a new connection",
 
 
 def transport_error(exc: requests.RequestException, *, method: str, path: str) -> TransportError:
-    """The `TransportError` for a `requests` exception, deciding whether the request may
-    have reached the server."""
+    """The `TransportError` for a `requests` exception: may the request have been sent?"""
+
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         what, sent = "could not connect in time", False
     elif isinstance(exc, requests.exceptions.ReadTimeout):

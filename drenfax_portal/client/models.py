@@ -1,38 +1,21 @@
 """Typed results of the Drenfax client.
 
-Each dataclass keeps the provider's dict as `.raw` (so fields the client does not model are
-never lost) and exposes the documented fields with snake_case names. Parsing is defensive:
-the provider's own examples carry odd types (`faxbridgeId` as a number, `count` as a
-string, `pagesComplete` null), so a field of the wrong type becomes None (or is coerced
-when the intent is clear, e.g. `"99"` -> 99) instead of failing the whole answer.
-Missing optional fields are None. Timestamps are aware datetimes (UTC when the provider
-gives no offset).
+Each dataclass keeps the provider's dict as `.raw` and exposes the documented fields in
+snake_case, read from their camelCase keys. Parsing never fails: the provider's examples
+carry odd types (`faxbridgeId` a number, `count` a string), so a value of the wrong type
+becomes None, or is coerced when the intent is clear (`"99"` -> 99). Naive timestamps are UTC.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 _T = TypeVar("_T")
 
-__all__ = [
-    "TERMINAL_STATUSES",
-    "Account",
-    "AvailableNumber",
-    "BatchError",
-    "BatchResult",
-    "CoverPage",
-    "Fax",
-    "FaxBridge",
-    "FaxNumber",
-    "HistoryPage",
-    "NumbersPage",
-    "User",
-]
 
 #: Fax statuses that never change again.
 TERMINAL_STATUSES = frozenset({"success", "failed", "cancelled"})
@@ -115,11 +98,37 @@ def _object(value: Any, parse: Callable[[Mapping[str, Any]], _T]) -> _T | None:
     return parse(value) if isinstance(value, dict) else None
 
 
-def _fields(
-    data: Mapping[str, Any], spec: tuple[tuple[str, str, Callable[[Any], Any]], ...]
-) -> dict[str, Any]:
-    """`{attribute: converted value}` for each `(attribute, wire key, converter)` of `spec`."""
-    return {attr: convert(data.get(key)) for attr, key, convert in spec}
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
+
+
+def _scalars(cls: type, data: Mapping[str, Any], **keys: str) -> dict[str, Any]:
+    """Each optional scalar field of `cls`, converted by its annotation, from its camelCase
+    key (or the key `keys` names)."""
+    return {
+        f.name: _CONVERTERS[f.type](data.get(keys.get(f.name) or _camel(f.name)))
+        for f in fields(cls)
+        if f.type in _CONVERTERS
+    }
+
+
+class _Parsed:
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        """Parse the provider's object."""
+        return cls(**_scalars(cls, data), raw=dict(data))
+
+
+# Keyed by the annotation as written: this module's annotations are postponed (strings).
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "str | None": _str,
+    "int | None": _int,
+    "bool | None": _bool,
+    "datetime | None": _datetime,
+    "dict[str, Any] | None": _dict,
+    "list[Any] | None": _list,
+}
 
 
 # --- nested objects ------------------------------------------------------------------------
@@ -140,20 +149,14 @@ class User:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> User:
         """Parse one entry of a `users` array."""
-        return cls(
-            # Fax examples carry both `userId` and `uuid`; number examples only `userId`.
-            user_id=_str(data.get("userId")) or _str(data.get("uuid")),
-            account_id=_str(data.get("accountId")),
-            email=_str(data.get("email")),
-            first_name=_str(data.get("firstName")),
-            last_name=_str(data.get("lastName")),
-            avatar_url=_str(data.get("avatarUrl")),
-            raw=dict(data),
-        )
+        values = _scalars(cls, data)
+        # Fax examples carry both `userId` and `uuid`; number examples only `userId`.
+        values["user_id"] = values["user_id"] or _str(data.get("uuid"))
+        return cls(**values, raw=dict(data))
 
 
 @dataclass(frozen=True)
-class Account:
+class Account(_Parsed):
     """The `account`, `owner` and `manager` objects."""
 
     uuid: str | None = None
@@ -164,40 +167,15 @@ class Account:
     company_name: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Account:
-        """Parse an account object."""
-        return cls(**_fields(data, _ACCOUNT_FIELDS), raw=dict(data))
-
-
-_ACCOUNT_FIELDS = (
-    ("uuid", "uuid", _str),
-    ("account_number", "accountNumber", _str),
-    ("account_name", "accountName", _str),
-    ("account_type", "accountType", _str),
-    ("support_code", "supportCode", _str),
-    ("company_name", "companyName", _str),
-)
-
 
 @dataclass(frozen=True)
-class FaxBridge:
+class FaxBridge(_Parsed):
     """The `faxbridge` device object."""
 
     device_code: str | None = None
     name: str | None = None
     is_active: bool | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> FaxBridge:
-        """Parse a faxbridge object."""
-        return cls(
-            device_code=_str(data.get("deviceCode")),
-            name=_str(data.get("name")),
-            is_active=_bool(data.get("isActive")),
-            raw=dict(data),
-        )
 
 
 # --- faxes ---------------------------------------------------------------------------------
@@ -263,9 +241,9 @@ class Fax:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Fax:
         """Parse a fax object."""
-        values = _fields(data, _FAX_FIELDS)
+        values = _scalars(cls, data, fax_ecm="faxECM", custom_fields="cf")
         # The examples spell it both ways (and once as a number).
-        values["faxbridge_id"] = _str(data.get("faxbridgeId")) or _str(data.get("faxbridge_id"))
+        values["faxbridge_id"] = values["faxbridge_id"] or _str(data.get("faxbridge_id"))
         return cls(
             **values,
             users=_objects(data.get("users"), User.from_api),
@@ -273,47 +251,6 @@ class Fax:
             faxbridge=_object(data.get("faxbridge"), FaxBridge.from_api),
             raw=dict(data),
         )
-
-
-_FAX_FIELDS = (
-    ("message_id", "messageId", _str),
-    ("status", "status", _str),
-    ("direction", "direction", _str),
-    ("account_id", "accountId", _str),
-    ("fax_number", "faxNumber", _str),
-    ("fax_caller_id", "faxCallerId", _str),
-    ("fax_csid", "faxCsid", _str),
-    ("recipient_name", "recipientName", _str),
-    ("subject", "subject", _str),
-    ("pages_count", "pagesCount", _int),
-    ("pages_complete", "pagesComplete", _int),
-    ("duration", "duration", _int),
-    ("result_code", "resultCode", _str),
-    ("result_info", "resultInfo", _str),
-    ("error_code", "errorCode", _str),
-    ("error_info", "errorInfo", _str),
-    ("is_archived", "isArchived", _bool),
-    ("is_file_purged", "isFilePurged", _bool),
-    ("is_read", "isRead", _bool),
-    ("channel_type", "channelType", _str),
-    ("classification_label", "classificationLabel", _str),
-    ("processing_status_name", "processingStatusName", _str),
-    ("delivery_id", "deliveryId", _str),
-    ("message_number", "messageNumber", _str),
-    ("country", "country", _str),
-    ("created_at", "createdAt", _datetime),
-    ("resolved_date", "resolvedDate", _datetime),
-    ("deleted_at", "deletedAt", _datetime),
-    ("fax_attempt", "faxAttempt", _int),
-    ("fax_detected", "faxDetected", _bool),
-    ("fax_ecm", "faxECM", _int),
-    ("fax_speed", "faxSpeed", _int),
-    ("fax_protocol", "faxProtocol", _int),
-    ("device_id", "deviceId", _str),
-    ("custom_fields", "cf", _dict),
-    ("tags", "tags", _list),
-    ("contacts", "contacts", _list),
-)
 
 
 @dataclass(frozen=True)
@@ -370,7 +307,7 @@ class BatchResult:
 
 
 @dataclass(frozen=True)
-class CoverPage:
+class CoverPage(_Parsed):
     """A cover page template (`GET /coverpages`)."""
 
     uuid: str | None = None
@@ -382,20 +319,6 @@ class CoverPage:
     preview_link: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> CoverPage:
-        """Parse a cover page."""
-        return cls(
-            uuid=_str(data.get("uuid")),
-            name=_str(data.get("name")),
-            template=_str(data.get("template")),
-            account_id=_str(data.get("accountId")),
-            user_id=_str(data.get("userId")),
-            is_public=_bool(data.get("isPublic")),
-            preview_link=_str(data.get("previewLink")),
-            raw=dict(data),
-        )
-
 
 # --- numbers -------------------------------------------------------------------------------
 
@@ -404,9 +327,8 @@ class CoverPage:
 class FaxNumber:
     """A fax number owned by the account.
 
-    `number` is kept as the provider sends it (the numbers list gives `"3144508380"`,
-    without `+1`: normalising it is the caller's). `storage` is the FTP/SFTP settings
-    decoded from their JSON text (it can hold a password, so it is left out of `repr`).
+    `number` is kept as the provider sends it (`"3144508380"`, without `+1`: normalising
+    it is the caller's). `storage` holds FTP/SFTP settings, maybe a password: not in `repr`.
     """
 
     uuid: str | None = None
@@ -427,14 +349,7 @@ class FaxNumber:
     def from_api(cls, data: Mapping[str, Any]) -> FaxNumber:
         """Parse a number object."""
         return cls(
-            uuid=_str(data.get("uuid")),
-            number=_str(data.get("number")),
-            pending_until=_datetime(data.get("pendingUntil")),
-            owned_by=_str(data.get("ownedBy")),
-            managed_by=_str(data.get("managedBy")),
-            created_at=_datetime(data.get("createdAt")),
-            type=_str(data.get("type")),
-            storage=_dict(data.get("storage")),
+            **_scalars(cls, data),
             users=_objects(data.get("users"), User.from_api),
             owner=_object(data.get("owner"), Account.from_api),
             manager=_object(data.get("manager"), Account.from_api),
@@ -459,10 +374,9 @@ class NumbersPage:
         rows = _objects(data.get("rows"), FaxNumber.from_api) or []
         count = _int(data.get("count"))
         return cls(
+            **_scalars(cls, data),
             count=len(rows) if count is None else count,
             rows=rows,
-            limit=_int(data.get("limit")),
-            offset=_int(data.get("offset")),
             raw=dict(data),
         )
 
@@ -480,7 +394,7 @@ class AvailableNumber:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> AvailableNumber:
-        """Parse one search result."""
+        """Parse one search result (its snake_case keys, partly under `regional_data`)."""
         regional = data.get("regional_data")
         regional = regional if isinstance(regional, dict) else {}
         return cls(

@@ -59,9 +59,7 @@ def path_segment(field: str, value: Any) -> str:
     return quote(checked, safe="")
 
 
-def strings(
-    field: str, values: Any, *, required: bool = False, max_items: int | None = None
-) -> list[str]:
+def strings(field: str, values: Any, *, max_items: int | None = None) -> list[str]:
     """A sequence of non-blank strings, sent comma-joined (so no item may hold a comma)."""
     if isinstance(values, str | bytes):
         # Iterating "1234567890" would send ten one-digit recipients.
@@ -78,8 +76,6 @@ def strings(
             raise _fail(
                 field, f"items must not contain commas (they are sent comma-joined): {item!r}"
             )
-    if required and not items:
-        raise _fail(field, "needs at least one item")
     if max_items is not None and len(items) > max_items:
         raise _fail(field, f"can hold at most {max_items} items (got {len(items)})")
     return items
@@ -123,13 +119,8 @@ def digits(field: str, value: Any, *, length: int) -> str | None:
 
 
 def caller_id(value: Any) -> str | None:
-    """The caller id as the API takes it: at most 10 digits.
-
-    The reference allows "10 characters" of phone number, i.e. a NANP number without its
-    country code. So spaces, dots, dashes and parentheses are dropped and a leading `+1`
-    (or the `1` of an 11-digit number) is removed: `"+1 (509) 457-0051"` -> `"5094570051"`.
-    What remains must be 1 to 10 digits.
-    """
+    """At most 10 digits, as the reference allows (a NANP number without its country code):
+    `"+1 (509) 457-0051"` -> `"5094570051"`."""
     checked = text("caller_id", value)
     if checked is None:
         return None

@@ -1,9 +1,6 @@
-"""A bar chart of faxes per day, laid out in Python and drawn as inline SVG by the template.
-
-For each day two stacked bars side by side: received (inbound) on the left, sent
-(outbound) on the right, each with its delivered part at the bottom and its failed part on
-top. No JavaScript and nothing from a CDN; the template adds a title, a description, axis
-labels and a table with the same numbers for screen readers and for printing.
+"""A bar chart of faxes per day, laid out in Python and drawn as inline SVG by the template:
+per day, received and sent side by side, each delivered below and failed on top. The
+template adds a table with the same numbers for screen readers and printing.
 """
 
 from __future__ import annotations

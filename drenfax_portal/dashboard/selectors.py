@@ -41,12 +41,9 @@ MAX_NUMBERS = 100
 
 
 def _indexable(user: AbstractBaseUser, faxes: QuerySet[Fax]) -> QuerySet[Fax]:
-    """The same faxes, with a member's numbers also given as a literal list.
-
-    The access rule's "number in (my numbers' subquery) or sent by me" hides the indexes from
-    PostgreSQL's planner; this equivalent condition (AND-ed, so it can only narrow) lets it
-    combine the number and sender indexes instead of scanning the date range of everyone.
-    """
+    """The same faxes, with a member's numbers also as a literal list: the access rule's
+    subquery hides the number and sender indexes from PostgreSQL's planner; this equivalent,
+    AND-ed condition lets it use them."""
     if user.is_staff:
         return faxes
     mine = list(FaxNumber.objects.filter(assigned_users=user).values_list("id", flat=True))
@@ -259,7 +256,6 @@ class Health:
     rate_limit_waits: int
     stuck_count: int
     stuck: list[Fax]
-    stuck_after: timedelta
     webhooks: WebhookHealth
     tasks_queued: int | None  # None: the task store did not answer
 
@@ -294,7 +290,6 @@ def link_health(*, now: datetime, limit: int = 5) -> Health:
         ),
         stuck_count=len(oldest) if len(oldest) <= limit else stuck.count(),
         stuck=oldest[:limit],
-        stuck_after=STUCK_AFTER,
         webhooks=webhook_health(limit=limit),
         tasks_queued=tasks_queued(),
     )

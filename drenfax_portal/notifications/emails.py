@@ -1,9 +1,6 @@
-"""The notification emails: a fax's metadata and a link to the portal, never the document.
-
-Attaching the document is a data-protection choice left to the operator
-(`NOTIFY_ATTACH_DOCUMENTS`, off by default): a fax is often health, legal or financial
-paperwork, and an email copy escapes the portal's access rule, its deletion and its audit
-trail. With the setting on, single-fax emails carry the PDF; digests never do.
+"""The notification emails: a fax's metadata and a link to the portal, never the document
+unless `NOTIFY_ATTACH_DOCUMENTS` allows it (an emailed copy escapes the portal's access rule,
+deletion and audit trail); digests never carry one.
 """
 
 from __future__ import annotations
@@ -84,7 +81,7 @@ def fax_email(notification: Notification, *, client: DrenfaxClient | None = None
             {
                 **_context(user),
                 "fax": fax,
-                "fax_url": portal_url(reverse("faxes:detail", args=[fax.message_id])),
+                "fax_url": _fax_url(fax),
                 "attached": attachment is not None,
                 "attachment_note": attachment_note,
             },

@@ -5,10 +5,8 @@ from django.db import models
 
 
 class NotificationDefaults(models.Model):
-    """The team's defaults, set by staff; users who never chose their own follow them.
-
-    A single row (pk 1), created with these field defaults the first time it is read.
-    """
+    """The team's defaults (one row, pk 1), set by staff; users who never chose their own
+    follow them."""
 
     inbound = models.BooleanField("new inbound faxes", default=True)
     failures = models.BooleanField("failed outbound faxes", default=True)
@@ -41,13 +39,9 @@ class NotificationPreference(models.Model):
 
 
 class Notification(models.Model):
-    """One email a user gets (or got, or was spared) about one event of one fax.
-
-    Written by the worker once the webhook or the sync recorded the fax's final status; the
-    unique constraint makes it at most one per fax, event and user whatever the number of
-    duplicate deliveries, syncs or worker runs. The worker claims pending rows with a
-    conditional update before sending, so two workers never send the same one.
-    """
+    """One email a user gets (or got, or was spared) about one event of one fax: at most one
+    per fax, event and user (the unique constraint), claimed by a conditional update before
+    it is sent, so two workers never send the same one."""
 
     class Event(models.TextChoices):
         INBOUND = "inbound", "Fax received"

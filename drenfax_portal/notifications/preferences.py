@@ -32,7 +32,8 @@ def team_defaults() -> NotificationDefaults:
     return NotificationDefaults.objects.filter(pk=1).first() or NotificationDefaults(pk=1)
 
 
-def _from_defaults(defaults: NotificationDefaults) -> Preferences:
+def team_preferences() -> Preferences:
+    defaults = team_defaults()
     return Preferences(defaults.inbound, defaults.failures, defaults.digest, own=False)
 
 
@@ -42,7 +43,7 @@ def _from_row(row: NotificationPreference) -> Preferences:
 
 def preferences_for(user: AbstractBaseUser) -> Preferences:
     row = NotificationPreference.objects.filter(user_id=user.pk).first()
-    return _from_row(row) if row else _from_defaults(team_defaults())
+    return _from_row(row) if row else team_preferences()
 
 
 def preferences_for_users(user_ids: Iterable[int]) -> dict[int, Preferences]:
@@ -50,7 +51,7 @@ def preferences_for_users(user_ids: Iterable[int]) -> dict[int, Preferences]:
     ids = set(user_ids)
     rows = {p.user_id: _from_row(p) for p in NotificationPreference.objects.filter(user_id__in=ids)}
     if len(rows) < len(ids):
-        fallback = _from_defaults(team_defaults())
+        fallback = team_preferences()
         rows.update({uid: fallback for uid in ids - rows.keys()})
     return rows
 

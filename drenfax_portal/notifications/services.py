@@ -1,18 +1,11 @@
 """Notification emails, enqueued and sent by the worker (`Worker.step`), never by a request.
 
-1. `notifications_enqueue` looks for faxes whose final status the webhook or the sync has
-   recorded and that finished recently: inbound faxes received (to each user assigned to the
-   receiving number) and outbound faxes that failed (to the user who sent them). It writes one
-   `Notification` row per fax, event and user, whatever the user's preferences (a skipped row
-   says why), under a unique constraint: duplicate webhooks, repeated syncs and concurrent
-   workers cannot produce a second row. Old history a first backfill pulls in finished long
-   ago and is never notified.
-2. `notifications_send` claims pending rows with one conditional `update()` (pending ->
-   sending, stamped with a fresh claim id), sends each email, and records the outcome.
-   A failed send is retried a few times; a row left "sending" by a crash is not retried, so
-   an email can never go out twice.
-3. `digests_send` does the same for users who chose a daily digest: once their local
-   digest hour has passed, everything waiting since before it goes out in one email.
+- `notifications_enqueue` writes one row per recently finished fax, event and user (a
+  received fax to the number's members, a failed one to its sender), skipped rows saying
+  why, under a unique constraint so duplicate webhooks or workers cannot add a second.
+- `notifications_send` claims pending rows with one conditional `update()` and sends them;
+  a row left "sending" by a crash is never retried, so no email goes out twice.
+- `digests_send` does the same, once a day, for users who chose a daily digest.
 """
 
 from __future__ import annotations
@@ -80,14 +73,12 @@ def notifications_process(
 ) -> NotifyReport:
     """One round for the worker: enqueue, send, send due digests, clear abandoned claims."""
     now = now or timezone.now()
-    report = NotifyReport()
-    report.enqueued = notifications_enqueue(now=now)
+    enqueued = notifications_enqueue(now=now)
     notifications_expire_abandoned(now=now)
     deadline = time.monotonic() + budget
     sent, failed = notifications_send(now=now, client=client, deadline=deadline)
-    report.sent, report.failed = sent, failed
-    report.digests = digests_send(now=now, deadline=deadline)
-    return report
+    digests = digests_send(now=now, deadline=deadline)
+    return NotifyReport(enqueued=enqueued, sent=sent, digests=digests, failed=failed)
 
 
 # --- Enqueue ----------------------------------------------------------------------------------
@@ -131,10 +122,8 @@ def notifications_enqueue(
     limit: int = 500,
 ) -> int:
     """Write the notification rows for recently finished faxes; returns how many.
+    `faxes` narrows the candidates; `skip_reason` records them all as skipped (demo data)."""
 
-    `faxes` narrows the candidates; `skip_reason` records them all as skipped (seeded demo
-    data that must not send email).
-    """
     now = now or timezone.now()
     candidates = notifiable_faxes(now=now)
     if faxes is not None:
@@ -268,9 +257,7 @@ def _finish(notification: Notification, state: str, **fields: Any) -> None:
 def _retry_or_fail(notification: Notification, error: str) -> None:
     attempts = notification.attempts + 1
     state = State.FAILED if attempts >= MAX_ATTEMPTS else State.PENDING
-    Notification.objects.filter(pk=notification.pk, claim=notification.claim).update(
-        state=state, attempts=attempts, note=error[:500]
-    )
+    _finish(notification, state, attempts=attempts, note=error[:500])
 
 
 def notifications_expire_abandoned(*, now: datetime | None = None) -> int:

@@ -10,35 +10,36 @@ from django.views.decorators.http import require_http_methods, require_POST
 from drenfax_portal.http import HtmxHttpRequest
 from drenfax_portal.notifications.forms import PreferencesForm
 from drenfax_portal.notifications.preferences import (
-    Preferences,
     defaults_save,
     preferences_for,
     preferences_reset,
     preferences_save,
-    team_defaults,
+    team_preferences,
 )
 
 
 def _defaults_form(data=None) -> PreferencesForm:
-    defaults = team_defaults()
-    initial = Preferences(defaults.inbound, defaults.failures, defaults.digest, own=False)
-    return PreferencesForm(data, initial=initial.as_initial(), prefix="defaults")
+    return PreferencesForm(data, initial=team_preferences().as_initial(), prefix="defaults")
+
+
+def _page(request: HtmxHttpRequest, form=None, defaults_form=None, status=200) -> HttpResponse:
+    current = preferences_for(request.user)
+    context = {
+        "form": form or PreferencesForm(initial=current.as_initial()),
+        "current": current,
+        "defaults_form": defaults_form,
+    }
+    return render(request, "notifications/preferences.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 def preferences(request: HtmxHttpRequest) -> HttpResponse:
-    current = preferences_for(request.user)
-    form = PreferencesForm(request.POST or None, initial=current.as_initial())
+    form = PreferencesForm(request.POST or None, initial=preferences_for(request.user).as_initial())
     if request.method == "POST" and form.is_valid():
         preferences_save(user=request.user, **form.choices)
         messages.success(request, "Your notification preferences are saved.")
         return redirect("notifications:preferences")
-    context = {
-        "form": form,
-        "current": current,
-        "defaults_form": _defaults_form() if request.user.is_staff else None,
-    }
-    return render(request, "notifications/preferences.html", context)
+    return _page(request, form, _defaults_form() if request.user.is_staff else None)
 
 
 @require_POST
@@ -55,13 +56,7 @@ def team_defaults_update(request: HtmxHttpRequest) -> HttpResponse:
         raise Http404("No such page")
     form = _defaults_form(request.POST)
     if not form.is_valid():
-        current = preferences_for(request.user)
-        context = {
-            "form": PreferencesForm(initial=current.as_initial()),
-            "current": current,
-            "defaults_form": form,
-        }
-        return render(request, "notifications/preferences.html", context, status=400)
+        return _page(request, defaults_form=form, status=400)
     defaults_save(by=request.user, **form.choices)
     messages.success(request, "The team defaults are saved.")
     return redirect("notifications:preferences")

@@ -1,8 +1,7 @@
 """Staff actions on a number: people, storage settings, manager account, release.
 
-Each answers an htmx request with the section of the number's page it changed (with a
-notice in it), and a plain form post with a redirect and a message, so all of them work
-without JavaScript.
+Each answers htmx with the section it changed (with a notice), and a plain post with a
+redirect and a message, so all work without JavaScript.
 """
 
 from __future__ import annotations
@@ -75,13 +74,8 @@ def number_assign(request: HtmxHttpRequest, number_id) -> HttpResponse:
         text = f"{person_label(person)} was not given this number. {describe_error(exc)}"
         return _done(request, number, "people", messages.ERROR, text)
     if mirrored:
-        return _done(
-            request,
-            number,
-            "people",
-            messages.SUCCESS,
-            f"{person_label(person)} now has this number, here and at Drenfax.",
-        )
+        text = f"{person_label(person)} now has this number, here and at Drenfax."
+        return _done(request, number, "people", messages.SUCCESS, text)
     text = (
         f"{person_label(person)} now has this number in the portal. They have no Drenfax user "
         "id, so Drenfax was not told (set one on the Team page)."

@@ -1,8 +1,5 @@
-"""Finding and adding numbers: search, a confirmation step, and the result.
-
-The confirmation page carries a one-time key (see `fax_numbers.provisioning`), so numbers are
-provisioned once however often the confirm button is pressed.
-"""
+"""Finding and adding numbers: search, a confirmation step with a one-time key (see
+`fax_numbers.provisioning`), and the result."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""The team page: who works with which numbers, and each person's Drenfax user id and zone.
-
-Creating people and setting their passwords stays in the Django admin.
-"""
+"""The team page: who works with which numbers, each person's Drenfax user id and zone
+(people and passwords are managed in the Django admin)."""
 
 from __future__ import annotations
 
