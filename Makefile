@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format bench install clean
+.PHONY: run test lint format bench topology install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test: $(STAMP)
 ## Benchmarks (figures, not tests): prints a table, writes bench/results.md.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## Two web processes and two task consumers on PostgreSQL and Redis, and a smoke test.
+topology: $(STAMP)
+	$(BIN)/python deploy/topology.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,6 +1,9 @@
-"""`make run`: migrate, start the sandbox, the sync worker and the portal; Ctrl-C stops all.
+"""`make run`: prepare files and the database, then start the sandbox, the portal and the
+task consumer with honcho (`Procfile.dev`); Ctrl-C stops all.
 
-Run with the project's virtualenv Python: `python -m drenfax_portal.devrun`.
+`python -m drenfax_portal.devrun` prepares and starts honcho; honcho runs this module again as
+`devrun sandbox` (the sandbox, with the portal's credentials) and `devrun web` (waits for the
+sandbox, seeds the demo data, then the dev server).
 """
 
 from __future__ import annotations
@@ -9,8 +12,6 @@ import importlib
 import json
 import os
 import secrets
-import signal
-import subprocess
 import sys
 import time
 import urllib.request
@@ -20,48 +21,53 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 PORTAL_ADDR = os.environ.get("PORTAL_ADDR", "127.0.0.1:8000")
 
-Procs = list[tuple[str, subprocess.Popen[bytes]]]
 
-
-def manage(*args: str) -> list[str]:
-    return [sys.executable, str(BASE_DIR / "manage.py"), *args]
-
-
-def main() -> int:
+def main(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drenfax_portal.settings")
     os.chdir(BASE_DIR)
     import django
-    from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
 
     try:
-        prepare_files()
+        if not argv:
+            prepare_files()
         django.setup()
     except ImproperlyConfigured as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
+    from django.conf import settings
 
+    if argv == ["sandbox"]:
+        command = [*sandbox_command(settings), "--quiet"]
+        os.execve(command[0], command, sandbox_env(settings))  # noqa: S606 - our own argv
+    if argv == ["web"]:
+        return web(settings)
+    if argv:
+        print("usage: python -m drenfax_portal.devrun [sandbox|web]", file=sys.stderr)
+        return 2
     from django.core.management import call_command
-    from django.db import connections
 
-    # In this process rather than as `manage.py` subprocesses: each would boot Django again.
     call_command("migrate", interactive=False, verbosity=0)
-    procs: Procs = []
-    try:
-        if settings.DRENFAX_SANDBOX:
-            procs.append(("sandbox", start_sandbox(settings)))
-            wait_for(f"{settings.DRENFAX_API_URL}/_sandbox/info", settings.DRENFAX_API_KEY)
-            call_command("seed_demo")
-            call_command("seed_sandbox")
-        connections.close_all()
-        # A step every 8 s stays under the provider's 8 history calls a minute.
-        procs.append(("worker", subprocess.Popen(manage("sync_faxes", "--interval", "8"))))
-        procs.append(("portal", subprocess.Popen(manage("runserver", PORTAL_ADDR))))
-    except BaseException:
-        stop(procs)
-        raise
+    processes = ["sandbox", "web", "worker"] if settings.DRENFAX_SANDBOX else ["web", "worker"]
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    honcho = str(Path(bin_dir) / "honcho")
+    os.execve(honcho, [honcho, "start", "-f", "Procfile.dev", *processes], env)  # noqa: S606
+    return 0  # not reached
+
+
+def web(settings) -> int:
+    """Seed the demo data once the sandbox answers, then the dev server."""
+    from django.core.management import call_command
+
+    if settings.DRENFAX_SANDBOX:
+        wait_for(f"{settings.DRENFAX_API_URL}/_sandbox/info", settings.DRENFAX_API_KEY)
+        call_command("seed_demo")
+        call_command("seed_sandbox")
     print(f"\n  Drenfax Portal: http://{PORTAL_ADDR}/  (Ctrl-C stops everything)\n", flush=True)
-    return supervise(procs)
+    manage = [sys.executable, str(BASE_DIR / "manage.py"), "runserver", PORTAL_ADDR]
+    os.execv(manage[0], manage)  # noqa: S606 - our own argv
+    return 0  # not reached
 
 
 def prepare_files() -> None:
@@ -85,10 +91,6 @@ def prepare_files() -> None:
         importlib.reload(project)  # read again, with the credentials
 
 
-def start_sandbox(settings) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([*sandbox_command(settings), "--quiet"], env=sandbox_env(settings))
-
-
 def sandbox_command(settings) -> list[str]:
     """The embedded sandbox: state under var/, webhooks to the portal with its credentials."""
     return [
@@ -105,6 +107,8 @@ def sandbox_command(settings) -> list[str]:
         f"http://{PORTAL_ADDR}/webhooks/drenfax/",
         "--inbound-every",
         os.environ.get("SANDBOX_INBOUND_EVERY", "300"),
+        "--speed",
+        os.environ.get("SANDBOX_SPEED", "1"),
         # Refuse what the real service may refuse, so that `make run` shows it first.
         "--strict",
     ]
@@ -132,39 +136,5 @@ def wait_for(url: str, api_key: str, timeout: float = 20.0) -> None:
             time.sleep(0.2)
 
 
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
-
-
-def supervise(procs: Procs) -> int:
-    """Wait until Ctrl-C (or SIGTERM) or until one process dies, then stop them all."""
-    signal.signal(signal.SIGTERM, _interrupt)
-    code = 0
-    try:
-        while True:
-            for name, proc in procs:
-                if proc.poll() is not None:
-                    print(f"{name} exited with code {proc.returncode}; stopping.", file=sys.stderr)
-                    code = proc.returncode or 1
-                    raise KeyboardInterrupt
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    stop(procs)
-    return code
-
-
-def stop(procs: Procs) -> None:
-    for _, proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-    deadline = time.monotonic() + 10
-    for _, proc in procs:
-        try:
-            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

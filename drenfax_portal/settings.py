@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "fax_numbers",
     "drenfax_portal.notifications",
     "drenfax_portal.dashboard",
+    "huey.contrib.djhuey",
 ]
 
 # Order matters: the header middlewares first, so every response has them; audit context
@@ -197,6 +198,7 @@ if not DEBUG:
     if USE_PROXY_SSL_HEADER:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers check it over plain HTTP
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
@@ -268,6 +270,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # Every sign-in is in the audit trail already; axes would log each one again.
         "axes": {"level": "WARNING"},
+        # Huey logs every task it runs; the tasks log what they did (faxes.tasks).
+        "huey": {"handlers": ["console"], "propagate": False, "level": "WARNING"},
     },
 }
 
@@ -319,8 +323,34 @@ def _rate(value: str) -> tuple[int, float]:
 
 # The provider's limit on history calls per account: 8 per 60 seconds.
 DRENFAX_HISTORY_RATE = _rate(env.str("DRENFAX_HISTORY_RATE", default="8/60"))
-# Seconds between two sync steps of the worker (`manage.py sync_faxes`).
-SYNC_INTERVAL = env.float("SYNC_INTERVAL", default=15.0)
+# Background tasks (Huey, `manage.py run_huey`): an SQLite file under var/ for one machine,
+# Redis (TASKS_URL=redis://...) for several web and worker machines.
+TASKS_URL = env.str("TASKS_URL", default="")
+if TASKS_URL and not TASKS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("TASKS_URL: expected redis://, rediss:// or unix://")
+# Redis expires a task lock left by a consumer that was killed; SQLite cannot, so its one
+# consumer clears the locks when it starts (`run_huey --flush-locks`).
+TASKS_LOCKS_EXPIRE = bool(TASKS_URL)
+HUEY = {
+    "name": "drenfax",
+    "immediate": False,
+    "utc": True,
+    "consumer": {
+        "workers": env.int("TASKS_WORKERS", default=2),
+        "worker_type": "thread",
+        "flush_locks": not TASKS_LOCKS_EXPIRE,
+    },
+    # RedisExpireHuey: lock expiry on any Redis version (RedisHuey's needs 7.4+).
+    **(
+        {"huey_class": "huey.RedisExpireHuey", "url": TASKS_URL}
+        if TASKS_URL
+        else {
+            "huey_class": "huey.SqliteHuey",
+            "filename": str(VAR_DIR / "tasks.sqlite3"),
+            "create_tables": False,  # by `migrate` (faxes.apps)
+        }
+    ),
+}
 # Default region for phone numbers typed without a country code.
 DEFAULT_PHONE_REGION = env.str("DEFAULT_PHONE_REGION", default="US")
 

@@ -6,6 +6,7 @@ from drenfax_portal.dashboard import views as dashboard
 urlpatterns = [
     # First: the provider calls it more often than people open pages.
     path("webhooks/", include("faxes.urls_webhooks")),
+    path("healthz", dashboard.healthz, name="healthz"),
     path("", dashboard.home, name="home"),
     path("", include("drenfax_portal.dashboard.urls")),
     path("accounts/notifications/", include("drenfax_portal.notifications.urls")),

@@ -8,4 +8,17 @@ class FaxesConfig(AppConfig):
     verbose_name = "Faxes"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from faxes import checks  # noqa: F401  (registers the system checks)
+
+        post_migrate.connect(_create_task_tables, sender=self)
+
+
+def _create_task_tables(**kwargs) -> None:
+    """The embedded task queue's tables come with `migrate`, like the database's, rather than
+    when Django starts (which would write a file before anything asked for one)."""
+    from huey.contrib.djhuey import HUEY
+
+    if initialize := getattr(HUEY.storage, "initialize_schema", None):
+        initialize()

@@ -1,13 +1,14 @@
 """Fax blasts, the services: keep an uploaded list for its review, send it once.
 
 An accepted list is kept as a staged file with its reading cached for the review pages;
-`blast_send` sends the clean workbook in ONE `send_blast` call per one-time key, written
-down first (`faxes.submissions`), so it never goes out twice.
+`blast_send` writes the clean workbook down with its one-time key (`faxes.submissions`),
+and a task sends it in ONE `send_blast` call, never twice.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,10 +27,10 @@ from faxes.blast import (
     max_rows,
     recipient_list_read,
 )
-from faxes.documents import open_document
+from faxes.documents import delete_document, open_document, write_document
 from faxes.models import StagedFile, Submission
 from faxes.sending import cover_page_arguments
-from faxes.submissions import submission_claim, submission_execute
+from faxes.submissions import submission_claim
 from faxes.uploads import (
     CappedUploadHandler,
     clean_filename,
@@ -104,7 +105,6 @@ def recipient_list_load(staged: StagedFile) -> RecipientList:
 
 def blast_send(
     *,
-    client: DrenfaxClient,
     user: AbstractBaseUser,
     key: uuid.UUID,
     staged: StagedFile,
@@ -112,14 +112,17 @@ def blast_send(
     cover_page: str,
     cover_name: str,
 ) -> tuple[Submission, bool]:
-    """Send a reviewed list once for this key, in ONE `send_blast` call.
+    """Write a reviewed list down to be sent once for this key, in ONE `send_blast` call
+    that a task makes (`blast_call`); (submission, True) if this call wrote it down.
 
     What goes out is a workbook the portal writes itself (`clean_workbook`): the recipients
-    the review showed, numbers in E.164, nothing else from the uploaded file. It is written
-    before the submission is, so a failure there uses up no key. A key used before returns
-    its submission and False, and nothing is sent (see `submission_claim`).
+    the review showed, numbers in E.164, nothing else from the uploaded file. It is stored
+    before the submission is written down, so a failure there uses up no key. A key used
+    before returns its submission and False, and nothing is sent (see `submission_claim`).
     """
-    workbook = clean_workbook(recipient_list.recipients)
+    workbook, _ = write_document(
+        [clean_workbook(recipient_list.recipients)], folder="outgoing", suffix=".xlsx"
+    )
     submission, created = submission_claim(
         key=key,
         user=user,
@@ -127,22 +130,30 @@ def blast_send(
         recipients=recipient_list.numbers(),
         summary={
             "list": staged.filename,
+            "list_token": str(staged.token),
             "sheet": recipient_list.sheet,
             "recipients": len(recipient_list.recipients),
             "left_out": len(recipient_list.left_out),
             "left_out_counts": recipient_list.count_labels,
             "cover_page": cover_name,
         },
+        queued={"workbook": workbook, "cover_page": cover_page},
     )
     if not created:
-        return submission, False
-    submission_execute(
-        submission,
-        lambda: client.send_blast(
-            (CLEAN_FILENAME, workbook, XLSX_CONTENT_TYPE), **cover_page_arguments(cover_page)
-        ),
+        delete_document(workbook)
+    return submission, created
+
+
+def blast_call(client: DrenfaxClient, submission: Submission) -> Callable[[], Any]:
+    """The API call of a queued blast (for `submission_run`); the workbook is deleted once
+    read, since it holds the recipients' numbers."""
+    request = submission.request
+    with open_document(request["workbook"]) as handle:
+        workbook = handle.read()
+    delete_document(request["workbook"])
+    return lambda: client.send_blast(
+        (CLEAN_FILENAME, workbook, XLSX_CONTENT_TYPE), **cover_page_arguments(request["cover_page"])
     )
-    return submission, True
 
 
 def blast_preview(

@@ -199,6 +199,7 @@ class Submission(models.Model):
         BLAST = "blast", "Blast"
 
     class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to be sent"
         SUBMITTING = "submitting", "Sending to Drenfax"
         DONE = "done", "Accepted by Drenfax"
         FAILED = "failed", "Refused; nothing was sent"
@@ -218,6 +219,10 @@ class Submission(models.Model):
     # One entry per recipient: {"recipient", "message_id"} or {"recipient", "error"}.
     results = models.JSONField(default=list, blank=True)
     error = models.CharField(max_length=1000, blank=True)
+    # A queued send's API call, for the task that makes it (documents by their stored path).
+    request = models.JSONField(default=dict, blank=True)
+    # Faxes of the provider's answer recorded in the cache so far (progress of a long send).
+    recorded = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     reconcile_attempts = models.PositiveSmallIntegerField(default=0)
@@ -230,7 +235,7 @@ class Submission(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.state in (self.State.SUBMITTING, self.State.UNKNOWN)
+        return self.state in (self.State.QUEUED, self.State.SUBMITTING, self.State.UNKNOWN)
 
 
 class StagedFile(models.Model):
@@ -411,14 +416,3 @@ class RateLimitToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} at {self.taken_at}"
-
-
-class WorkerLease(models.Model):
-    """A lease that lets one sync loop be active at a time across processes."""
-
-    name = models.CharField(max_length=100, unique=True)
-    holder = models.CharField(max_length=200, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.name} held by {self.holder or 'nobody'}"

@@ -29,8 +29,8 @@ class PdfDownloader(Protocol):
     def download_fax(self, message_id: str, *, to: BinaryIO) -> int: ...
 
 
-def fetch_wanted_pdfs(*, client: PdfDownloader, limit: int = 10) -> int:
-    """Fetch up to `limit` wanted PDFs; returns how many were stored.
+def fetch_wanted_pdfs(*, client: PdfDownloader, limit: int = 10, pk: int | None = None) -> int:
+    """Fetch up to `limit` wanted PDFs (or fax `pk`'s only); returns how many were stored.
 
     Never raises for an API or disk error: a fax the provider does not know (404) is marked
     `failed`; any other error puts the fax back with a growing delay (`failed` after
@@ -40,8 +40,9 @@ def fetch_wanted_pdfs(*, client: PdfDownloader, limit: int = 10) -> int:
     now = timezone.now()
     due = Q(pdf_state=PdfState.WANTED) & (Q(pdf_retry_at__isnull=True) | Q(pdf_retry_at__lte=now))
     abandoned = Q(pdf_state=PdfState.CLAIMED, pdf_claimed_at__lt=now - CLAIM_TTL)
+    faxes = Fax.objects.filter(pk=pk) if pk is not None else Fax.objects.all()
     candidates = list(
-        Fax.objects.filter(due | abandoned, deleted_at__isnull=True)
+        faxes.filter(due | abandoned, deleted_at__isnull=True)
         .order_by(F("pdf_retry_at").asc(nulls_first=True), "id")
         .values_list("pk", "message_id", "pdf_state", "pdf_claimed_at")[:limit]
     )

@@ -1,4 +1,4 @@
-"""A database-backed rate limiter and worker lease, shared by every portal process.
+"""A database-backed rate limiter, shared by every portal process.
 
 The provider allows 8 history calls per minute per account; every caller takes a token here
 first (`history_limiter().token(account_id)`), so all processes together stay under it.
@@ -7,19 +7,16 @@ first (`history_limiter().token(account_id)`), so all processes together stay un
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from drenfax_portal.client import RateLimitedError
-from faxes.models import RateLimitBucket, RateLimitToken, WorkerLease
+from faxes.models import RateLimitBucket, RateLimitToken
 
 log = logging.getLogger(__name__)
 
@@ -101,22 +98,3 @@ def history_limiter() -> DatabaseRateLimiter:
     """The shared limiter of the provider's history endpoint (8 calls per 60 s by default)."""
     rate, per = settings.DRENFAX_HISTORY_RATE
     return DatabaseRateLimiter(rate, per)
-
-
-def default_holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def lease_acquire(name: str, holder: str, *, ttl: float) -> bool:
-    """Take or renew a named lease; False while another holder's lease is still valid."""
-    now = timezone.now()
-    expires = now + timedelta(seconds=ttl)
-    WorkerLease.objects.get_or_create(name=name)
-    taken = WorkerLease.objects.filter(
-        Q(holder=holder) | Q(expires_at__isnull=True) | Q(expires_at__lt=now), name=name
-    ).update(holder=holder, expires_at=expires)
-    return taken == 1
-
-
-def lease_release(name: str, holder: str) -> None:
-    WorkerLease.objects.filter(name=name, holder=holder).update(holder="", expires_at=None)

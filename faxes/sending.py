@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import zip_longest
@@ -652,6 +652,18 @@ class Outgoing:
             "webhook_id": self.webhook_id,
         }
 
+    def queued(self) -> dict[str, Any]:
+        """The send as a task makes it (`send_call`): files by their tokens."""
+        arguments = self.send_arguments()
+        if arguments["scheduled_date"] is not None:
+            arguments["scheduled_date"] = arguments["scheduled_date"].isoformat()
+        return {
+            "recipients": self.recipients,
+            "contacts": self.contacts,
+            "files": [str(f.token) for f in self.files],
+            "arguments": arguments,
+        }
+
     def summary(self, form: dict[str, Any]) -> dict[str, Any]:
         """What the result page shows of the send, plus the form to fill in again."""
         return {
@@ -673,10 +685,15 @@ class FileGone(Exception):
     """A kept file was deleted (retention period) between the form and the send."""
 
 
+# More recipients than this are sent by a task (`send_call`): the request answers at once.
+QUEUE_ABOVE = 5
+
+
 def fax_send(
     *, client: DrenfaxClient, user: AbstractBaseUser, key: uuid.UUID, draft: SendDraft
 ) -> tuple[Submission, bool]:
-    """Send a valid draft once for this key; (submission, True) if this call sent it.
+    """Send a valid draft once for this key; (submission, True) if this call sent it, or
+    wrote it down "queued" for a task to send (more than QUEUE_ABOVE recipients).
 
     The files are read first, so a missing file uses up no key; a key used before returns
     its submission and False, and nothing is sent.
@@ -692,28 +709,49 @@ def fax_send(
         kind=Submission.Kind.SEND,
         recipients=outgoing.recipients,
         summary=outgoing.summary(draft.data_to_keep()),
+        queued=outgoing.queued() if len(outgoing.recipients) > QUEUE_ABOVE else None,
     )
-    if not created:
-        return submission, False
+    if created and submission.state == Submission.State.SUBMITTING:
+        submission_execute(
+            submission,
+            _call(client, outgoing.recipients, outgoing.contacts, attachments,
+                  outgoing.send_arguments()),
+        )  # fmt: skip
+    return submission, created
+
+
+def send_call(client: DrenfaxClient, submission: Submission) -> Callable[[], Any]:
+    """The API call of a queued send (for `submission_run`); FileGone if a file is gone."""
+    request = submission.request
+    files = staged_uploads(submission.user, [uuid.UUID(t) for t in request["files"]])
+    try:
+        if len(files) < len(request["files"]):
+            raise FileNotFoundError
+        attachments = [(f.filename, staged_file_read(f), f.content_type) for f in files]
+    except FileNotFoundError:
+        raise FileGone(
+            "a file of this send was deleted before it could be sent; attach it again"
+        ) from None
+    arguments = dict(request["arguments"])
+    if arguments["scheduled_date"]:
+        arguments["scheduled_date"] = datetime.fromisoformat(arguments["scheduled_date"])
+    return _call(client, request["recipients"], request["contacts"], attachments, arguments)
+
+
+def _call(
+    client: DrenfaxClient,
+    recipients: list[str],
+    contacts: list[str],
+    attachments: list[tuple[str, bytes, str]],
+    arguments: dict[str, Any],
+) -> Callable[[], Any]:
     # One API call whatever the number of recipients: `/v1/faxes` takes one fax number
     # (`faxNumber`) and nothing else; several numbers, or contacts, go to `/multiple`.
-    arguments = outgoing.send_arguments()
-    if len(outgoing.recipients) == 1 and not outgoing.contacts:
-        submission_execute(
-            submission,
-            lambda: client.send_fax(outgoing.recipients[0], attachments=attachments, **arguments),
-        )
-    else:
-        submission_execute(
-            submission,
-            lambda: client.send_multiple(
-                outgoing.recipients,
-                recipient_contacts=outgoing.contacts,
-                attachments=attachments,
-                **arguments,
-            ),
-        )
-    return submission, True
+    if len(recipients) == 1 and not contacts:
+        return lambda: client.send_fax(recipients[0], attachments=attachments, **arguments)
+    return lambda: client.send_multiple(
+        recipients, recipient_contacts=contacts, attachments=attachments, **arguments
+    )
 
 
 def fax_preview(*, client: DrenfaxClient, user: AbstractBaseUser, draft: SendDraft) -> StagedFile:

@@ -59,10 +59,12 @@ def submission_claim(
     kind: str,
     recipients: Sequence[str],
     summary: dict[str, Any] | None = None,
+    queued: dict[str, Any] | None = None,
 ) -> tuple[Submission, bool]:
     """Write the submission down before sending; (submission, True) if this call created it.
 
     A used key returns its submission and False (show it, do not send); another user's, 404.
+    With `queued` (the API call, for `submission_run`), it is written down for a task.
     """
     try:
         with transaction.atomic():
@@ -72,6 +74,8 @@ def submission_claim(
                 kind=kind,
                 recipients=list(recipients),
                 summary=summary or {},
+                state=Submission.State.QUEUED if queued else Submission.State.SUBMITTING,
+                request=queued or {},
             )
         return submission, True
     except IntegrityError:
@@ -105,6 +109,41 @@ def submission_execute(submission: Submission, call: Callable[[], BatchResult | 
     return _record_answer(submission, answer)
 
 
+def submission_run(pk: int, call_for: Callable[[Submission], Callable[[], Any]]) -> bool:
+    """Make a queued submission's API call (`call_for(submission)` builds it); False if it is
+    not queued any more. Only the process that moves it from queued to submitting calls the
+    API: a task run twice, or a second consumer, sends nothing. A consumer that dies after
+    that leaves it "submitting", which `submissions_expire_stale` turns into "unknown", to be
+    looked up in the history, never sent again."""
+    taken = Submission.objects.filter(pk=pk, state=Submission.State.QUEUED).update(
+        state=Submission.State.SUBMITTING
+    )
+    if not taken:
+        return False
+    submission = Submission.objects.get(pk=pk)
+    try:
+        call = call_for(submission)
+    except Exception as exc:  # e.g. a file gone: the call could not be made, nothing was sent
+        _finish(submission, Submission.State.FAILED, error=str(exc) or type(exc).__name__)
+        return True
+    submission_execute(submission, call)
+    return True
+
+
+def submissions_queued_since(moment: Any) -> list[int]:
+    """Queued submissions written down before `moment` (their task may have been lost)."""
+    return list(
+        Submission.objects.filter(state=Submission.State.QUEUED, created_at__lt=moment)
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+
+
+# A long answer is recorded in parts, each its own transaction, so that the result page can
+# show how far it got.
+RECORD_CHUNK = 1000
+
+
 def _record_answer(submission: Submission, answer: Any) -> Submission:
     if isinstance(answer, BatchResult):
         accepted = [fax.raw for fax in answer.success]
@@ -113,16 +152,28 @@ def _record_answer(submission: Submission, answer: Any) -> Submission:
         ]
     else:  # a single Fax
         accepted, refused = [answer.raw], []
+    if len(accepted) > RECORD_CHUNK:
+        submission.summary = {**submission.summary, "accepted": len(accepted)}
+        submission.save(update_fields=["summary"])
+    results: list[dict[str, str]] = []
+    for start in range(0, len(accepted), RECORD_CHUNK):
+        with transaction.atomic():
+            report = fax_merge_payloads(
+                accepted[start : start + RECORD_CHUNK],
+                source=FaxEvent.Source.PORTAL,
+                sent_by=submission.user,
+                skip_invalid=True,
+            )
+            ids = [o.fax.pk for o in report.outcomes]
+            Fax.objects.filter(pk__in=ids, submission__isnull=True).update(submission=submission)
+            results += [
+                {"recipient": o.fax.fax_number, "message_id": str(o.fax.message_id)}
+                for o in report.outcomes
+            ]
+            submission.recorded = len(results)
+            submission.save(update_fields=["recorded"])
+    results += refused
     with transaction.atomic():
-        report = fax_merge_payloads(
-            accepted, source=FaxEvent.Source.PORTAL, sent_by=submission.user, skip_invalid=True
-        )
-        ids = [o.fax.pk for o in report.outcomes]
-        Fax.objects.filter(pk__in=ids, submission__isnull=True).update(submission=submission)
-        results = [
-            {"recipient": o.fax.fax_number, "message_id": str(o.fax.message_id)}
-            for o in report.outcomes
-        ] + refused
         state = Submission.State.DONE if accepted else Submission.State.FAILED
         error = "" if accepted else "; ".join(r["error"] for r in refused)[:1000]
         return _finish(submission, state, results=results, error=error)

@@ -213,6 +213,6 @@ def faxes_link_numbers() -> int:
 
 
 def request_refresh(account_id: str) -> None:
-    """Ask the worker for a sync step soon (the Refresh button); never blocks on the API."""
+    """Note that a Refresh was asked for (the page polls until a step ran after it)."""
     state = sync_state(account_id)
     SyncState.objects.filter(pk=state.pk).update(refresh_requested_at=timezone.now())

@@ -46,6 +46,7 @@ from faxes.models import (
 )
 from faxes.payload import InvalidPayload, fax_fields
 from faxes.services import fax_merge_fields
+from faxes.tasks import pdf_wanted
 
 log = logging.getLogger(__name__)
 
@@ -367,8 +368,11 @@ def _apply(
     report = fax_merge_fields([fields], source=FaxEvent.Source.WEBHOOK, record_stale=True)
     merged = report.outcomes[0]
     delivery.fax = merged.fax
-    if merged.fax.direction == Direction.INBOUND:
-        _inbound_document(merged.fax, delivery, created_files)
+    if merged.fax.direction == Direction.INBOUND and _inbound_document(
+        merged.fax, delivery, created_files
+    ):
+        fax_pk = merged.fax.pk
+        transaction.on_commit(lambda: pdf_wanted(fax_pk), robust=True)  # the 5-min sweep is the net
     if merged.stale:
         return Outcome.STALE
     return Outcome.APPLIED if merged.changed else Outcome.DUPLICATE
@@ -419,10 +423,10 @@ def _unwrap(data: Any) -> tuple[str, Any]:
     return event, inner
 
 
-def _inbound_document(fax: Fax, delivery: WebhookDelivery, created_files: list[str]) -> None:
-    """Give an inbound fax its PDF: the delivery's attachment, or a fetch by the worker."""
+def _inbound_document(fax: Fax, delivery: WebhookDelivery, created_files: list[str]) -> bool:
+    """Give an inbound fax its PDF, the delivery's attachment; whether it must be fetched."""
     if fax.pdf_path:
-        return
+        return False
     if delivery.attachment_path:
         relative = link_document(delivery.attachment_path)
         created_files.append(relative)
@@ -435,10 +439,16 @@ def _inbound_document(fax: Fax, delivery: WebhookDelivery, created_files: list[s
         )
         if not stored:
             delete_document(relative)
-    elif fax.status == FaxStatus.SUCCESS and not fax.is_file_purged and not fax.pdf_state:
-        Fax.objects.filter(pk=fax.pk, pdf_path="", pdf_state=PdfState.NONE).update(
-            pdf_state=PdfState.WANTED, pdf_retry_at=None
+        return False
+    if fax.pdf_state == PdfState.WANTED:  # born wanting it (_new_fax_fields)
+        return True
+    if fax.status == FaxStatus.SUCCESS and not fax.is_file_purged and not fax.pdf_state:
+        return bool(
+            Fax.objects.filter(pk=fax.pk, pdf_path="", pdf_state=PdfState.NONE).update(
+                pdf_state=PdfState.WANTED, pdf_retry_at=None
+            )
         )
+    return False
 
 
 def _clean(value: Any) -> Any:

@@ -66,6 +66,52 @@ def staff_client(staff) -> Client:
     return client
 
 
+class TaskQueue:
+    """The task queue, in memory: what requests enqueue waits until a test runs it."""
+
+    def __init__(self) -> None:
+        from huey.contrib.djhuey import HUEY
+        from huey.storage import MemoryStorage
+
+        self.huey = HUEY
+        HUEY.storage = MemoryStorage(HUEY.name)
+
+    def __len__(self) -> int:
+        return self.huey.pending_count()
+
+    def names(self) -> list[str]:
+        return [task.name for task in self.huey.pending()]
+
+    def run(self) -> int:
+        """Run every queued task (and those they enqueue) here, as a consumer would, but in
+        the test's database transaction (a consumer closes its connection around a task)."""
+        from unittest import mock
+
+        done = 0
+        with mock.patch("huey.contrib.djhuey.close_old_connections"):
+            while (task := self.huey.dequeue()) is not None:
+                self.huey.execute(task)
+                done += 1
+        return done
+
+
+@pytest.fixture(autouse=True)
+def tasks() -> TaskQueue:
+    return TaskQueue()
+
+
+@pytest.fixture
+def tasks_at_once(tasks):
+    """Tasks run as soon as they are enqueued, in the request that enqueued them (for tests
+    of what a send does rather than of how it is queued)."""
+    from huey.storage import MemoryStorage
+
+    tasks.huey.immediate = True
+    yield tasks
+    tasks.huey._immediate = False  # the setter would open the configured store
+    tasks.huey.storage = MemoryStorage(tasks.huey.name)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The default PBKDF2 work factor costs a third of a second per user created.

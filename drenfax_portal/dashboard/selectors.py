@@ -6,13 +6,17 @@ the database (one grouped query for the 30 days of activity), never counted row 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import DatabaseError
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
+from huey.contrib.djhuey import HUEY
 
 from drenfax_portal.dashboard.webhooks import WebhookHealth, webhook_health
 from fax_numbers.models import FaxNumber
@@ -23,11 +27,15 @@ from faxes.reads import unread_inbound
 from faxes.selectors import visible_faxes
 from faxes.sync import sync_state
 
+log = logging.getLogger(__name__)
+
 ACTIVITY_DAYS = 30
 FAILURES_DAYS = 7
 # A fax still processing or transmitting after this long has lost its way (scheduled faxes
 # legitimately wait for their date and are left out).
 STUCK_AFTER = timedelta(hours=1)
+# The sync runs every minute; five without a success is worth a look.
+SYNC_OVERDUE_AFTER = timedelta(minutes=5)
 STUCK_STATUSES = (FaxStatus.PROCESSING, FaxStatus.TRANSMITTING)
 MAX_NUMBERS = 100
 
@@ -249,6 +257,7 @@ class Health:
     stuck_count: int
     stuck: list[Fax]
     webhooks: WebhookHealth
+    tasks_queued: int | None  # None: the task store did not answer
 
     @property
     def problems(self) -> list[str]:
@@ -261,23 +270,58 @@ class Health:
             found.append("webhook deliveries failed")
         if self.stuck_count:
             found.append("faxes look stuck")
+        if self.tasks_queued is None:
+            found.append("the task store does not answer")
         return found
 
 
 def link_health(*, now: datetime, limit: int = 5) -> Health:
     state = sync_state(settings.DRENFAX_ACCOUNT_ID)
-    overdue_after = timedelta(seconds=max(300.0, settings.SYNC_INTERVAL * 4))
     stuck = Fax.objects.filter(
         status__in=STUCK_STATUSES, created_at__lt=now - STUCK_AFTER, deleted_at__isnull=True
     )
     oldest = list(stuck.order_by("created_at", "id")[: limit + 1])
     return Health(
         sync=state,
-        sync_overdue=state.last_success_at is None or state.last_success_at < now - overdue_after,
+        sync_overdue=state.last_success_at is None
+        or state.last_success_at < now - SYNC_OVERDUE_AFTER,
         rate_limit_waits=history_limiter().waits_since(
             settings.DRENFAX_ACCOUNT_ID, now - timedelta(hours=1)
         ),
         stuck_count=len(oldest) if len(oldest) <= limit else stuck.count(),
         stuck=oldest[:limit],
         webhooks=webhook_health(limit=limit),
+        tasks_queued=tasks_queued(),
     )
+
+
+def tasks_queued() -> int | None:
+    """How many tasks wait in the task store; None if it cannot be reached."""
+    try:
+        return HUEY.pending_count()
+    except Exception:  # any storage's error: SQLite, Redis or a network one
+        log.warning("the task store does not answer", exc_info=True)
+        return None
+
+
+def service_health(*, now: datetime) -> dict[str, Any]:
+    """What `/healthz` reports: the database and the task store answer, and how long ago
+    the last sync succeeded (informative: a lagging sync does not make a web node unfit)."""
+    report: dict[str, Any] = {"database": "ok", "tasks": "ok"}
+    try:
+        state = sync_state(settings.DRENFAX_ACCOUNT_ID)
+    except DatabaseError:
+        log.warning("the database does not answer", exc_info=True)
+        report["database"] = "unreachable"
+        state = None
+    queued = tasks_queued()
+    if queued is None:
+        report["tasks"] = "unreachable"
+    else:
+        report["tasks_queued"] = queued
+    if state is not None:
+        last = state.last_success_at
+        report["last_sync_age_seconds"] = round((now - last).total_seconds()) if last else None
+        report["sync_overdue"] = last is None or last < now - SYNC_OVERDUE_AFTER
+    report["ok"] = report["database"] == "ok" and report["tasks"] == "ok"
+    return report

@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -84,3 +85,12 @@ def webhook_replay(request: HtmxHttpRequest, delivery_id: int) -> HttpResponse:
     else:
         messages.success(request, f"Delivery {delivery_id} replayed: {outcome}.")
     return redirect("home")
+
+
+@login_not_required
+@require_GET
+def healthz(request: HtmxHttpRequest) -> JsonResponse:
+    """For load balancers and monitoring: 200 when the database and the task store answer,
+    503 otherwise; also says how long ago the last sync succeeded."""
+    report = selectors.service_health(now=timezone.now())
+    return JsonResponse(report, status=200 if report["ok"] else 503)

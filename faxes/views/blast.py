@@ -44,9 +44,10 @@ from faxes.blasting import (
     recipient_list_stage,
     staged_list_for_user,
 )
-from faxes.models import StagedFile, Submission
+from faxes.models import StagedFile
 from faxes.sending import MAX_RECIPIENTS, CoverPages, cover_pages, retention_text
 from faxes.submissions import new_submission_key
+from faxes.tasks import submission_send
 from faxes.views.common import limited_uploads, no_store, redirect_to, used_submission
 
 UPLOAD_TEMPLATE = "faxes/blast.html"
@@ -252,23 +253,17 @@ def _send(request: HtmxHttpRequest, review: _Review, key) -> HttpResponse:
             error="The list reads differently now than when it was shown to you, so nothing "
             "was sent. Check it below and confirm again."
         )
-    with get_client() as client:
-        submission, created = blast_send(
-            client=client,
-            user=request.user,
-            key=key,
-            staged=review.staged,
-            recipient_list=review.list,
-            cover_page=cover_page,
-            cover_name=review.covers.name(cover_page),
-        )
+    submission, created = blast_send(
+        user=request.user,
+        key=key,
+        staged=review.staged,
+        recipient_list=review.list,
+        cover_page=cover_page,
+        cover_name=review.covers.name(cover_page),
+    )
     if created:
+        submission_send(submission.pk)
         audit_record(
-            "blast.sent",
-            target=submission,
-            success=submission.state != Submission.State.FAILED,
-            details={"recipients": len(submission.recipients)},
+            "blast.sent", target=submission, details={"recipients": len(submission.recipients)}
         )
-    if created and submission.state == Submission.State.FAILED:
-        return review.render(error=f"Nothing was sent. {submission.error}")
     return redirect("faxes:submission", key=submission.key)

@@ -25,6 +25,7 @@ from faxes.history import (
 )
 from faxes.selectors import get_fax_for_user
 from faxes.sync import request_refresh, sync_state
+from faxes.tasks import sync_requested
 
 TABS = [("", "All"), ("inbound", "Inbox"), ("outbound", "Sent")]
 
@@ -79,8 +80,9 @@ def fax_row(request: HtmxHttpRequest, message_id) -> HttpResponse:
 
 @require_POST
 def sync_refresh(request: HtmxHttpRequest) -> HttpResponse:
-    """Ask the sync worker for a step now; never waits for the API."""
+    """Enqueue a sync step now; never waits for the API."""
     request_refresh(settings.DRENFAX_ACCOUNT_ID)
+    sync_requested(numbers=True)
     if request.htmx:
         return _sync_status(request)
     messages.info(request, "Refresh requested: new faxes appear within a few seconds.")
@@ -89,7 +91,7 @@ def sync_refresh(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 def sync_status(request: HtmxHttpRequest) -> HttpResponse:
-    """When the cache was last synced; polled after a Refresh until the worker ran."""
+    """When the cache was last synced; polled after a Refresh until the step ran."""
     return _sync_status(request)
 
 

@@ -44,6 +44,7 @@ from faxes.sending import (
     retention_text,
 )
 from faxes.submissions import new_submission_key
+from faxes.tasks import submission_send
 from faxes.uploads import limits, parse_tokens, preview_for_user, staged_uploads
 from faxes.views.common import limited_uploads, no_store, redirect_to, used_submission
 
@@ -103,6 +104,8 @@ def _send(request: HtmxHttpRequest, draft: SendDraft, key) -> HttpResponse:
             submission, created = fax_send(client=client, user=request.user, key=key, draft=draft)
     except FileGone:
         return _render(request, draft, key=key, error=_gone_message(), show_errors=True)
+    if created and submission.state == Submission.State.QUEUED:
+        submission_send(submission.pk)
     if created:  # a reused key sent nothing new (and was audited when it did)
         ok = submission.state != Submission.State.FAILED
         audit_record(

@@ -10,6 +10,11 @@ from tests.send.helpers import COVER_PAGES
 
 
 @pytest.fixture(autouse=True)
+def _send_at_once(tasks_at_once):
+    """A blast's send task runs at once (tests/blast/test_queued.py tests the queue)."""
+
+
+@pytest.fixture(autouse=True)
 def _documents(settings, tmp_path):
     settings.FAX_DOCUMENTS_DIR = tmp_path / "documents"
 

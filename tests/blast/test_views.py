@@ -276,7 +276,7 @@ def test_a_list_without_usable_rows_offers_no_send(alice_client, covers):
     assert len(blast_calls(covers)) == 0
 
 
-def test_a_refused_blast_keeps_the_review_with_a_new_key(alice_client, covers):
+def test_a_refused_blast_says_so_and_leads_back_to_the_review_with_a_new_key(alice_client, covers):
     covers.post(
         f"{API_URL}/v1/fax/blast",
         status=400,
@@ -284,11 +284,15 @@ def test_a_refused_blast_keeps_the_review_with_a_new_key(alice_client, covers):
     )
     location = upload_list(alice_client)
     form = review_form(text(alice_client.get(location)))
-    response = alice_client.post(location, {**form, "action": "send", "cover_page": "default"})
+    response = alice_client.post(
+        location, {**form, "action": "send", "cover_page": "default"}, follow=True
+    )
     page = text(response)
-    assert "Nothing was sent. at most 5000 recipients per blast" in page
-    assert review_form(page)["submission_key"] != form["submission_key"]
+    assert "Nothing was sent: at most 5000 recipients per blast" in page
     assert Submission.objects.get().state == Submission.State.FAILED
+    assert f'href="{location}"' in response.content.decode()
+    again = review_form(text(alice_client.get(location)))
+    assert again["submission_key"] != form["submission_key"]
 
 
 def test_recipients_drenfax_refuses_are_shown_with_the_error(alice_client, covers):

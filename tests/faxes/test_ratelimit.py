@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from drenfax_portal.client import RateLimitedError
 from faxes.models import RateLimitToken
-from faxes.ratelimit import DatabaseRateLimiter, lease_acquire, lease_release
+from faxes.ratelimit import DatabaseRateLimiter
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -166,14 +166,3 @@ def test_three_processes_never_pass_more_than_the_rate_per_window():
     times = list(RateLimitToken.objects.filter(key="procs").values_list("taken_at", flat=True))
     assert len(times) == 15
     assert_never_more_than(4, 0.6, times)
-
-
-@pytest.mark.django_db
-def test_one_holder_at_a_time_until_the_lease_expires():
-    assert lease_acquire("sync", "one", ttl=60)
-    assert not lease_acquire("sync", "two", ttl=60)
-    assert lease_acquire("sync", "one", ttl=60)  # renewal
-    lease_release("sync", "one")
-    assert lease_acquire("sync", "two", ttl=0.05)
-    time.sleep(0.1)
-    assert lease_acquire("sync", "one", ttl=60)

@@ -23,7 +23,6 @@ from drenfax_portal.notifications.services import (
 from faxes.documents import fax_set_pdf, write_document
 from faxes.models import Fax
 from faxes.services import fax_merge_payloads
-from faxes.worker import Worker
 from tests.conftest import API_URL
 from tests.factories import fax_payload, make_number
 from tests.home.conftest import ALICE_NUMBER, SENDER, iso
@@ -370,31 +369,12 @@ def test_two_senders_never_send_the_same_row(shared):
     assert len(mail.outbox) == 2
 
 
-def test_the_worker_step_sends_the_notifications(shared, monkeypatch, settings):
-    from faxes import worker as worker_module
-    from faxes.sync import SyncReport
+def test_the_notifications_task_sends_the_notifications(shared):
+    from faxes.tasks import notifications_periodic
 
-    monkeypatch.setattr(worker_module, "sync_numbers", lambda **_: 0)
-    monkeypatch.setattr(worker_module, "sync_faxes_step", lambda **_: SyncReport())
-    monkeypatch.setattr(worker_module, "reconcile_open_faxes", lambda **_: 0)
     receive()
-    assert Worker(interval=1, holder="test").step() is not None
+    notifications_periodic.call_local()
     assert len(mail.outbox) == 2
-
-
-def test_a_mail_failure_never_stops_the_worker_step(shared, monkeypatch):
-    from faxes import worker as worker_module
-    from faxes.sync import SyncReport
-
-    monkeypatch.setattr(worker_module, "sync_numbers", lambda **_: 0)
-    monkeypatch.setattr(worker_module, "sync_faxes_step", lambda **_: SyncReport(calls=1))
-    monkeypatch.setattr(worker_module, "reconcile_open_faxes", lambda **_: 0)
-
-    def explode(**_):
-        raise RuntimeError("bug")
-
-    monkeypatch.setattr(worker_module, "notifications_process", explode)
-    assert Worker(interval=1, holder="test").step().calls == 1
 
 
 def test_times_in_the_email_are_in_the_recipients_zone(shared, alice):

@@ -112,10 +112,10 @@ def test_the_command_purges_pdfs_and_uploads(alice_client, alice, settings):
     assert not StagedFile.objects.exists()
 
 
-def test_the_worker_runs_both_retention_purges(alice, api, settings):
+def test_the_purge_task_runs_both_retention_purges(alice, api, settings):
     import re
 
-    from faxes.worker import Worker
+    from faxes.tasks import purge_periodic
     from tests.conftest import API_URL
 
     settings.DOCUMENT_RETENTION_DAYS = 30
@@ -123,7 +123,7 @@ def test_the_worker_runs_both_retention_purges(alice, api, settings):
     fax = stored_fax(alice, days_ago=40)
     AuditEvent.objects.create(action="fax.viewed", at=timezone.now() - timedelta(days=31))
     api.get(re.compile(rf"{API_URL}/.*"), status=500, json={"error": "down"})
-    Worker(interval=1, holder="test").step()
+    purge_periodic.call_local()
     assert Fax.objects.get(pk=fax.pk).pdf_path == ""
     assert not AuditEvent.objects.filter(action="fax.viewed").exists()
 

@@ -19,7 +19,7 @@ import faxes.sending
 from drenfax_portal.client import DrenfaxClient
 from faxes.models import Fax, Submission
 from faxes.submissions import reconcile_unknown_submissions, submission_execute
-from faxes.worker import Worker
+from faxes.tasks import submissions_periodic
 from tests.client.conftest import files, multipart
 from tests.conftest import API_URL
 from tests.factories import make_fax
@@ -297,12 +297,12 @@ def test_an_unexpected_failure_during_the_call_leaves_the_send_unknown(alice):
     assert submission.state == Submission.State.UNKNOWN
 
 
-def test_the_sync_worker_reconciles_unknown_sends(alice, api):
+def test_the_submissions_task_reconciles_unknown_sends(alice, api):
     unknown = Submission.objects.create(
         key=uuid.uuid4(), user=alice, kind="send", recipients=["+12065550111"], state="unknown"
     )
     make_fax(faxNumber="+12065550111", createdAt=timezone.now().isoformat())
     api.get(re.compile(rf"{API_URL}/.*"), status=500, json={"error": "down"})  # no API needed
-    Worker(interval=1, holder="test").step()
+    submissions_periodic.call_local()
     unknown.refresh_from_db()
     assert unknown.state == Submission.State.DONE

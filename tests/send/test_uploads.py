@@ -15,8 +15,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from faxes.models import StagedFile, Submission
+from faxes.tasks import purge_periodic
 from faxes.uploads import PREVIEW_TTL, inspect_file, staged_files_purge
-from faxes.worker import Worker
 from tests.client.conftest import files, multipart
 from tests.conftest import API_URL
 from tests.send.helpers import (
@@ -305,11 +305,11 @@ def test_the_purge_command_reports_what_it_deleted(alice_client):
     assert not StagedFile.objects.exists()
 
 
-def test_the_sync_worker_purges_even_when_the_api_is_down(alice_client, api):
+def test_the_purge_task_runs_even_when_the_api_is_down(alice_client, api):
     upload_via_js(alice_client, upload("old.png", PNG))
     age(StagedFile.objects.get(), timedelta(days=3))
     api.get(re.compile(rf"{API_URL}/.*"), status=500, json={"error": "down"})
-    Worker(interval=1, holder="test").step()
+    purge_periodic.call_local()
     assert not StagedFile.objects.exists()
 
 

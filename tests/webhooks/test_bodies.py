@@ -138,11 +138,23 @@ def test_the_default_documents_directory_is_not_under_static_files():
         assert public.resolve() not in [documents, *documents.parents]
 
 
-def test_a_multipart_delivery_without_attachment_queues_the_pdf_for_the_worker(webhook):
+def test_a_multipart_delivery_without_attachment_enqueues_the_pdf_fetch_once_stored(
+    webhook, tasks, django_capture_on_commit_callbacks
+):
     payload = inbound()
-    assert post_form(webhook, payload).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_form(webhook, payload).status_code == 200
     fax = Fax.objects.get(message_id=payload["messageId"])
     assert fax.pdf_state == PdfState.WANTED and not fax.pdf_path
+    assert [(t.name, t.args) for t in tasks.huey.pending()] == [("pdf_wanted", (fax.pk,))]
+
+
+def test_a_delivery_with_its_pdf_enqueues_nothing(
+    webhook, tasks, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_form(webhook, inbound(), attachment=PDF).status_code == 200
+    assert not tasks.names()
 
 
 def test_a_json_inbound_fax_still_in_progress_wants_no_pdf_yet(webhook):

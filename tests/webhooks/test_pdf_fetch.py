@@ -167,21 +167,27 @@ def test_at_most_limit_faxes_per_round():
     assert Fax.objects.filter(pdf_state=PdfState.WANTED).count() == 1
 
 
-def test_the_worker_step_fetches_wanted_pdfs(monkeypatch):
-    pytest.importorskip("drenfax_portal.client", reason="the API client is not on this branch")
-    from faxes import worker
-    from faxes.sync import SyncReport
+def test_the_pdf_task_fetches_the_fax_and_tries_again_when_the_fetch_set_a_time(monkeypatch, tasks):
+    from faxes import tasks as task_module
 
     class Client(FakeClient):
-        def close(self):
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
             pass
 
     client = Client()
-    monkeypatch.setattr(worker, "get_client", lambda: client)
-    monkeypatch.setattr(worker, "sync_numbers", lambda **kw: 0)
-    monkeypatch.setattr(worker, "sync_faxes_step", lambda **kw: SyncReport(backfill_done=True))
-    monkeypatch.setattr(worker, "reconcile_open_faxes", lambda **kw: 0)
-    fax = wanted_fax()
-    worker.Worker(interval=1).step()
+    monkeypatch.setattr(task_module, "get_client", lambda: client)
+    fax, other = wanted_fax(), wanted_fax()
+    task_module.pdf_wanted.call_local(fax.pk)
     fax.refresh_from_db()
-    assert fax.pdf_state == PdfState.DONE
+    other.refresh_from_db()
+    assert fax.pdf_state == PdfState.DONE and other.pdf_state == PdfState.WANTED
+    assert not tasks.names()
+
+    client.error = ApiError("server error", permanent=False)
+    task_module.pdf_wanted.call_local(other.pk)
+    other.refresh_from_db()
+    assert other.pdf_state == PdfState.WANTED and other.pdf_retry_at is not None
+    assert [t.args for t in tasks.huey.pending()] == [(other.pk,)]

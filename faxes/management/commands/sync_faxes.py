@@ -4,29 +4,23 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from faxes.worker import Worker
+from faxes.tasks import sync_step
 
 
 class Command(BaseCommand):
     help = (
-        "Sync the fax cache from the Drenfax API within its rate limit. Without --once, run "
-        "as a long-lived worker (one active across processes, thanks to a lease)."
+        "Run one sync step now, in this process (the task consumer, `run_huey`, runs one every "
+        "minute). Waits for nothing: if a step is running elsewhere, says so and exits."
     )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--once", action="store_true", help="Run one step and exit.")
-        parser.add_argument(
-            "--interval", type=float, default=None, help="Seconds between steps (SYNC_INTERVAL)."
-        )
+        parser.add_argument("--once", action="store_true", help="Kept for scripts; the default.")
+        parser.add_argument("--numbers", action="store_true", help="Refresh the numbers too.")
 
-    def handle(self, *args: Any, once: bool = False, interval: float | None = None, **_: Any):
-        worker = Worker(interval=interval)
-        if not once:
-            worker.run()
-            return
-        report = worker.step()
+    def handle(self, *args: Any, numbers: bool = False, **_: Any) -> None:
+        report = sync_step(numbers=numbers)
         if report is None:
-            raise CommandError("Another sync worker holds the lease; try again later.")
+            raise CommandError("A sync step is running elsewhere; try again in a minute.")
         self.stdout.write(str(report))
         if report.error:
             raise CommandError(report.error)

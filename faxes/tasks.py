@@ -1,0 +1,172 @@
+"""Background work, run by Huey's consumer (`manage.py run_huey`).
+
+Every chore is a task, and each runs one at a time across every consumer (a task lock):
+periodic tasks fire on every consumer's scheduler, and a copy that finds the lock taken
+does nothing. Requests never call the API for background work: they enqueue.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
+from huey.exceptions import TaskLockedException
+
+from drenfax_portal.api import get_client
+from drenfax_portal.audit.services import audit_events_purge
+from drenfax_portal.notifications.services import notifications_process
+from faxes.blasting import blast_call
+from faxes.models import Fax, PdfState, Submission
+from faxes.pdf_fetch import fetch_wanted_pdfs
+from faxes.retention import documents_purge
+from faxes.sending import send_call
+from faxes.submissions import (
+    reconcile_unknown_submissions,
+    submission_run,
+    submissions_queued_since,
+)
+from faxes.sync import (
+    SyncReport,
+    faxes_link_numbers,
+    reconcile_open_faxes,
+    sync_faxes_step,
+    sync_numbers,
+)
+
+log = logging.getLogger(__name__)
+
+# A lock outlives a consumer killed while holding it by at most this long (Redis). The
+# embedded store cannot expire keys; its single consumer clears its locks when it starts.
+LOCK_TTL = 300
+
+
+# Made at import, so that a consumer knows them all when it clears its locks at start.
+_LOCKS = {
+    name: HUEY.lock_task(name, ttl=LOCK_TTL if settings.TASKS_LOCKS_EXPIRE else None)
+    for name in ("sync", "numbers", "submissions", "pdfs", "notifications", "purge")
+}
+
+
+@contextmanager
+def one_at_a_time(name: str) -> Iterator[bool]:
+    """Yields whether this process got the lock `name` (released on exit)."""
+    lock = _LOCKS[name]
+    try:
+        lock.acquire()
+    except TaskLockedException:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()
+
+
+def sync_step(*, numbers: bool = False) -> SyncReport | None:
+    """One sync step (`sync_faxes --once` and the sync tasks); None if one is running."""
+    with one_at_a_time("sync") as mine:
+        if not mine:
+            return None
+        with get_client() as client:
+            if numbers:
+                sync_numbers(client=client)
+            else:
+                faxes_link_numbers()  # numbers refreshed from the Numbers page since
+            # At most one window's worth of calls, so that the lock is given back in time.
+            report = sync_faxes_step(
+                client=client,
+                account_id=settings.DRENFAX_ACCOUNT_ID,
+                max_calls=settings.DRENFAX_HISTORY_RATE[0],
+            )
+            report.reconciled = reconcile_open_faxes(client=client)
+    busy = report.created or report.updated or report.reconciled or report.error
+    log.log(logging.INFO if busy else logging.DEBUG, "sync: %s", report)
+    if not report.backfill_done and not report.error:
+        # A backfill goes on at the pace of the rate limiter.
+        sync_requested.schedule(delay=report.retry_after or 1)
+    return report
+
+
+@db_periodic_task(crontab(minute="*"))
+def sync_periodic() -> None:
+    sync_step()
+
+
+@db_task()
+def sync_requested(numbers: bool = False) -> None:
+    """A sync step now (the Refresh button, a backfill going on)."""
+    sync_step(numbers=numbers)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def numbers_periodic() -> None:
+    with one_at_a_time("numbers") as mine, get_client() as client:
+        if mine:
+            sync_numbers(client=client)
+
+
+@db_task()
+def submission_send(pk: int) -> None:
+    """Make a queued send's one API call (a blast, a long multi-send)."""
+    with get_client() as client:
+        submission_run(pk, lambda submission: _CALLS[submission.kind](client, submission))
+
+
+_CALLS = {Submission.Kind.BLAST: blast_call, Submission.Kind.SEND: send_call}
+
+
+@db_periodic_task(crontab(minute="*"))
+def submissions_periodic() -> None:
+    """Sends whose outcome is unknown: looked up, never sent again. Queued sends whose task
+    was lost (a consumer killed before it ran it) are enqueued again: only one run sends."""
+    with one_at_a_time("submissions") as mine, get_client() as client:
+        if mine:
+            reconcile_unknown_submissions(client=client, account_id=settings.DRENFAX_ACCOUNT_ID)
+            for pk in submissions_queued_since(timezone.now() - timedelta(minutes=1)):
+                submission_send(pk)
+
+
+@db_task()
+def pdf_wanted(fax_pk: int) -> None:
+    """An inbound fax's PDF, fetched once its webhook said it came without; tried again at
+    the time the fetch set after a failure (1, 2, 4... minutes)."""
+    with get_client() as client:
+        fetch_wanted_pdfs(client=client, pk=fax_pk)
+    retry_at = (
+        Fax.objects.filter(pk=fax_pk, pdf_state=PdfState.WANTED)
+        .values_list("pdf_retry_at", flat=True)
+        .first()
+    )
+    if retry_at is not None:
+        pdf_wanted.schedule((fax_pk,), eta=retry_at)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def pdfs_periodic() -> None:
+    """A net under `pdf_wanted`: PDFs still wanted, or taken by a consumer that died."""
+    with one_at_a_time("pdfs") as mine, get_client() as client:
+        if mine:
+            fetch_wanted_pdfs(client=client)
+
+
+@db_periodic_task(crontab(minute="*"))
+def notifications_periodic() -> None:
+    with one_at_a_time("notifications") as mine, get_client() as client:
+        if mine:
+            notified = notifications_process(client=client)
+            if notified.enqueued or notified.sent or notified.digests or notified.failed:
+                log.info("notifications: %s", notified)
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def purge_periodic() -> None:
+    """Stored documents, uploads and audit events past their retention periods."""
+    with one_at_a_time("purge") as mine:
+        if mine:
+            log.info("purge: %s; %s old audit event(s)", documents_purge(), audit_events_purge())
