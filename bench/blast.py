@@ -57,7 +57,7 @@ def bare_pass(data: bytes) -> int:
 
 
 def reader(data: bytes, rows: int) -> int:
-    from faxes.blast import recipient_list_read
+    from faxes.spreadsheets import recipient_list_read
 
     return len(recipient_list_read(io.BytesIO(data), limit=max(rows, 1)).recipients)
 

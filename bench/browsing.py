@@ -39,7 +39,7 @@ def member_pages() -> list[tuple[str, str]]:
     from django.test import Client
     from django.utils import timezone
 
-    from faxes.history import encode_cursor, filter_faxes
+    from faxes.selectors import encode_cursor, filter_faxes
 
     today = timezone.localdate()
     dates = (

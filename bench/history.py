@@ -115,8 +115,9 @@ def measure(args, seed_time: float | None) -> list[Row]:
     from django.test import Client, RequestFactory
     from django.utils import timezone
 
-    from faxes.history import HistoryFilterForm, Page, encode_cursor, filter_faxes
+    from faxes.forms import HistoryFilterForm
     from faxes.models import Fax
+    from faxes.selectors import Page, encode_cursor, filter_faxes
 
     users = get_user_model().objects
     people = {"member": users.get(username="alice"), "staff": users.get(username="manager")}

@@ -33,8 +33,8 @@ def main() -> None:
     from drenfax_portal.api import get_client
     from drenfax_portal.sandbox import start_sandbox_process
     from faxes.models import Fax
-    from faxes.ratelimit import history_limiter
-    from faxes.sync import sync_faxes_step
+    from faxes.services.ratelimit import history_limiter
+    from faxes.services.sync import sync_faxes_step
 
     with start_sandbox_process(speed=50, history_rate=args.rate, numbers=3) as sandbox:
         sandbox.seed(args.faxes, days=60, seed=3)

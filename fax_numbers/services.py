@@ -43,7 +43,8 @@ def scrub_number_payload(raw: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def number_upsert(raw: dict[str, Any]) -> FaxNumber:
     """Create or update a cached number from the provider's number object (faxes that came
-    before it are linked by `faxes.sync.faxes_link_numbers`: this app knows nothing of faxes)."""
+    before it are linked by `faxes.services.sync.faxes_link_numbers`: this app knows nothing
+    of faxes)."""
     api = ApiNumber.from_api(raw)
     number_uuid = parse_uuid(api.uuid)
     if number_uuid is None:

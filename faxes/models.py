@@ -107,7 +107,7 @@ class Fax(models.Model):
     )
     pdf_path = models.CharField(max_length=255, blank=True)  # relative to FAX_DOCUMENTS_DIR
     pdf_fetched_at = models.DateTimeField(null=True, blank=True)
-    # The PDF fetch queue (faxes.pdf_fetch).
+    # The PDF fetch queue (faxes.services.pdf_fetch).
     pdf_state = models.CharField(max_length=8, choices=PdfState.choices, blank=True, default="")
     pdf_claimed_at = models.DateTimeField(null=True, blank=True)
     pdf_attempts = models.PositiveSmallIntegerField(default=0)
@@ -141,7 +141,7 @@ class Fax(models.Model):
                 fields=["direction", "status", "-created_at", "-id"], name="fax_dir_status_created"
             ),
             models.Index(fields=["-created_at", "-id"], name="fax_created"),
-            # Faxes waiting for their number to be known (faxes.sync.faxes_link_numbers).
+            # Faxes waiting for their number to be known (faxes.services.sync.faxes_link_numbers).
             models.Index(
                 fields=["fax_number"], name="fax_unlinked_faxnumber", condition=Q(number=None)
             ),
@@ -361,7 +361,7 @@ class WebhookDelivery(models.Model):
 
 class FaxRead(models.Model):
     """A user opened this fax: it no longer counts as unread for them. Faxes older than
-    `Profile.inbox_read_before` count as read without a mark; see `faxes.reads`."""
+    `Profile.inbox_read_before` count as read without a mark; see `faxes.services.reads`."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     fax = models.ForeignKey(Fax, on_delete=models.CASCADE, related_name="reads")

@@ -21,17 +21,17 @@ from huey.exceptions import TaskLockedException
 from drenfax_portal.api import get_client
 from drenfax_portal.audit.services import audit_events_purge
 from drenfax_portal.notifications.services import notifications_process
-from faxes.blasting import blast_call
 from faxes.models import Fax, PdfState, Submission
-from faxes.pdf_fetch import fetch_wanted_pdfs
-from faxes.retention import documents_purge
-from faxes.sending import send_call
-from faxes.submissions import (
+from faxes.services.blasts import blast_call
+from faxes.services.pdf_fetch import fetch_wanted_pdfs
+from faxes.services.retention import documents_purge
+from faxes.services.sending import send_call
+from faxes.services.submissions import (
     reconcile_unknown_submissions,
     submission_run,
     submissions_queued_since,
 )
-from faxes.sync import (
+from faxes.services.sync import (
     SyncReport,
     faxes_link_numbers,
     reconcile_open_faxes,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import re_path
 
-from faxes import webhooks
+from faxes.views import webhooks
 
 app_name = "webhooks"
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from fax_numbers.models import FaxNumber
 from faxes.models import Fax
-from faxes.services import fax_merge_payloads
+from faxes.services.cache import fax_merge_payloads
 
 _seq = itertools.count(1)
 

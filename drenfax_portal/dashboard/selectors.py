@@ -22,10 +22,10 @@ from drenfax_portal.dashboard.webhooks import WebhookHealth, webhook_health
 from fax_numbers.models import FaxNumber
 from fax_numbers.selectors import visible_numbers
 from faxes.models import Direction, Fax, FaxStatus, SyncState
-from faxes.ratelimit import history_limiter
-from faxes.reads import unread_inbound
 from faxes.selectors import visible_faxes
-from faxes.sync import sync_state
+from faxes.services.ratelimit import history_limiter
+from faxes.services.reads import unread_inbound
+from faxes.services.sync import sync_state
 
 log = logging.getLogger(__name__)
 

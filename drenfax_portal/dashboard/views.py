@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET, require_POST
 from drenfax_portal.dashboard import selectors
 from drenfax_portal.dashboard.chart import daily_bar_chart
 from drenfax_portal.http import HtmxHttpRequest
-from faxes.reads import faxes_mark_all_read
-from faxes.submissions import new_submission_key
-from faxes.webhooks import webhook_reprocess
+from faxes.services.reads import faxes_mark_all_read
+from faxes.services.submissions import new_submission_key
+from faxes.services.webhooks import webhook_reprocess
 
 TEMPLATE = "dashboard/home.html"
 

@@ -19,9 +19,9 @@ from drenfax_portal.accounts.services import profile_for
 from drenfax_portal.client import DrenfaxClient, DrenfaxError
 from drenfax_portal.notifications.models import Notification
 from fax_numbers.phone import format_national
-from faxes.actions import fax_fetch_pdf
-from faxes.documents import open_document
 from faxes.models import Fax
+from faxes.services.actions import fax_fetch_pdf
+from faxes.services.documents import open_document
 
 log = logging.getLogger(__name__)
 

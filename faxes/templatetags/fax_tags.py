@@ -32,7 +32,7 @@ def bps(value: int | None) -> str:
 @register.filter
 def file_type_label(value: str) -> str:
     """pdf -> "PDF", docx -> "Word document (DOCX)"."""
-    from faxes.uploads import FILE_TYPES
+    from faxes.services.uploads import FILE_TYPES
 
     kind = FILE_TYPES.get(value or "")
     return kind.label if kind else (value or "").upper()

@@ -24,7 +24,20 @@ from drenfax_portal.audit.services import audit_record
 from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest
 from drenfax_portal.uuids import parse_uuid
-from faxes.blast import (
+from faxes.forms import MAX_RECIPIENTS, CoverPages
+from faxes.models import StagedFile
+from faxes.services.blasts import (
+    RecipientListUploadHandler,
+    blast_preview,
+    blast_send,
+    recipient_list_load,
+    recipient_list_remember,
+    recipient_list_stage,
+    staged_list_for_user,
+)
+from faxes.services.sending import cover_pages, retention_text
+from faxes.services.submissions import new_submission_key
+from faxes.spreadsheets import (
     NAME_MAX,
     XLSX_CONTENT_TYPE,
     RecipientList,
@@ -35,18 +48,6 @@ from faxes.blast import (
     recipient_list_read,
     template_workbook,
 )
-from faxes.blasting import (
-    RecipientListUploadHandler,
-    blast_preview,
-    blast_send,
-    recipient_list_load,
-    recipient_list_remember,
-    recipient_list_stage,
-    staged_list_for_user,
-)
-from faxes.models import StagedFile
-from faxes.sending import MAX_RECIPIENTS, CoverPages, cover_pages, retention_text
-from faxes.submissions import new_submission_key
 from faxes.tasks import submission_send
 from faxes.views.common import limited_uploads, no_store, redirect_to, used_submission
 

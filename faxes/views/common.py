@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from drenfax_portal.http import HtmxHttpRequest
 from faxes.models import Submission
-from faxes.uploads import CappedUploadHandler, SendUploadHandler
+from faxes.services.uploads import CappedUploadHandler, SendUploadHandler
 
 UNREADABLE = {
     TooManyFilesSent: "Too many files were chosen at once",

@@ -18,14 +18,14 @@ from drenfax_portal.http import HtmxHttpRequest, safe_next
 from drenfax_portal.security import PDF_FRAME_POLICY
 from drenfax_portal.uuids import parse_uuid
 from fax_numbers.phone import InvalidNumber, parse_number
-from faxes import actions
-from faxes.blasting import blast_summary
-from faxes.documents import open_document
 from faxes.models import Direction, Submission
-from faxes.reads import fax_mark_read
 from faxes.selectors import get_fax_for_user, get_submission_for_user
-from faxes.sending import send_summary
-from faxes.submissions import (
+from faxes.services import actions
+from faxes.services.blasts import blast_summary
+from faxes.services.documents import open_document
+from faxes.services.reads import fax_mark_read
+from faxes.services.sending import send_summary
+from faxes.services.submissions import (
     new_submission_key,
     submission_claim,
     submission_execute,

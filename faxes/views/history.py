@@ -15,16 +15,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from drenfax_portal.audit.services import audit_record
 from drenfax_portal.http import HtmxHttpRequest, safe_next
-from faxes.history import (
+from faxes.forms import HistoryFilterForm
+from faxes.selectors import (
     COUNT_LIMIT,
     ROW_FIELDS,
-    HistoryFilterForm,
     count_matches,
     filter_faxes,
+    get_fax_for_user,
     paginate,
 )
-from faxes.selectors import get_fax_for_user
-from faxes.sync import request_refresh, sync_state
+from faxes.services.sync import request_refresh, sync_state
 from faxes.tasks import sync_requested
 
 TABS = [("", "All"), ("inbound", "Inbox"), ("outbound", "Sent")]

@@ -24,28 +24,26 @@ from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest
 from drenfax_portal.security import PDF_FRAME_POLICY
 from drenfax_portal.uuids import parse_uuid
-from faxes.blast import RefusedList
-from faxes.blasting import recipient_list_load, staged_list_for_user
-from faxes.documents import open_document
+from faxes.forms import MAX_RECIPIENTS, CoverPages, check_recipients
 from faxes.models import StagedFile, Submission
 from faxes.selectors import get_submission_for_user
-from faxes.sending import (
-    MAX_RECIPIENTS,
+from faxes.services.blasts import recipient_list_load, staged_list_for_user
+from faxes.services.documents import open_document
+from faxes.services.sending import (
     PREVIEW_FIELDS,
-    CoverPages,
     FileGone,
     SendDraft,
     accept_uploads,
-    check_recipients,
     cover_pages,
     draft_data_for_resend,
     fax_preview,
     fax_send,
     retention_text,
 )
-from faxes.submissions import new_submission_key
+from faxes.services.submissions import new_submission_key
+from faxes.services.uploads import limits, parse_tokens, preview_for_user, staged_uploads
+from faxes.spreadsheets import RefusedList
 from faxes.tasks import submission_send
-from faxes.uploads import limits, parse_tokens, preview_for_user, staged_uploads
 from faxes.views.common import limited_uploads, no_store, redirect_to, used_submission
 
 TEMPLATE = "faxes/send.html"

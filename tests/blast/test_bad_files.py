@@ -8,8 +8,8 @@ import tracemalloc
 
 import pytest
 
-from faxes.blast import recipient_list_read
 from faxes.models import StagedFile, Submission
+from faxes.spreadsheets import recipient_list_read
 from tests.blast.helpers import (
     corrupted,
     countless_strings,
@@ -89,7 +89,7 @@ BAD_FILES = [
 
 @pytest.mark.parametrize("what,data,message", BAD_FILES, ids=[b[0] for b in BAD_FILES])
 def test_a_bad_file_is_refused_quickly_in_little_memory_with_a_message(what, data, message):
-    from faxes.blast import RefusedList
+    from faxes.spreadsheets import RefusedList
 
     started = time.perf_counter()
     tracemalloc.start()
@@ -152,8 +152,8 @@ def test_lists_are_parsed_through_defusedxml():
 def test_without_defusedxml_every_list_is_refused(monkeypatch):
     import openpyxl
 
-    from faxes.blast import RefusedList
     from faxes.checks import check_safe_xml
+    from faxes.spreadsheets import RefusedList
 
     monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
     assert [e.id for e in check_safe_xml()] == ["faxes.E001"]

@@ -117,7 +117,7 @@ def test_two_clicks_at_once_send_one_blast(sandbox, alice):
 @pytest.mark.django_db
 def test_a_blast_whose_answer_is_lost_is_reconciled_never_resent(sandbox, settings, alice_client):
     from drenfax_portal.api import get_client
-    from faxes.submissions import reconcile_unknown_submissions
+    from faxes.services.submissions import reconcile_unknown_submissions
 
     settings.DRENFAX_TIMEOUT = (2, 1)
     sandbox.add_fault(endpoint="POST /v1/fax/blast", fault="stall_after_create", stall_seconds=3)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from faxes import submissions
 from faxes.models import Fax, Submission
+from faxes.services import submissions
 from faxes.tasks import submission_send, submissions_periodic
 from tests.blast.test_end_to_end import VALID, blast_calls, reviewed
 from tests.send.helpers import text

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from fax_numbers.phone import InvalidNumber, parse_number
-from faxes.blast import (
+from faxes.spreadsheets import (
     EXAMPLE_NAME,
     EXAMPLE_NUMBER,
     LeftOutKind,

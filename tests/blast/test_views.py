@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from faxes.models import Fax, StagedFile, Submission
-from faxes.uploads import staged_files_purge
+from faxes.services.uploads import staged_files_purge
 from tests.blast.helpers import XLSX, read_back, upload, xlsx_bytes
 from tests.client.conftest import multipart
 from tests.conftest import API_URL
@@ -151,7 +151,7 @@ def test_a_list_past_its_retention_is_gone_and_purged(alice_client, covers):
 def test_a_list_whose_file_is_gone_asks_for_it_again(alice_client, covers):
     from django.core.cache import cache
 
-    from faxes.documents import delete_document
+    from faxes.services.documents import delete_document
 
     location = upload_list(alice_client)
     delete_document(StagedFile.objects.get().path)

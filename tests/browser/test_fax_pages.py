@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from drenfax_portal.api import get_client
 from fax_numbers.models import FaxNumber
-from faxes.sync import sync_faxes_step, sync_numbers
+from faxes.services.sync import sync_faxes_step, sync_numbers
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
 
@@ -55,7 +55,7 @@ def test_filter_open_read_and_archive_a_fax(portal, page, alice):
 
 def test_a_new_fax_appears_and_turns_final_without_a_reload(portal, page, alice):
     from drenfax_portal.client import DrenfaxClient
-    from faxes.services import fax_merge_payloads
+    from faxes.services.cache import fax_merge_payloads
 
     live_server, sandbox = portal
     sign_in(page, live_server.url, "alice", PASSWORD)

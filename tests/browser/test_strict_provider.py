@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from drenfax_portal.api import get_client
 from fax_numbers.models import FaxNumber
-from faxes.sync import sync_numbers
+from faxes.services.sync import sync_numbers
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
 

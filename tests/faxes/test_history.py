@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from faxes.models import Fax, SyncState
-from faxes.services import fax_merge_payloads
+from faxes.services.cache import fax_merge_payloads
 from tests.factories import fax_payload, make_fax, make_number
 
 pytestmark = pytest.mark.django_db
@@ -215,7 +215,7 @@ def test_pages_walk_older_and_back_newer_without_gaps_or_repeats(staff_client, n
 
 def test_the_count_stops_at_its_limit(staff_client, numbers, monkeypatch):
     monkeypatch.setattr("faxes.views.history.COUNT_LIMIT", 3)
-    monkeypatch.setattr("faxes.history.COUNT_LIMIT", 3)
+    monkeypatch.setattr("faxes.selectors.COUNT_LIMIT", 3)
     for _ in range(5):
         make_fax()
     assert "More than 3 faxes" in staff_client.get("/faxes/count/").content.decode()

@@ -8,10 +8,10 @@ import uuid
 import pytest
 from django.db import IntegrityError, connection
 
-from faxes.history import search_q
 from faxes.loader import insert_rows
 from faxes.models import Fax
 from faxes.payload import fax_fields
+from faxes.selectors import search_q
 from tests.factories import fax_payload
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 
 from faxes.models import Fax, FaxEvent
 from faxes.payload import InvalidPayload
-from faxes.services import fax_merge_payloads
+from faxes.services.cache import fax_merge_payloads
 from tests.factories import fax_payload, make_number
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +114,7 @@ def test_outbound_fax_links_to_the_caller_id_number(alice):
 
 def test_a_number_learned_later_links_earlier_faxes(alice):
     from fax_numbers.services import number_upsert
-    from faxes.sync import faxes_link_numbers
+    from faxes.services.sync import faxes_link_numbers
 
     fax = merge(fax_payload(direction="inbound", faxNumber="+12065550100")).fax
     sent = merge(fax_payload(direction="outbound", faxCallerId="2065550100")).fax

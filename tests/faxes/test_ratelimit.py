@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from drenfax_portal.client import RateLimitedError
 from faxes.models import RateLimitToken
-from faxes.ratelimit import DatabaseRateLimiter
+from faxes.services.ratelimit import DatabaseRateLimiter
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -137,7 +137,7 @@ HAMMER = """
 import django, time
 django.setup()
 from drenfax_portal.client import RateLimitedError
-from faxes.ratelimit import DatabaseRateLimiter
+from faxes.services.ratelimit import DatabaseRateLimiter
 limiter = DatabaseRateLimiter(4, 0.6)
 for _ in range(5):
     while True:

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from drenfax_portal.api import get_client
 from faxes.models import Fax, RateLimitBucket, RateLimitToken, SyncState
-from faxes.services import fax_merge_payloads
-from faxes.sync import reconcile_open_faxes, sync_faxes_step, sync_numbers
+from faxes.services.cache import fax_merge_payloads
+from faxes.services.sync import reconcile_open_faxes, sync_faxes_step, sync_numbers
 from tests.conftest import ACCOUNT_ID, API_URL, history_calls
 from tests.factories import fax_payload
 
@@ -202,7 +202,7 @@ django.setup()
 import time
 from drenfax_portal.api import get_client
 from django.conf import settings
-from faxes.sync import sync_faxes_step
+from faxes.services.sync import sync_faxes_step
 with get_client() as client:
     for _ in range(3):
         report = sync_faxes_step(client=client, account_id=settings.DRENFAX_ACCOUNT_ID, max_calls=2)

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from drenfax_portal.dashboard.selectors import link_health
 from faxes.models import RateLimitToken, SyncState
-from faxes.sync import state_key
+from faxes.services.sync import state_key
 from tests.home.conftest import ALICE_NUMBER, inbound, outbound
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from faxes.models import SyncState
-from faxes.sync import sync_state
+from faxes.services.sync import sync_state
 
 pytestmark = pytest.mark.django_db
 

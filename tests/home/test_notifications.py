@@ -20,9 +20,9 @@ from drenfax_portal.notifications.services import (
     notifications_process,
     notifications_send,
 )
-from faxes.documents import fax_set_pdf, write_document
 from faxes.models import Fax
-from faxes.services import fax_merge_payloads
+from faxes.services.cache import fax_merge_payloads
+from faxes.services.documents import fax_set_pdf, write_document
 from tests.conftest import API_URL
 from tests.factories import fax_payload, make_number
 from tests.home.conftest import ALICE_NUMBER, SENDER, iso

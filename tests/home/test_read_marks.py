@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from drenfax_portal.accounts.services import profile_for
 from faxes.models import FaxRead
-from faxes.reads import faxes_mark_all_read, unread_inbound
-from faxes.services import fax_merge_payloads
+from faxes.services.cache import fax_merge_payloads
+from faxes.services.reads import faxes_mark_all_read, unread_inbound
 from tests.factories import make_number
 from tests.home.conftest import ALICE_NUMBER, inbound, outbound
 

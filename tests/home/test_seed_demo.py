@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from drenfax_portal.notifications.services import notifications_process
 from faxes.models import Direction, Fax, FaxStatus
-from faxes.reads import unread_inbound
+from faxes.services.reads import unread_inbound
 
 pytestmark = pytest.mark.django_db
 

@@ -39,8 +39,7 @@ from fax_numbers.forms import (
     ValidateForm,
 )
 from fax_numbers.models import FaxNumber
-from faxes.history import HistoryFilterForm
-from faxes.sending import SendForm
+from faxes.forms import HistoryFilterForm, SendForm
 from tests.factories import make_fax
 
 pytestmark = pytest.mark.django_db

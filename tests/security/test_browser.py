@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from drenfax_portal.api import get_client
 from fax_numbers.models import FaxNumber
 from faxes.models import Fax
-from faxes.sync import sync_faxes_step, sync_numbers
+from faxes.services.sync import sync_faxes_step, sync_numbers
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
 from tests.factories import make_fax
@@ -154,7 +154,7 @@ def test_polls_are_marked_and_an_open_tab_that_only_polls_is_signed_out(
     portal, page, alice, settings
 ):
     from drenfax_portal.client import DrenfaxClient
-    from faxes.services import fax_merge_payloads
+    from faxes.services.cache import fax_merge_payloads
 
     live_server, sandbox = portal
     with DrenfaxClient(sandbox.url, sandbox.api_key) as client:

@@ -15,9 +15,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from drenfax_portal.audit.models import AuditEvent
-from faxes.documents import open_document, write_document
 from faxes.models import Fax, StagedFile, WebhookDelivery
-from faxes.retention import documents_purge
+from faxes.services.documents import open_document, write_document
+from faxes.services.retention import documents_purge
 from tests.factories import make_fax, make_number
 from tests.send.helpers import pdf_bytes, upload
 

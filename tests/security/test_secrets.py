@@ -66,7 +66,7 @@ def test_log_lines_are_redacted_wherever_they_are_captured(secrets_set, caplog):
 
 def test_a_failing_api_call_logs_no_key(secrets_set, caplog, alice):
     from drenfax_portal.api import get_client
-    from faxes.sync import sync_faxes_step
+    from faxes.services.sync import sync_faxes_step
 
     secrets_set.get(f"{API_URL}/v1/fax/history", status=401, json={"error": "bad key"})
     with caplog.at_level(logging.DEBUG), get_client() as client:

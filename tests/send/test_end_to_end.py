@@ -10,7 +10,7 @@ import pytest
 
 from drenfax_portal.api import get_client
 from faxes.models import Fax, Submission
-from faxes.submissions import reconcile_unknown_submissions
+from faxes.services.submissions import reconcile_unknown_submissions
 from tests.send.helpers import form_data
 
 pytestmark = pytest.mark.django_db

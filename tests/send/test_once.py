@@ -15,10 +15,10 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
-import faxes.sending
+import faxes.services.sending
 from drenfax_portal.client import DrenfaxClient
 from faxes.models import Fax, Submission
-from faxes.submissions import reconcile_unknown_submissions, submission_execute
+from faxes.services.submissions import reconcile_unknown_submissions, submission_execute
 from faxes.tasks import submissions_periodic
 from tests.client.conftest import files, multipart
 from tests.conftest import API_URL
@@ -83,13 +83,13 @@ def test_the_same_key_posted_twice_at_once_sends_once(alice, api, monkeypatch):
     api.add_callback("POST", f"{API_URL}/v1/faxes", callback=slow_answer)
     # Both requests reach the claim together, past the early "already used?" check.
     barrier = threading.Barrier(2, timeout=10)
-    real_claim = faxes.sending.submission_claim
+    real_claim = faxes.services.sending.submission_claim
 
     def claim_together(**kwargs):
         barrier.wait()
         return real_claim(**kwargs)
 
-    monkeypatch.setattr(faxes.sending, "submission_claim", claim_together)
+    monkeypatch.setattr(faxes.services.sending, "submission_claim", claim_together)
     key = str(uuid.uuid4())
     responses: list = []
 

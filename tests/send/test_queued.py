@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from faxes.models import Fax, StagedFile, Submission
-from faxes.sending import QUEUE_ABOVE
+from faxes.services.sending import QUEUE_ABOVE
 from tests.send.helpers import form_data, pdf_bytes, text, upload
 from tests.send.test_end_to_end import send_calls
 

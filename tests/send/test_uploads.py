@@ -15,8 +15,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from faxes.models import StagedFile, Submission
+from faxes.services.uploads import PREVIEW_TTL, inspect_file, staged_files_purge
 from faxes.tasks import purge_periodic
-from faxes.uploads import PREVIEW_TTL, inspect_file, staged_files_purge
 from tests.client.conftest import files, multipart
 from tests.conftest import API_URL
 from tests.send.helpers import (
@@ -262,7 +262,7 @@ def test_uploads_and_previews_are_purged_after_their_retention(alice_client, ali
     upload_via_js(alice_client, upload("old.png", PNG), upload("new.png", PNG))
     old, new = StagedFile.objects.order_by("pk")
     age(old, timedelta(hours=25))
-    from faxes.uploads import preview_store
+    from faxes.services.uploads import preview_store
 
     stale_preview = preview_store(user=alice, pdf=pdf_bytes())
     fresh_preview = preview_store(user=alice, pdf=pdf_bytes())

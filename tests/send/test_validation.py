@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from drenfax_portal.accounts.models import Profile
+from faxes.forms import check_recipients
 from faxes.models import Submission
-from faxes.sending import check_recipients
 from tests.client.conftest import fields, multipart
 from tests.conftest import API_URL
 from tests.factories import make_number

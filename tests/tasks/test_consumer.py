@@ -127,8 +127,8 @@ def test_a_consumer_killed_while_a_blast_is_on_its_way_never_sends_it_twice(
     from drenfax_portal.api import get_client
     from drenfax_portal.sandbox import start_sandbox
     from faxes.models import Submission
-    from faxes.submissions import reconcile_unknown_submissions, submissions_expire_stale
-    from faxes.sync import sync_faxes_step
+    from faxes.services.submissions import reconcile_unknown_submissions, submissions_expire_stale
+    from faxes.services.sync import sync_faxes_step
     from faxes.tasks import submission_send
     from tests.blast.test_end_to_end import VALID, blast_calls, reviewed
 

@@ -10,8 +10,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from faxes.documents import open_document
 from faxes.models import Fax, FaxEvent, PdfState, WebhookDelivery
+from faxes.services.documents import open_document
 from tests.factories import fax_payload, make_number
 from tests.webhooks.helpers import PDF, WEBHOOK_URL, inbound, post_form, post_json
 

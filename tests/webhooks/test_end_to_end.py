@@ -9,7 +9,7 @@ import pytest
 from drenfax_portal.client import DrenfaxClient
 from drenfax_portal.sandbox import start_sandbox
 from faxes.models import Fax, FaxEvent, WebhookDelivery
-from faxes.services import fax_merge_payloads
+from faxes.services.cache import fax_merge_payloads
 from tests.webhooks.helpers import PASSWORD, USER
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from faxes import webhooks
 from faxes.models import Fax, FaxEvent, WebhookDelivery
+from faxes.services import webhooks
 from tests.factories import fax_payload, make_fax
 from tests.webhooks.helpers import PDF, WEBHOOK_URL, inbound, post_form, post_json, stored_files
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import RequestFactory
 
 from faxes.models import Fax
-from faxes.webhooks import drenfax_webhook
+from faxes.views.webhooks import drenfax_webhook
 from tests.factories import fax_payload
 from tests.webhooks.helpers import (
     PDF,

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from faxes import pdf_fetch
-from faxes.documents import open_document
 from faxes.models import Fax, PdfState
-from faxes.pdf_fetch import fetch_wanted_pdfs
+from faxes.services import pdf_fetch
+from faxes.services.documents import open_document
+from faxes.services.pdf_fetch import fetch_wanted_pdfs
 from tests.factories import make_fax
 from tests.webhooks.helpers import PDF, inbound, post_form, stored_files
 

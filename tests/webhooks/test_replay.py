@@ -7,9 +7,9 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from faxes import webhooks
-from faxes.documents import open_document
 from faxes.models import Fax, FaxEvent, PdfState, WebhookDelivery
+from faxes.services import webhooks
+from faxes.services.documents import open_document
 from tests.factories import fax_payload
 from tests.webhooks.helpers import PDF, inbound, post_form, post_json
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from faxes.retention import documents_purge
+from faxes.services.retention import documents_purge
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from faxes.uploads import staged_files_purge
+from faxes.services.uploads import staged_files_purge
 
 
 class Command(BaseCommand):

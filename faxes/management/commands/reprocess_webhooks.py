@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from faxes.models import WebhookDelivery
-from faxes.webhooks import webhook_reprocess
+from faxes.services.webhooks import webhook_reprocess
 
 Outcome = WebhookDelivery.Outcome
 

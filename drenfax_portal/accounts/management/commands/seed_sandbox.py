@@ -13,7 +13,7 @@ from drenfax_portal.api import get_client
 from drenfax_portal.client import DrenfaxError
 from fax_numbers.actions import number_assign_user
 from fax_numbers.models import FaxNumber
-from faxes.sync import sync_numbers
+from faxes.services.sync import sync_numbers
 
 
 class Command(BaseCommand):

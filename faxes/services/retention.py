@@ -1,7 +1,8 @@
 """Local copies of fax documents are deleted after DOCUMENT_RETENTION_DAYS.
 
 The fax then forgets the path; opening it later fetches the document from Drenfax again.
-`documents_purge` also runs the uploads' shorter purge (`faxes.uploads.staged_files_purge`).
+`documents_purge` also runs the uploads' shorter purge
+(`faxes.services.uploads.staged_files_purge`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from drenfax_portal.audit.services import audit_record
-from faxes.documents import delete_document, delete_stray_files, documents_dir
 from faxes.models import Fax, WebhookDelivery
-from faxes.uploads import PREVIEWS_FOLDER, UPLOADS_FOLDER, PurgeReport, staged_files_purge
+from faxes.services.documents import delete_document, delete_stray_files, documents_dir
+from faxes.services.uploads import PREVIEWS_FOLDER, UPLOADS_FOLDER, PurgeReport, staged_files_purge
 
 
 @dataclass

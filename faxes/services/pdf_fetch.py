@@ -14,8 +14,8 @@ from typing import Any, BinaryIO, Protocol
 from django.db.models import F, Q
 from django.utils import timezone
 
-from faxes.documents import NotAPdf, delete_document, fetch_document
 from faxes.models import Fax, PdfState
+from faxes.services.documents import NotAPdf, delete_document, fetch_document
 
 log = logging.getLogger(__name__)
 

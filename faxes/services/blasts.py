@@ -1,7 +1,7 @@
 """Fax blasts, the services: keep an uploaded list for its review, send it once.
 
 An accepted list is kept as a staged file with its reading cached for the review pages;
-`blast_send` writes the clean workbook down with its one-time key (`faxes.submissions`),
+`blast_send` writes the clean workbook down with its one-time key (`faxes.services.submissions`),
 and a task sends it in ONE `send_blast` call, never twice.
 """
 
@@ -19,24 +19,24 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from drenfax_portal.client import DrenfaxClient
-from faxes.blast import (
+from faxes.models import StagedFile, Submission
+from faxes.services.documents import delete_document, open_document, write_document
+from faxes.services.sending import cover_page_arguments
+from faxes.services.submissions import submission_claim
+from faxes.services.uploads import (
+    CappedUploadHandler,
+    clean_filename,
+    preview_store,
+    staged_file_store,
+    upload_retention,
+)
+from faxes.spreadsheets import (
     XLSX_CONTENT_TYPE,
     RecipientList,
     clean_workbook,
     max_file_size,
     max_rows,
     recipient_list_read,
-)
-from faxes.documents import delete_document, open_document, write_document
-from faxes.models import StagedFile, Submission
-from faxes.sending import cover_page_arguments
-from faxes.submissions import submission_claim
-from faxes.uploads import (
-    CappedUploadHandler,
-    clean_filename,
-    preview_store,
-    staged_file_store,
-    upload_retention,
 )
 
 # The name of the clean workbook sent to Drenfax.

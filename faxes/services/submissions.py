@@ -33,8 +33,8 @@ from drenfax_portal.client import (
     TransportError,
 )
 from faxes.models import Direction, Fax, FaxEvent, Submission
-from faxes.ratelimit import history_limiter
-from faxes.services import fax_merge_payloads
+from faxes.services.cache import fax_merge_payloads
+from faxes.services.ratelimit import history_limiter
 
 log = logging.getLogger(__name__)
 

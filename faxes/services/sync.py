@@ -28,8 +28,8 @@ from fax_numbers.models import FaxNumber
 from fax_numbers.services import numbers_sync
 from faxes.models import TERMINAL_STATUSES, Direction, Fax, FaxEvent, SyncState
 from faxes.payload import InvalidPayload
-from faxes.ratelimit import DatabaseRateLimiter, history_limiter
-from faxes.services import fax_merge_payloads
+from faxes.services.cache import fax_merge_payloads
+from faxes.services.ratelimit import DatabaseRateLimiter, history_limiter
 
 log = logging.getLogger(__name__)
 

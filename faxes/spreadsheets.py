@@ -37,7 +37,7 @@ from openpyxl.utils import get_column_letter
 
 from drenfax_portal.client.limits import NAME_MAX
 from fax_numbers.phone import InvalidNumber, parse_number
-from faxes.uploads import (
+from faxes.services.uploads import (
     MB,
     contains_bytes,
     file_signature,

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from drenfax_portal.client import DrenfaxClient
-from faxes.documents import delete_document, fax_set_pdf, fetch_document
 from faxes.models import Fax, FaxEvent
-from faxes.services import fax_merge_payloads
+from faxes.services.cache import fax_merge_payloads
+from faxes.services.documents import delete_document, fax_set_pdf, fetch_document
 
 
 def _user_event(fax: Fax, user: AbstractBaseUser, note: str) -> None:

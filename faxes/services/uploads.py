@@ -26,14 +26,14 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from faxes.documents import (
+from faxes.models import StagedFile, Submission
+from faxes.services.documents import (
     delete_document,
     delete_stray_files,
     documents_dir,
     open_document,
     write_document,
 )
-from faxes.models import StagedFile, Submission
 
 log = logging.getLogger(__name__)
 
