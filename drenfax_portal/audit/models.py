@@ -32,6 +32,7 @@ ACTIONS: dict[str, str] = {
     "fax.unarchived": "Fax unarchived",
     "fax.deleted": "Fax deleted",
     "blast.sent": "Blast sent",
+    "send.refused": "Queued send refused; nothing was sent",
     "number.provisioned": "Number provisioned",
     "number.released": "Number released",
     "number.assigned": "Number assigned",

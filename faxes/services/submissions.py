@@ -24,6 +24,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from drenfax_portal.api import describe_error
+from drenfax_portal.audit.services import audit_record
 from drenfax_portal.client import (
     BatchResult,
     DrenfaxClient,
@@ -125,8 +126,16 @@ def submission_run(pk: int, call_for: Callable[[Submission], Callable[[], Any]])
         call = call_for(submission)
     except Exception as exc:  # e.g. a file gone: the call could not be made, nothing was sent
         _finish(submission, Submission.State.FAILED, error=str(exc) or type(exc).__name__)
-        return True
-    submission_execute(submission, call)
+    else:
+        submission_execute(submission, call)
+    if submission.state == Submission.State.FAILED:  # the request was audited as sent
+        audit_record(
+            "send.refused",
+            target=submission,
+            success=False,
+            user=submission.user,
+            details={"kind": submission.kind, "error": submission.error[:200]},
+        )
     return True
 
 

@@ -53,3 +53,7 @@ def test_a_file_deleted_before_the_task_ran_sends_nothing_and_says_so(sandbox, a
     submission = Submission.objects.get()
     assert submission.state == Submission.State.FAILED and send_calls(sandbox) == 0
     assert "deleted before it could be sent" in text(alice_client.get(response["Location"]))
+    from drenfax_portal.audit.models import AuditEvent
+
+    [refused] = AuditEvent.objects.filter(action="send.refused")
+    assert refused.outcome == "failure" and refused.username == "alice"
