@@ -8,9 +8,11 @@ does nothing. Requests never call the API for background work: they enqueue.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -68,6 +70,20 @@ def one_at_a_time(name: str) -> Iterator[bool]:
         lock.release()
 
 
+def alone(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Run the decorated chore only if it gets the lock `name`; otherwise do nothing."""
+
+    def decorate(chore: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(chore)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with one_at_a_time(name) as mine:
+                return chore(*args, **kwargs) if mine else None
+
+        return run
+
+    return decorate
+
+
 def sync_step(*, numbers: bool = False) -> SyncReport | None:
     """One sync step (`sync_faxes --once` and the sync tasks); None if one is running."""
     with one_at_a_time("sync") as mine:
@@ -105,10 +121,10 @@ def sync_requested(numbers: bool = False) -> None:
 
 
 @db_periodic_task(crontab(minute="*/5"))
+@alone("numbers")
 def numbers_periodic() -> None:
-    with one_at_a_time("numbers") as mine, get_client() as client:
-        if mine:
-            sync_numbers(client=client)
+    with get_client() as client:
+        sync_numbers(client=client)
 
 
 @db_task()
@@ -122,14 +138,14 @@ _CALLS = {Submission.Kind.BLAST: blast_call, Submission.Kind.SEND: send_call}
 
 
 @db_periodic_task(crontab(minute="*"))
+@alone("submissions")
 def submissions_periodic() -> None:
     """Sends whose outcome is unknown: looked up, never sent again. Queued sends whose task
     was lost (a consumer killed before it ran it) are enqueued again: only one run sends."""
-    with one_at_a_time("submissions") as mine, get_client() as client:
-        if mine:
-            reconcile_unknown_submissions(client=client, account_id=settings.DRENFAX_ACCOUNT_ID)
-            for pk in submissions_queued_since(timezone.now() - timedelta(minutes=1)):
-                submission_send(pk)
+    with get_client() as client:
+        reconcile_unknown_submissions(client=client, account_id=settings.DRENFAX_ACCOUNT_ID)
+    for pk in submissions_queued_since(timezone.now() - timedelta(minutes=1)):
+        submission_send(pk)
 
 
 @db_task()
@@ -148,25 +164,24 @@ def pdf_wanted(fax_pk: int) -> None:
 
 
 @db_periodic_task(crontab(minute="*/5"))
+@alone("pdfs")
 def pdfs_periodic() -> None:
     """A net under `pdf_wanted`: PDFs still wanted, or taken by a consumer that died."""
-    with one_at_a_time("pdfs") as mine, get_client() as client:
-        if mine:
-            fetch_wanted_pdfs(client=client)
+    with get_client() as client:
+        fetch_wanted_pdfs(client=client)
 
 
 @db_periodic_task(crontab(minute="*"))
+@alone("notifications")
 def notifications_periodic() -> None:
-    with one_at_a_time("notifications") as mine, get_client() as client:
-        if mine:
-            notified = notifications_process(client=client)
-            if notified.enqueued or notified.sent or notified.digests or notified.failed:
-                log.info("notifications: %s", notified)
+    with get_client() as client:
+        notified = notifications_process(client=client)
+    if notified.enqueued or notified.sent or notified.digests or notified.failed:
+        log.info("notifications: %s", notified)
 
 
 @db_periodic_task(crontab(minute="*/10"))
+@alone("purge")
 def purge_periodic() -> None:
     """Stored documents, uploads and audit events past their retention periods."""
-    with one_at_a_time("purge") as mine:
-        if mine:
-            log.info("purge: %s; %s old audit event(s)", documents_purge(), audit_events_purge())
+    log.info("purge: %s; %s old audit event(s)", documents_purge(), audit_events_purge())
