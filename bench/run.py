@@ -144,7 +144,11 @@ def render(rows: list[Row], failures: list[str], *, elapsed: float, quick: bool)
         lines += ["", "## Benchmarks that did not run", ""]
         lines += [f"- {f.splitlines()[0]}" for f in failures]
     missed = [r for r in rows if r.ok is False]
-    lines += ["", f"**{len(missed)} target(s) missed.**" if missed else "**Every target met.**"]
+    if missed:
+        verdict = f"**{len(missed)} target(s) missed.**"
+    else:
+        verdict = "**Some benchmarks did not run.**" if failures else "**Every target met.**"
+    lines += ["", verdict]
     return "\n".join(lines)
 
 

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.apps import AppConfig
 
 
@@ -20,5 +22,7 @@ def _create_task_tables(**kwargs) -> None:
     when Django starts (which would write a file before anything asked for one)."""
     from huey.contrib.djhuey import HUEY
 
+    if filename := getattr(HUEY.storage, "filename", None):  # SQLite: its folder too
+        Path(filename).parent.mkdir(parents=True, exist_ok=True)
     if initialize := getattr(HUEY.storage, "initialize_schema", None):
         initialize()
