@@ -133,7 +133,7 @@ def test_a_consumer_killed_while_a_blast_is_on_its_way_never_sends_it_twice(
     from tests.blast.test_end_to_end import VALID, blast_calls, reviewed
 
     settings.FAX_DOCUMENTS_DIR = tmp_path / "documents"
-    with start_sandbox(strict=True, speed=50, send_latency=3) as sandbox:
+    with start_sandbox(strict=True, speed=50, send_latency=6) as sandbox:
         settings.DRENFAX_API_URL = sandbox.url
         settings.DRENFAX_API_KEY = sandbox.api_key
         settings.DRENFAX_ACCOUNT_ID = sandbox.account_id
