@@ -23,6 +23,7 @@ test: $(STAMP)
 
 ## Benchmarks (figures, not tests): prints a table, writes bench/results.md.
 bench: $(STAMP)
+	@$(BIN)/python -c 'import locust' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 ## Two web processes and two task consumers on PostgreSQL and Redis, and a smoke test.

@@ -61,7 +61,7 @@ def main() -> int:
                 f"browsing ({label})",
                 "browsing",
                 *("--db", url, "--label", label, "--faxes", faxes),
-                *("--seconds", "5" if args.quick else "15"),
+                *("--seconds", "5" if args.quick else "30"),
             )
         if "webhooks" in wanted:
             section(
