@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "drenfax_portal.audit",
     "faxes",
     "fax_numbers",
+    "contacts",
     "drenfax_portal.notifications",
     "drenfax_portal.dashboard",
     "huey.contrib.djhuey",

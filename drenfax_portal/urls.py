@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("drenfax_portal.accounts.urls")),
     path("faxes/", include("faxes.urls")),
     path("numbers/", include("fax_numbers.urls")),
+    path("contacts/", include("contacts.urls")),
     path("audit/", include("drenfax_portal.audit.urls")),
     path("admin/", admin.site.urls),
 ]

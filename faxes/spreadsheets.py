@@ -506,7 +506,9 @@ SheetRow = tuple[int, tuple[Any, ...]]  # (row number, values from column A on)
 Row = tuple[int, dict[int, Any]]  # (row number, {column: value} of the cells not blank)
 
 
-def _sheet_rows(sheet: Any, formulas: Any, *, ceiling: int) -> Iterator[SheetRow]:
+def _sheet_rows(
+    sheet: Any, formulas: Any, *, ceiling: int, blanks: bool = False
+) -> Iterator[SheetRow]:
     """A read-only sheet's rows (its `<dimension>` ignored), at most `ceiling` rows and
     MAX_CELLS cells. With `formulas` a formula saved without its result reads as
     Uncalculated; without it, a row holding an empty cell raises _EmptyCell.
@@ -527,7 +529,7 @@ def _sheet_rows(sheet: Any, formulas: Any, *, ceiling: int) -> Iterator[SheetRow
                 "more than a list of recipients needs. Copy the list into a new workbook, "
                 "save, and upload that."
             )
-        if formulas is None and None in row:
+        if formulas is None and not blanks and None in row:
             raise _EmptyCell
         yield index, row
 
@@ -1011,3 +1013,21 @@ def _template_notes() -> list[str]:
         "you choose); it cannot attach documents. To fax documents to up to 100 numbers, use "
         "the Send page.",
     ]
+
+
+def workbook_rows(handle: IO[bytes], *, limit: int) -> list[SheetRow]:
+    """The rows of an uploaded workbook's first visible sheet, after the checks a recipient
+    list gets (other lists, such as contacts, read them); raises RefusedList."""
+    if not openpyxl.DEFUSEDXML:
+        raise RefusedList("Spreadsheets cannot be read safely on this server right now.")
+    try:
+        _check_container(handle, limit=limit)
+        with _opened(handle, data_only=True) as workbook:
+            for sheet in workbook.worksheets:
+                if sheet.sheet_state == "visible":
+                    return list(
+                        _sheet_rows(sheet, None, ceiling=limit + BLANK_ROWS_MAX, blanks=True)
+                    )
+            return []
+    except Exception as exc:
+        raise _refusal(exc) from None
