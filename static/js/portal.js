@@ -198,6 +198,61 @@
     progress.hidden = true;
   }
 
+  // Contact suggestions (htmx fills the list): a pick adds the number, and the first
+  // contact's name goes on the cover page's "To" line.
+  const picker = form.querySelector("[data-contact-picker]");
+  if (picker) {
+    const search = picker.querySelector("input[type=search]");
+    const recipients = form.querySelector("#id_recipients");
+    const toName = form.querySelector("#id_recipient_name");
+    const said = picker.querySelector("[data-contact-status]");
+    const options = () => Array.from(picker.querySelectorAll("[data-contact-number]"));
+    const clear = () => picker.querySelector("#contact-suggestions").replaceChildren();
+
+    function pick(option) {
+      const { contactNumber: number, contactName: name } = option.dataset;
+      const typed = recipients.value.trim();
+      if (!typed.split(/[\s,;]+/).includes(number)) {
+        recipients.value = typed ? `${typed}, ${number}` : number;
+      }
+      if (toName && !toName.value.trim()) {
+        toName.value = name.slice(0, 40);
+        toName.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+      search.value = "";
+      clear();
+      search.setAttribute("aria-expanded", "false");
+      recipients.dispatchEvent(new Event("change", { bubbles: true })); // the number check
+      said.textContent = `${name} added.`;
+      search.focus();
+    }
+
+    picker.addEventListener("click", (event) => {
+      const option = event.target.closest("[data-contact-number]");
+      if (!option) return;
+      event.preventDefault();
+      pick(option);
+    });
+    picker.addEventListener("keydown", (event) => {
+      const all = options();
+      const at = all.indexOf(document.activeElement);
+      if ((event.key === "ArrowDown" || event.key === "ArrowUp") && all.length) {
+        event.preventDefault();
+        const next = event.key === "ArrowDown" ? Math.min(at + 1, all.length - 1) : at - 1;
+        (next >= 0 ? all[next] : search).focus();
+      } else if (event.key === "Enter" && event.target === search) {
+        event.preventDefault(); // not the form's submit
+        if (all.length) pick(all[0]);
+      } else if (event.key === "Escape") {
+        clear();
+        search.focus();
+      }
+    });
+    picker.addEventListener("htmx:afterSwap", () => {
+      search.setAttribute("aria-expanded", options().length ? "true" : "false");
+    });
+  }
+
   // Custom field rows: add and remove in place.
   form.addEventListener("click", (event) => {
     const add = event.target.closest("[data-cf-add]");
