@@ -51,18 +51,9 @@ class BarChart:
     plot_right: int = WIDTH - RIGHT
     plot_top: int = TOP
     plot_bottom: int = HEIGHT - BOTTOM
-
-    @property
-    def x_axis_label_y(self) -> int:
-        return self.height - 4
-
-    @property
-    def y_axis_label_x(self) -> int:
-        return 12
-
-    @property
-    def y_axis_label_y(self) -> float:
-        return (self.plot_top + self.plot_bottom) / 2
+    x_axis_label_y: int = HEIGHT - 4
+    y_axis_label_x: int = 12
+    y_axis_label_y: float = (TOP + HEIGHT - BOTTOM) / 2
 
 
 def nice_step(value: float) -> int:
@@ -71,10 +62,7 @@ def nice_step(value: float) -> int:
         return 1
     raw = value / 4
     magnitude = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 5, 10):
-        if factor * magnitude >= raw:
-            return int(factor * magnitude)
-    return int(10 * magnitude)  # pragma: no cover - the loop always returns
+    return next(int(f * magnitude) for f in (1, 2, 5, 10) if f * magnitude >= raw)
 
 
 def _short_day(day) -> str:
