@@ -13,14 +13,16 @@ from django.contrib.auth.middleware import (
 )
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, resolve_url
+from django.shortcuts import resolve_url
 from django.utils import timezone
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 from django_otp import user_has_device
 
 from drenfax_portal.accounts.models import Profile
 from drenfax_portal.audit.receivers import LOGOUT_REASON
+from drenfax_portal.http import redirect_to
 
 # When the user last did something (seconds since the epoch), in their session.
 LAST_ACTIVITY = "_last_activity"
@@ -46,13 +48,6 @@ def page_path(request: HttpRequest) -> str:
             return parts.path + (f"?{parts.query}" if parts.query else "")
         return resolve_url(settings.LOGIN_REDIRECT_URL)
     return request.get_full_path()
-
-
-def redirect_to(request: HttpRequest, url: str) -> HttpResponse:
-    """A redirect; for htmx, HX-Redirect (a 302 would swap the login page into a fragment)."""
-    if getattr(request, "htmx", False):
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
 
 
 ACTIVITY_RESOLUTION = 60  # seconds
@@ -108,18 +103,12 @@ def otp_exempt(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 NO_DEVICE_AT_SIGN_IN = "_2fa_no_device"
 
 
-class TwoFactorMiddleware:
+class TwoFactorMiddleware(MiddlewareMixin):
     """Hold every page until the second factor is checked (after OTPMiddleware).
 
     A user with an authenticator passes the check after each sign-in; with REQUIRE_2FA, a
     user without one sets it up first. Views marked `otp_exempt` pass.
     """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_view(
         self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
@@ -138,38 +127,29 @@ class TwoFactorMiddleware:
         else:
             request.session[NO_DEVICE_AT_SIGN_IN] = True
             return None
-        return redirect_to(request, _with_next(resolve_url(target), page_path(request)))
-
-
-def _with_next(url: str, next_path: str) -> str:
-    return f"{url}?{urlencode({REDIRECT_FIELD_NAME: next_path})}"
+        url = f"{resolve_url(target)}?{urlencode({REDIRECT_FIELD_NAME: page_path(request)})}"
+        # For htmx, HX-Redirect: a 302 would swap the code page into a fragment.
+        return redirect_to(request, url)
 
 
 TZ_KEY = "_portal_tz"
 TZ_REFRESH = 300  # seconds
 
 
-class UserTimezoneMiddleware:
+class UserTimezoneMiddleware(MiddlewareMixin):
     """Show times in the signed-in user's own time zone (their profile), else the server's."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        tzname = self._tzname(request) if request.user.is_authenticated else None
-        if tzname:
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(tzname))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
-        else:
+    def process_request(self, request: HttpRequest) -> None:
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(self._tzname(request)))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # none, or no longer known
             timezone.deactivate()
-        return self.get_response(request)
 
     @staticmethod
     def _tzname(request: HttpRequest) -> str:
         """The user's zone, read from their profile at most every TZ_REFRESH seconds."""
-
+        if not request.user.is_authenticated:
+            return ""
         cached = request.session.get(TZ_KEY)
         now = time.time()
         if cached and now - cached[1] < TZ_REFRESH:
