@@ -163,7 +163,7 @@ def _recipients(faxes: list[Fax]) -> dict[int, list[Any]]:
     recipients: dict[int, list[Any]] = {}
     for fax in faxes:
         if fax.direction == Direction.INBOUND:
-            recipients[fax.pk] = members.get(fax.number_id, []) if fax.number_id else []
+            recipients[fax.pk] = members.get(fax.number_id, [])
         elif fax.sent_by is not None:
             recipients[fax.pk] = [fax.sent_by]
     return recipients
@@ -278,9 +278,7 @@ def digest_cut(now: datetime, tzinfo: Any, hour: int) -> datetime:
     """The latest local `hour` o'clock at or before now: the digest covers what came before."""
     local = now.astimezone(tzinfo)
     cut = datetime.combine(local.date(), dtime(hour), tzinfo=tzinfo)
-    if cut > local:
-        cut = datetime.combine(local.date() - timedelta(days=1), dtime(hour), tzinfo=tzinfo)
-    return cut
+    return cut - timedelta(days=1) if cut > local else cut
 
 
 def digests_send(*, now: datetime | None = None, deadline: float | None = None) -> int:
