@@ -28,13 +28,9 @@ from drenfax_portal.http import redirect_to
 LAST_ACTIVITY = "_last_activity"
 # Set in the session that replaces an idle one, so the login page can say why.
 IDLE_SIGNED_OUT = "_idle_signed_out"
-# Sent by requests that htmx repeats on its own ("every 3s"): they are not user activity.
+# Sent (as "1") by requests that htmx repeats on its own ("every 3s"; static/js/portal.js):
+# they are not user activity.
 POLL_HEADER = "X-Portal-Poll"
-
-
-def is_poll(request: HttpRequest) -> bool:
-    """A request htmx made on a timer, not on the user's behalf (see static/js/portal.js)."""
-    return request.headers.get(POLL_HEADER) == "1"
 
 
 def page_path(request: HttpRequest) -> str:
@@ -53,27 +49,25 @@ def page_path(request: HttpRequest) -> str:
 ACTIVITY_RESOLUTION = 60  # seconds
 
 
-class IdleTimeoutMiddleware:
+class IdleTimeoutMiddleware(MiddlewareMixin):
     """Sign out a session idle for IDLE_TIMEOUT_MINUTES (audited as "auth.timeout"); the
     request goes on anonymous. htmx polling is not activity, so an open tab times out."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        now = time.time()
+    def process_request(self, request: HttpRequest) -> None:
         if request.user.is_authenticated:
             last = request.session.get(LAST_ACTIVITY)
-            if last is not None and now - float(last) > settings.IDLE_TIMEOUT_MINUTES * 60:
+            if last is not None and time.time() - last > settings.IDLE_TIMEOUT_MINUTES * 60:
                 setattr(request, LOGOUT_REASON, "timeout")
                 logout(request)
                 request.session[IDLE_SIGNED_OUT] = True
-        response = self.get_response(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         # After the view, so a sign-in starts the clock; at most once a minute, to spare a
         # session write per request.
-        if request.user.is_authenticated and not is_poll(request):
+        if request.user.is_authenticated and request.headers.get(POLL_HEADER) != "1":
+            now = time.time()
             last = request.session.get(LAST_ACTIVITY)
-            if last is None or now - float(last) >= ACTIVITY_RESOLUTION:
+            if last is None or now - last >= ACTIVITY_RESOLUTION:
                 request.session[LAST_ACTIVITY] = int(now)
         return response
 
