@@ -105,10 +105,9 @@ def notifiable_faxes(*, now: datetime) -> QuerySet[Fax]:
     return (
         Fax.objects.filter(recent, deleted_at__isnull=True)
         .filter(
-            Q(direction=Direction.INBOUND, number__isnull=False)
+            (Q(direction=Direction.INBOUND) & has_members)
             | Q(direction=Direction.OUTBOUND, sent_by__isnull=False)
         )
-        .filter(Q(direction=Direction.OUTBOUND) | has_members)
         .exclude(Exists(Notification.objects.filter(fax_id=OuterRef("pk"))))
         .order_by("pk")
     )
