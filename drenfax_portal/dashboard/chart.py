@@ -28,22 +28,16 @@ class Rect:
 
 
 @dataclass(frozen=True)
-class Tick:
-    y: float
-    label: str
-
-
-@dataclass(frozen=True)
-class DayLabel:
-    x: float
+class Label:
+    at: float  # y of a gridline, x of a day
     label: str
 
 
 @dataclass(frozen=True)
 class BarChart:
     bars: list[Rect]
-    y_ticks: list[Tick]
-    x_labels: list[DayLabel]
+    y_ticks: list[Label]
+    x_labels: list[Label]
     top: int  # the value of the highest gridline
     width: int = WIDTH
     height: int = HEIGHT
@@ -109,10 +103,10 @@ def daily_bar_chart(days: Sequence[DayCounts]) -> BarChart:
                         )
                     )
                 base += value
-    ticks = [Tick(y=round(y_of(v), 2), label=str(v)) for v in range(0, top + 1, step)]
+    ticks = [Label(at=round(y_of(v), 2), label=str(v)) for v in range(0, top + 1, step)]
     # A label every seventh day counting back from today, so today is always labelled.
     x_labels = [
-        DayLabel(x=round(LEFT + i * slot + slot / 2, 2), label=_short_day(d.day))
+        Label(at=round(LEFT + i * slot + slot / 2, 2), label=_short_day(d.day))
         for i, d in enumerate(days)
         if (len(days) - 1 - i) % 7 == 0
     ]
