@@ -215,8 +215,6 @@ def notifications_send(
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    if not ids:
-        return 0, 0
     token = _claim(Notification.objects.filter(pk__in=ids, state=State.PENDING), now=now)
     if token is None:
         return 0, 0
