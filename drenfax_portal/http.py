@@ -5,7 +5,10 @@ from functools import wraps
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import cache_control
+from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 
@@ -13,6 +16,17 @@ class HtmxHttpRequest(HttpRequest):
     """A request as HtmxMiddleware leaves it (for type checkers)."""
 
     htmx: HtmxDetails
+
+
+# Pages with secrets (a setup key, recovery codes) or patients' details: never cached.
+no_store = cache_control(private=True, no_store=True)
+
+
+def redirect_to(request: HttpRequest, url: str) -> HttpResponse:
+    """A redirect that htmx follows as a whole page (HX-Redirect)."""
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
 
 
 def safe_next(request: HttpRequest, default: str) -> str:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import base64
 import logging
 import re
-from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.deprecation import MiddlewareMixin
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 REDACTED = "[redacted]"
@@ -88,19 +88,14 @@ def _redact_record(record: logging.LogRecord) -> logging.LogRecord:
     return record
 
 
-_installed: list[Callable[..., logging.LogRecord]] = []
-
-
+@cache
 def install_log_redaction() -> None:
-    """Redact every log record as it is made (idempotent)."""
-    if _installed:
-        return
+    """Redact every log record as it is made (once, however often it is called)."""
     previous = logging.getLogRecordFactory()
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         return _redact_record(previous(*args, **kwargs))
 
-    _installed.append(factory)
     logging.setLogRecordFactory(factory)
 
 
@@ -127,13 +122,12 @@ class SecretsExceptionReporterFilter(SafeExceptionReporterFilter):
 
     def get_traceback_frame_variables(self, request: HttpRequest | None, tb_frame: Any) -> Any:
         variables = super().get_traceback_frame_variables(request, tb_frame)
-        cleaned = []
-        for name, value in variables:
-            if self.hidden_settings.search(name) and name not in {"self", "request"}:
-                cleaned.append((name, self.cleansed_substitute))
-            else:
-                cleaned.append((name, _RedactedRepr(value)))
-        return cleaned
+        return [
+            (name, self.cleansed_substitute)
+            if self.hidden_settings.search(name) and name not in {"self", "request"}
+            else (name, _RedactedRepr(value))
+            for name, value in variables
+        ]
 
     def cleanse_setting(self, key: Any, value: Any) -> Any:
         value = super().cleanse_setting(key, value)
@@ -167,14 +161,10 @@ class _RedactedRepr:
         return redact(text)
 
 
-class SecurityHeadersMiddleware:
+class SecurityHeadersMiddleware(MiddlewareMixin):
     """Headers Django's SecurityMiddleware does not set: Permissions-Policy and CORP."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response

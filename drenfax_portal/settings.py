@@ -165,9 +165,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="") or "UTC"
-USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -184,14 +182,10 @@ STORAGES = {
     },
 }
 
-# With DEBUG off the portal sits behind a TLS proxy that sets X-Forwarded-Proto.
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-# Pages may not be framed; the two PDF views (the portal's inline viewer) allow SAMEORIGIN.
-X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
+# Django's defaults already send nosniff, same-origin Referrer-Policy and COOP, and
+# X-Frame-Options DENY (the two PDF views of the inline viewer allow SAMEORIGIN), and make
+# session cookies HttpOnly and SameSite=Lax. With DEBUG off the portal sits behind a TLS
+# proxy that sets X-Forwarded-Proto.
 # A closed browser ends the session; IDLE_TIMEOUT_MINUTES ends an unattended one.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
 USE_PROXY_SSL_HEADER = not DEBUG and env.bool("SECURE_PROXY_SSL_HEADER", default=True)
@@ -290,20 +284,14 @@ def _sandbox_credentials(path: Path) -> dict[str, str]:
 DRENFAX_API_URL = env.str("DRENFAX_API_URL", default="").rstrip("/")
 DRENFAX_SANDBOX = not DRENFAX_API_URL
 SANDBOX_PORT = env.int("SANDBOX_PORT", default=8765)
+_sandbox = _sandbox_credentials(VAR_DIR / "sandbox.json") if DRENFAX_SANDBOX else {}
 if DRENFAX_SANDBOX:
-    _sandbox = _sandbox_credentials(VAR_DIR / "sandbox.json")
     DRENFAX_API_URL = f"http://127.0.0.1:{SANDBOX_PORT}"
-    DRENFAX_API_KEY = env_secret("DRENFAX_API_KEY", default=_sandbox.get("api_key", ""))
-    DRENFAX_ACCOUNT_ID = env.str("DRENFAX_ACCOUNT_ID", default=_sandbox.get("account_id", ""))
-    DRENFAX_WEBHOOK_AUTH = env_secret(
-        "DRENFAX_WEBHOOK_AUTH", default=_sandbox.get("webhook_auth", "")
-    )
-else:
-    DRENFAX_API_KEY = env_secret("DRENFAX_API_KEY")
-    DRENFAX_ACCOUNT_ID = env.str("DRENFAX_ACCOUNT_ID", default="")
-    DRENFAX_WEBHOOK_AUTH = env_secret("DRENFAX_WEBHOOK_AUTH")
-    if not DEBUG and not DRENFAX_API_KEY:
-        raise ImproperlyConfigured("DRENFAX_API_KEY must be set when DRENFAX_API_URL is set")
+DRENFAX_API_KEY = env_secret("DRENFAX_API_KEY", default=_sandbox.get("api_key", ""))
+DRENFAX_ACCOUNT_ID = env.str("DRENFAX_ACCOUNT_ID", default="") or _sandbox.get("account_id", "")
+DRENFAX_WEBHOOK_AUTH = env_secret("DRENFAX_WEBHOOK_AUTH", default=_sandbox.get("webhook_auth", ""))
+if not DEBUG and not DRENFAX_SANDBOX and not DRENFAX_API_KEY:
+    raise ImproperlyConfigured("DRENFAX_API_KEY must be set when DRENFAX_API_URL is set")
 
 # Timeouts (connect, read) in seconds for every API call.
 DRENFAX_TIMEOUT = (
@@ -366,7 +354,6 @@ DRENFAX_WEBHOOK_MAX_MULTIPART_BYTES = env.int(
     "DRENFAX_WEBHOOK_MAX_MULTIPART_BYTES", default=30 * 1024 * 1024
 )
 
-
 # What one send may carry, stated on the send form and enforced server-side (MB are MiB).
 SEND_MAX_FILES = env_positive("SEND_MAX_FILES", 10, int)
 SEND_MAX_FILE_MB = env_positive("SEND_MAX_FILE_MB", 10)
@@ -376,17 +363,13 @@ SEND_MAX_PAGES = env_positive("SEND_MAX_PAGES", 200, int)
 # Uploads stay this long, so a failed or corrected send needs no second upload.
 UPLOAD_RETENTION_HOURS = env_positive("UPLOAD_RETENTION_HOURS", 24)
 
-
 # --- Email and notifications ----------------------------------------------------------------
 # Where email goes, as a URL: the console by default, else e.g.
 # smtp+tls://user:password@smtp.example.com:587 (or EMAIL_URL_FILE).
+# EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER/PASSWORD, EMAIL_USE_TLS/SSL: what
+# the URL does not say keeps Django's default.
 _email = env.email_url_config(env_secret("EMAIL_URL") or "consolemail://")
-EMAIL_BACKEND = _email["EMAIL_BACKEND"]
-for _name in ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"):
-    if _email.get(_name) is not None:
-        globals()[_name] = _email[_name]
-EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
-EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
+globals().update({name: value for name, value in _email.items() if value is not None})
 # Seconds before an SMTP connection or command gives up (the worker must not hang on it).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Drenfax Portal <noreply@localhost>")
@@ -416,7 +399,5 @@ if DOCUMENT_RETENTION_DAYS < 0:
     raise ImproperlyConfigured("DOCUMENT_RETENTION_DAYS must be 0 (keep) or a number of days")
 
 # Fax blasts: the most rows one recipient list may hold, and the largest workbook in MB.
-
-
 BLAST_MAX_ROWS = env_positive("BLAST_MAX_ROWS", 10_000, int)
 BLAST_MAX_FILE_MB = env_positive("BLAST_MAX_FILE_MB", 10)

@@ -1,0 +1,1 @@
+"""Portal users: sign-in, profiles (Drenfax user id, timezone) and demo data."""

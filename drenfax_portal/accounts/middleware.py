@@ -13,26 +13,24 @@ from django.contrib.auth.middleware import (
 )
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, resolve_url
+from django.shortcuts import resolve_url
 from django.utils import timezone
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 from django_otp import user_has_device
 
 from drenfax_portal.accounts.models import Profile
 from drenfax_portal.audit.receivers import LOGOUT_REASON
+from drenfax_portal.http import redirect_to
 
 # When the user last did something (seconds since the epoch), in their session.
 LAST_ACTIVITY = "_last_activity"
 # Set in the session that replaces an idle one, so the login page can say why.
 IDLE_SIGNED_OUT = "_idle_signed_out"
-# Sent by requests that htmx repeats on its own ("every 3s"): they are not user activity.
+# Sent (as "1") by requests that htmx repeats on its own ("every 3s"; static/js/portal.js):
+# they are not user activity.
 POLL_HEADER = "X-Portal-Poll"
-
-
-def is_poll(request: HttpRequest) -> bool:
-    """A request htmx made on a timer, not on the user's behalf (see static/js/portal.js)."""
-    return request.headers.get(POLL_HEADER) == "1"
 
 
 def page_path(request: HttpRequest) -> str:
@@ -48,37 +46,28 @@ def page_path(request: HttpRequest) -> str:
     return request.get_full_path()
 
 
-def redirect_to(request: HttpRequest, url: str) -> HttpResponse:
-    """A redirect; for htmx, HX-Redirect (a 302 would swap the login page into a fragment)."""
-    if getattr(request, "htmx", False):
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
-
-
 ACTIVITY_RESOLUTION = 60  # seconds
 
 
-class IdleTimeoutMiddleware:
+class IdleTimeoutMiddleware(MiddlewareMixin):
     """Sign out a session idle for IDLE_TIMEOUT_MINUTES (audited as "auth.timeout"); the
     request goes on anonymous. htmx polling is not activity, so an open tab times out."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        now = time.time()
+    def process_request(self, request: HttpRequest) -> None:
         if request.user.is_authenticated:
             last = request.session.get(LAST_ACTIVITY)
-            if last is not None and now - float(last) > settings.IDLE_TIMEOUT_MINUTES * 60:
+            if last is not None and time.time() - last > settings.IDLE_TIMEOUT_MINUTES * 60:
                 setattr(request, LOGOUT_REASON, "timeout")
                 logout(request)
                 request.session[IDLE_SIGNED_OUT] = True
-        response = self.get_response(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         # After the view, so a sign-in starts the clock; at most once a minute, to spare a
         # session write per request.
-        if request.user.is_authenticated and not is_poll(request):
+        if request.user.is_authenticated and request.headers.get(POLL_HEADER) != "1":
+            now = time.time()
             last = request.session.get(LAST_ACTIVITY)
-            if last is None or now - float(last) >= ACTIVITY_RESOLUTION:
+            if last is None or now - last >= ACTIVITY_RESOLUTION:
                 request.session[LAST_ACTIVITY] = int(now)
         return response
 
@@ -108,18 +97,12 @@ def otp_exempt(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 NO_DEVICE_AT_SIGN_IN = "_2fa_no_device"
 
 
-class TwoFactorMiddleware:
+class TwoFactorMiddleware(MiddlewareMixin):
     """Hold every page until the second factor is checked (after OTPMiddleware).
 
     A user with an authenticator passes the check after each sign-in; with REQUIRE_2FA, a
     user without one sets it up first. Views marked `otp_exempt` pass.
     """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_view(
         self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
@@ -138,38 +121,29 @@ class TwoFactorMiddleware:
         else:
             request.session[NO_DEVICE_AT_SIGN_IN] = True
             return None
-        return redirect_to(request, _with_next(resolve_url(target), page_path(request)))
-
-
-def _with_next(url: str, next_path: str) -> str:
-    return f"{url}?{urlencode({REDIRECT_FIELD_NAME: next_path})}"
+        url = f"{resolve_url(target)}?{urlencode({REDIRECT_FIELD_NAME: page_path(request)})}"
+        # For htmx, HX-Redirect: a 302 would swap the code page into a fragment.
+        return redirect_to(request, url)
 
 
 TZ_KEY = "_portal_tz"
 TZ_REFRESH = 300  # seconds
 
 
-class UserTimezoneMiddleware:
+class UserTimezoneMiddleware(MiddlewareMixin):
     """Show times in the signed-in user's own time zone (their profile), else the server's."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        tzname = self._tzname(request) if request.user.is_authenticated else None
-        if tzname:
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(tzname))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
-        else:
+    def process_request(self, request: HttpRequest) -> None:
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(self._tzname(request)))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # none, or no longer known
             timezone.deactivate()
-        return self.get_response(request)
 
     @staticmethod
     def _tzname(request: HttpRequest) -> str:
         """The user's zone, read from their profile at most every TZ_REFRESH seconds."""
-
+        if not request.user.is_authenticated:
+            return ""
         cached = request.session.get(TZ_KEY)
         now = time.time()
         if cached and now - cached[1] < TZ_REFRESH:

@@ -25,10 +25,8 @@ RECOVERY = "Recovery codes"
 _SEPARATORS = re.compile(r"[\s-]+")
 
 
-def totp_device(user: AbstractBaseUser, *, confirmed: bool | None = True) -> TOTPDevice | None:
-    devices = TOTPDevice.objects.filter(user=user, name=AUTHENTICATOR)
-    if confirmed is not None:
-        devices = devices.filter(confirmed=confirmed)
+def totp_device(user: AbstractBaseUser, *, confirmed: bool = True) -> TOTPDevice | None:
+    devices = TOTPDevice.objects.filter(user=user, name=AUTHENTICATOR, confirmed=confirmed)
     return devices.order_by("-id").first()
 
 
@@ -122,7 +120,6 @@ def token_check(*, user: AbstractBaseUser, token: str) -> Device | None:
 def wait_seconds(user: AbstractBaseUser) -> int:
     """Seconds repeated wrong codes make the user wait (django-otp doubles it each time;
     the first waits are too short to mention, so 0)."""
-
     wait = 0.0
     for device in (totp_device(user), recovery_device(user)):
         if device is None:

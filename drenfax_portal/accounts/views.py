@@ -18,7 +18,7 @@ from django_otp import login as otp_login
 from drenfax_portal.accounts import two_factor
 from drenfax_portal.accounts.middleware import IDLE_SIGNED_OUT, otp_exempt
 from drenfax_portal.audit.services import audit_record
-from drenfax_portal.http import HtmxHttpRequest, safe_next
+from drenfax_portal.http import HtmxHttpRequest, no_store, safe_next
 
 
 class SignInView(auth_views.LoginView):
@@ -57,13 +57,8 @@ class TokenForm(forms.Form):
     )
 
 
-def _no_store(response: HttpResponse) -> HttpResponse:
-    # Secrets on these pages (the setup key, recovery codes) must not stay in any cache.
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _wrong_code(request: HtmxHttpRequest, form: TokenForm) -> None:
+def _wrong_code(request: HtmxHttpRequest, form: TokenForm, step: str) -> None:
+    _audit_wrong_code(request, step)
     wait = two_factor.wait_seconds(request.user)
     if wait:
         text = f"Too many wrong codes: wait {wait} seconds, then try again."
@@ -72,6 +67,11 @@ def _wrong_code(request: HtmxHttpRequest, form: TokenForm) -> None:
     form.add_error("token", text)
 
 
+def _audit_wrong_code(request: HtmxHttpRequest, step: str) -> None:
+    audit_record("auth.2fa_failed", target=request.user, success=False, details={"step": step})
+
+
+@no_store
 @require_http_methods(["GET"])
 def two_factor_overview(request: HtmxHttpRequest) -> HttpResponse:
     """The user's two-factor status and what they can do about it."""
@@ -81,10 +81,11 @@ def two_factor_overview(request: HtmxHttpRequest) -> HttpResponse:
         "required": settings.REQUIRE_2FA,
         "form": TokenForm(),
     }
-    return _no_store(render(request, "accounts/two_factor.html", context))
+    return render(request, "accounts/two_factor.html", context)
 
 
 @otp_exempt
+@no_store
 @sensitive_post_parameters("token")
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request: HtmxHttpRequest) -> HttpResponse:
@@ -100,11 +101,8 @@ def two_factor_setup(request: HtmxHttpRequest) -> HttpResponse:
             otp_login(request, device)
             audit_record("auth.2fa_enabled", target=request.user)
             context = {"codes": codes, "fresh": True, "next": safe_next(request, "")}
-            return _no_store(render(request, "accounts/recovery_codes.html", context))
-        audit_record(
-            "auth.2fa_failed", target=request.user, success=False, details={"step": "setup"}
-        )
-        _wrong_code(request, form)
+            return render(request, "accounts/recovery_codes.html", context)
+        _wrong_code(request, form, "setup")
     context = {
         "form": form,
         "qr_svg": two_factor.totp_qr_svg(device),
@@ -113,10 +111,11 @@ def two_factor_setup(request: HtmxHttpRequest) -> HttpResponse:
         "required": settings.REQUIRE_2FA,
         "next": safe_next(request, ""),
     }
-    return _no_store(render(request, "accounts/two_factor_setup.html", context))
+    return render(request, "accounts/two_factor_setup.html", context)
 
 
 @otp_exempt
+@no_store
 @sensitive_post_parameters("token")
 @require_http_methods(["GET", "POST"])
 def two_factor_verify(request: HtmxHttpRequest) -> HttpResponse:
@@ -138,29 +137,26 @@ def two_factor_verify(request: HtmxHttpRequest) -> HttpResponse:
                     "Replace them on the Two-factor page if you are running low.",
                 )
             return redirect(safe_next(request, reverse(settings.LOGIN_REDIRECT_URL)))
-        audit_record(
-            "auth.2fa_failed", target=request.user, success=False, details={"step": "sign-in"}
-        )
-        _wrong_code(request, form)
+        _wrong_code(request, form, "sign-in")
     context = {"form": form, "next": safe_next(request, "")}
-    return _no_store(render(request, "accounts/two_factor_verify.html", context))
+    return render(request, "accounts/two_factor_verify.html", context)
 
 
+@no_store
 @require_http_methods(["GET", "POST"])
 def recovery_codes(request: HtmxHttpRequest) -> HttpResponse:
     """Show the unused recovery codes; POST replaces them with a new set."""
     if not two_factor.is_enrolled(request.user):
         return redirect("two_factor")
-    if request.method == "POST":
+    fresh = request.method == "POST"
+    if fresh:
         codes = two_factor.recovery_codes_replace(user=request.user)
         audit_record("auth.recovery_codes_regenerated", target=request.user)
-        fresh = True
     else:
         codes = two_factor.recovery_codes(request.user)
         audit_record("auth.recovery_codes_viewed", target=request.user)
-        fresh = False
     context = {"codes": codes, "fresh": fresh, "next": ""}
-    return _no_store(render(request, "accounts/recovery_codes.html", context))
+    return render(request, "accounts/recovery_codes.html", context)
 
 
 @sensitive_post_parameters("token")
@@ -172,9 +168,7 @@ def two_factor_disable(request: HtmxHttpRequest) -> HttpResponse:
     if form.is_valid():
         device = two_factor.token_check(user=request.user, token=form.cleaned_data["token"])
     if device is None:
-        audit_record(
-            "auth.2fa_failed", target=request.user, success=False, details={"step": "turn off"}
-        )
+        _audit_wrong_code(request, "turn off")
         messages.error(request, "Two-factor sign-in stays on: that code is not right.")
         return redirect("two_factor")
     two_factor.two_factor_disable(user=request.user)

@@ -30,32 +30,30 @@ def _changed_fields(message: Any) -> list[str]:
 
 
 class AuditedAdminMixin:
-    """Audit rows for additions, changes and deletions made through this ModelAdmin."""
-
-    def _audit_action(self, verb: str) -> str:
-        return f"user.{verb}" if self._is_user else f"admin.{verb}"
+    """Audit rows for additions, changes and deletions made through this ModelAdmin:
+    "user.created/changed/deleted" for people, "admin.added/changed/deleted" otherwise."""
 
     def log_addition(self, request, obj, message):
         entry = super().log_addition(request, obj, message)
-        audit_record(self._audit_action("created" if self._is_user else "added"), target=obj)
+        is_user = self.model is get_user_model()
+        audit_record("user.created" if is_user else "admin.added", target=obj)
         return entry
 
     def log_change(self, request, obj, message):
         entry = super().log_change(request, obj, message)
-        fields = _changed_fields(message)
-        audit_record(self._audit_action("changed"), target=obj, details={"fields": fields})
+        action = "user.changed" if self.model is get_user_model() else "admin.changed"
+        audit_record(action, target=obj, details={"fields": _changed_fields(message)})
         return entry
 
     def log_deletions(self, request, queryset):
         entries = super().log_deletions(request, queryset)
+        is_user = self.model is get_user_model()
         for obj in queryset:
-            details = {"name": str(obj)[:100]} if self._is_user else {}
-            audit_record(self._audit_action("deleted"), target=obj, details=details)
+            details = {"name": str(obj)[:100]} if is_user else {}
+            audit_record(
+                "user.deleted" if is_user else "admin.deleted", target=obj, details=details
+            )
         return entries
-
-    @property
-    def _is_user(self) -> bool:
-        return self.model is get_user_model()
 
 
 # People, their groups, their second factors, and sign-in lockouts (deleting an attempt

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from drenfax_portal.audit.services import request_context
+from drenfax_portal.audit.services import current_request
 
 
 class AuditContextMiddleware:
@@ -14,5 +14,8 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with request_context(request):
+        token = current_request.set(request)
+        try:
             return self.get_response(request)
+        finally:
+            current_request.reset(token)

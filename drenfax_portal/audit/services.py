@@ -22,22 +22,13 @@ from django.utils import timezone
 from drenfax_portal.audit.models import ACTIONS, AuditEvent
 from drenfax_portal.security import redact
 
-_current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
+# Set by AuditContextMiddleware around each view.
+current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
 
 # Details are a few plain facts; a value is never longer than this.
 _MAX_DETAIL_TEXT = 200
 _MAX_DETAILS = 20
 _SECRET_KEYS = ("password", "secret", "token", "key", "auth", "credential")
-
-
-@contextmanager
-def request_context(request: HttpRequest) -> Iterator[None]:
-    """Make `request` the one audit rows are attributed to (the middleware wraps each view)."""
-    token = _current_request.set(request)
-    try:
-        yield
-    finally:
-        _current_request.reset(token)
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -118,7 +109,7 @@ def audit_record(
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}; add it to ACTIONS")
-    request = request if request is not None else _current_request.get()
+    request = request if request is not None else current_request.get()
     if user is None and request is not None:
         user = getattr(request, "user", None)
     actor_id, actor_name = None, username

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from drenfax_portal.audit.forms import AuditFilterForm, filter_events
 from drenfax_portal.audit.services import audit_record
-from drenfax_portal.http import HtmxHttpRequest, staff_or_404
+from drenfax_portal.http import HtmxHttpRequest, no_store, staff_or_404
 
 PAGE_SIZE = 50
 CSV_COLUMNS = [
@@ -32,12 +32,8 @@ CSV_COLUMNS = [
 ]
 
 
-def _no_store(response: HttpResponse) -> HttpResponse:
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @staff_or_404
+@no_store
 @require_GET
 def event_list(request: HtmxHttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
@@ -50,7 +46,7 @@ def event_list(request: HtmxHttpRequest) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
     }
-    return _no_store(render(request, "audit/events.html", context))
+    return render(request, "audit/events.html", context)
 
 
 def csv_cell(value: object) -> str:
@@ -67,6 +63,7 @@ class _Echo:
 
 
 @staff_or_404
+@no_store
 @require_GET
 def event_export(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The filtered trail as CSV; the export itself is audited."""
@@ -102,10 +99,11 @@ def event_export(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpRespon
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
-    return _no_store(response)
+    return response
 
 
 @staff_or_404
+@no_store
 @require_GET
 def lockout_list(request: HtmxHttpRequest) -> HttpResponse:
     """Recent failed sign-ins per username and address; locked ones can be unlocked."""
@@ -117,7 +115,7 @@ def lockout_list(request: HtmxHttpRequest) -> HttpResponse:
         "limit": settings.AXES_FAILURE_LIMIT,
         "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
     }
-    return _no_store(render(request, "audit/lockouts.html", context))
+    return render(request, "audit/lockouts.html", context)
 
 
 @staff_or_404

@@ -28,22 +28,16 @@ class Rect:
 
 
 @dataclass(frozen=True)
-class Tick:
-    y: float
-    label: str
-
-
-@dataclass(frozen=True)
-class DayLabel:
-    x: float
+class Label:
+    at: float  # y of a gridline, x of a day
     label: str
 
 
 @dataclass(frozen=True)
 class BarChart:
     bars: list[Rect]
-    y_ticks: list[Tick]
-    x_labels: list[DayLabel]
+    y_ticks: list[Label]
+    x_labels: list[Label]
     top: int  # the value of the highest gridline
     width: int = WIDTH
     height: int = HEIGHT
@@ -51,18 +45,9 @@ class BarChart:
     plot_right: int = WIDTH - RIGHT
     plot_top: int = TOP
     plot_bottom: int = HEIGHT - BOTTOM
-
-    @property
-    def x_axis_label_y(self) -> int:
-        return self.height - 4
-
-    @property
-    def y_axis_label_x(self) -> int:
-        return 12
-
-    @property
-    def y_axis_label_y(self) -> float:
-        return (self.plot_top + self.plot_bottom) / 2
+    x_axis_label_y: int = HEIGHT - 4
+    y_axis_label_x: int = 12
+    y_axis_label_y: float = (TOP + HEIGHT - BOTTOM) / 2
 
 
 def nice_step(value: float) -> int:
@@ -71,10 +56,7 @@ def nice_step(value: float) -> int:
         return 1
     raw = value / 4
     magnitude = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 5, 10):
-        if factor * magnitude >= raw:
-            return int(factor * magnitude)
-    return int(10 * magnitude)  # pragma: no cover - the loop always returns
+    return next(int(f * magnitude) for f in (1, 2, 5, 10) if f * magnitude >= raw)
 
 
 def _short_day(day) -> str:
@@ -121,10 +103,10 @@ def daily_bar_chart(days: Sequence[DayCounts]) -> BarChart:
                         )
                     )
                 base += value
-    ticks = [Tick(y=round(y_of(v), 2), label=str(v)) for v in range(0, top + 1, step)]
+    ticks = [Label(at=round(y_of(v), 2), label=str(v)) for v in range(0, top + 1, step)]
     # A label every seventh day counting back from today, so today is always labelled.
     x_labels = [
-        DayLabel(x=round(LEFT + i * slot + slot / 2, 2), label=_short_day(d.day))
+        Label(at=round(LEFT + i * slot + slot / 2, 2), label=_short_day(d.day))
         for i, d in enumerate(days)
         if (len(days) - 1 - i) % 7 == 0
     ]

@@ -7,7 +7,7 @@ the database (one grouped query for the 30 days of activity), never counted row 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -18,10 +18,9 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 from huey.contrib.djhuey import HUEY
 
-from drenfax_portal.dashboard.webhooks import WebhookHealth, webhook_health
 from fax_numbers.models import FaxNumber
 from fax_numbers.selectors import visible_numbers
-from faxes.models import Direction, Fax, FaxStatus, SyncState
+from faxes.models import Direction, Fax, FaxStatus, SyncState, WebhookDelivery
 from faxes.selectors import visible_faxes
 from faxes.services.ratelimit import history_limiter
 from faxes.services.reads import unread_inbound
@@ -48,6 +47,12 @@ def _indexable(user: AbstractBaseUser, faxes: QuerySet[Fax]) -> QuerySet[Fax]:
         return faxes
     mine = list(FaxNumber.objects.filter(assigned_users=user).values_list("id", flat=True))
     return faxes.filter(Q(number_id__in=mine) | Q(sent_by_id=user.pk))
+
+
+def _newest(rows: QuerySet, limit: int) -> tuple[list, int]:
+    """The first `limit` rows and how many there are in all (counted only past the limit)."""
+    first = list(rows[: limit + 1])
+    return first[:limit], len(first) if len(first) <= limit else rows.count()
 
 
 # --- Unread inbound ---------------------------------------------------------------------------
@@ -95,17 +100,17 @@ def recent_failures(
         is_archived=False,
         created_at__gte=since,
     )
-    rows = list(failed.select_related("sent_by").order_by("-created_at", "-id")[: limit + 1])
-    total = len(rows) if len(rows) <= limit else failed.count()
-    return Failures(faxes=rows[:limit], total=total, since=since.astimezone(tz).date())
+    rows, total = _newest(failed.select_related("sent_by").order_by("-created_at", "-id"), limit)
+    return Failures(faxes=rows, total=total, since=since.astimezone(tz).date())
 
 
 # --- Activity: today, 30 days, per day --------------------------------------------------------
 
 
 @dataclass
-class DayCounts:
-    day: date
+class Counts:
+    """Faxes received (`in_`) and sent (`out_`): delivered, failed and in all; and pages."""
+
     in_ok: int = 0
     in_failed: int = 0
     in_total: int = 0
@@ -114,29 +119,17 @@ class DayCounts:
     out_total: int = 0
     pages: int = 0
 
+    def add(self, other: Counts) -> None:
+        for f in fields(Counts):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
     @property
-    def total(self) -> int:
-        return self.in_total + self.out_total
+    def received(self) -> int:
+        return self.in_total
 
-
-@dataclass
-class Totals:
-    sent: int = 0
-    received: int = 0
-    in_ok: int = 0
-    in_failed: int = 0
-    out_ok: int = 0
-    out_failed: int = 0
-    pages: int = 0
-
-    def add(self, day: DayCounts) -> None:
-        self.sent += day.out_total
-        self.received += day.in_total
-        self.in_ok += day.in_ok
-        self.in_failed += day.in_failed
-        self.out_ok += day.out_ok
-        self.out_failed += day.out_failed
-        self.pages += day.pages
+    @property
+    def sent(self) -> int:
+        return self.out_total
 
     @property
     def succeeded(self) -> int:
@@ -154,10 +147,18 @@ class Totals:
 
 
 @dataclass
+class DayCounts(Counts):
+    day: date = field(kw_only=True)
+
+
+@dataclass
 class Activity:
     days: list[DayCounts]  # oldest first, the last one is today
-    today: Totals = field(default_factory=Totals)
-    period: Totals = field(default_factory=Totals)
+    period: Counts
+
+    @property
+    def today(self) -> DayCounts:
+        return self.days[-1]
 
     @property
     def first_day(self) -> date:
@@ -166,6 +167,9 @@ class Activity:
     @property
     def last_day(self) -> date:
         return self.days[-1].day
+
+
+OUTCOMES = {FaxStatus.SUCCESS: "ok", FaxStatus.FAILED: "failed"}
 
 
 def activity(
@@ -184,23 +188,19 @@ def activity(
         .annotate(count=Count("id"), pages=Sum("pages_complete"))
         .order_by()
     )
-    by_day = {first + timedelta(days=i): DayCounts(first + timedelta(days=i)) for i in range(days)}
+    by_day = {d: DayCounts(day=d) for d in (first + timedelta(days=i) for i in range(days))}
     for row in rows:
-        counts = by_day.get(row["day"])
-        if counts is None:
+        if (counts := by_day.get(row["day"])) is None:
             continue
         side = "in" if row["direction"] == Direction.INBOUND else "out"
-        setattr(counts, f"{side}_total", getattr(counts, f"{side}_total") + row["count"])
-        if row["status"] == FaxStatus.SUCCESS:
-            setattr(counts, f"{side}_ok", getattr(counts, f"{side}_ok") + row["count"])
-        elif row["status"] == FaxStatus.FAILED:
-            setattr(counts, f"{side}_failed", getattr(counts, f"{side}_failed") + row["count"])
-        counts.pages += row["pages"] or 0
-    result = Activity(days=list(by_day.values()))
-    for counts in result.days:
-        result.period.add(counts)
-    result.today.add(result.days[-1])
-    return result
+        counted = {f"{side}_total": row["count"], "pages": row["pages"] or 0}
+        if outcome := OUTCOMES.get(row["status"]):
+            counted[f"{side}_{outcome}"] = row["count"]
+        counts.add(Counts(**counted))
+    period = Counts()
+    for counts in by_day.values():
+        period.add(counts)
+    return Activity(days=list(by_day.values()), period=period)
 
 
 # --- Numbers ----------------------------------------------------------------------------------
@@ -250,6 +250,13 @@ def numbers_overview(
 
 
 @dataclass
+class WebhookHealth:
+    last_received_at: datetime | None
+    failed: list[WebhookDelivery]  # the newest failed ones
+    failed_count: int
+
+
+@dataclass
 class Health:
     sync: SyncState
     sync_overdue: bool
@@ -280,19 +287,27 @@ def link_health(*, now: datetime, limit: int = 5) -> Health:
     stuck = Fax.objects.filter(
         status__in=STUCK_STATUSES, created_at__lt=now - STUCK_AFTER, deleted_at__isnull=True
     )
-    oldest = list(stuck.order_by("created_at", "id")[: limit + 1])
+    stuck, stuck_count = _newest(stuck.order_by("created_at", "id"), limit)
+    deliveries = WebhookDelivery.objects.order_by("-received_at", "-id")
+    failed = deliveries.filter(outcome=WebhookDelivery.Outcome.FAILED)
     return Health(
         sync=state,
-        sync_overdue=state.last_success_at is None
-        or state.last_success_at < now - SYNC_OVERDUE_AFTER,
+        sync_overdue=_sync_overdue(state, now),
         rate_limit_waits=history_limiter().waits_since(
             settings.DRENFAX_ACCOUNT_ID, now - timedelta(hours=1)
         ),
-        stuck_count=len(oldest) if len(oldest) <= limit else stuck.count(),
-        stuck=oldest[:limit],
-        webhooks=webhook_health(limit=limit),
+        stuck_count=stuck_count,
+        stuck=stuck,
+        webhooks=WebhookHealth(
+            deliveries.values_list("received_at", flat=True).first(), *_newest(failed, limit)
+        ),
         tasks_queued=tasks_queued(),
     )
+
+
+def _sync_overdue(state: SyncState, now: datetime) -> bool:
+    last = state.last_success_at
+    return last is None or last < now - SYNC_OVERDUE_AFTER
 
 
 def tasks_queued() -> int | None:
@@ -322,6 +337,6 @@ def service_health(*, now: datetime) -> dict[str, Any]:
     if state is not None:
         last = state.last_success_at
         report["last_sync_age_seconds"] = round((now - last).total_seconds()) if last else None
-        report["sync_overdue"] = last is None or last < now - SYNC_OVERDUE_AFTER
+        report["sync_overdue"] = _sync_overdue(state, now)
     report["ok"] = report["database"] == "ok" and report["tasks"] == "ok"
     return report

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from drenfax_portal.dashboard import selectors
 from drenfax_portal.dashboard.chart import daily_bar_chart
-from drenfax_portal.http import HtmxHttpRequest
+from drenfax_portal.http import HtmxHttpRequest, staff_or_404
 from faxes.services.reads import faxes_mark_all_read
 from faxes.services.submissions import new_submission_key
 from faxes.services.webhooks import webhook_reprocess
@@ -70,11 +70,10 @@ def mark_all_read(request: HtmxHttpRequest) -> HttpResponse:
     return redirect("home")
 
 
+@staff_or_404
 @require_POST
 def webhook_replay(request: HtmxHttpRequest, delivery_id: int) -> HttpResponse:
     """Staff: run a stored webhook delivery that failed through the receiver again."""
-    if not request.user.is_staff:
-        raise Http404("No such page")
     try:
         delivery = webhook_reprocess(delivery_id)
     except ObjectDoesNotExist:

@@ -1,0 +1,1 @@
+"""Email notifications about faxes: preferences, team defaults and the outbox."""

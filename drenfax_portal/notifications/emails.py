@@ -46,51 +46,44 @@ def _phone(value: str) -> str:
 
 
 def fax_subject(fax: Fax, event: str) -> str:
-    if event == Notification.Event.INBOUND:
-        sender = _phone(fax.fax_caller_id) or fax.fax_csid or "an unknown sender"
-        pages = f" ({fax.pages_complete} page{'s' if fax.pages_complete != 1 else ''})"
-        return one_line(
-            f"New fax from {sender} to {_phone(fax.fax_number)}"
-            + (pages if fax.pages_complete else "")
-        )
-    return one_line(f"Fax to {_phone(fax.fax_number)} failed: {fax.reason}")
+    if event == Notification.Event.FAILED:
+        return f"Fax to {_phone(fax.fax_number)} failed: {fax.reason}"
+    sender = _phone(fax.fax_caller_id) or fax.fax_csid or "an unknown sender"
+    pages = fax.pages_complete
+    counted = f" ({pages} page{'s' if pages != 1 else ''})" if pages else ""
+    return f"New fax from {sender} to {_phone(fax.fax_number)}{counted}"
 
 
-def _context(user: AbstractBaseUser) -> dict[str, object]:
-    return {
+def _message(
+    user: AbstractBaseUser, subject: str, template: str, **context: object
+) -> EmailMessage:
+    """An email to the user, its body rendered in their time zone."""
+    context |= {
         "user": user,
         "preferences_url": portal_url(reverse("notifications:preferences")),
         "home_url": portal_url(reverse("home")),
     }
+    with timezone.override(profile_for(user).tzinfo):
+        body = render_to_string(f"notifications/email/{template}", context)
+    to = [user.email]  # type: ignore[attr-defined]
+    return EmailMessage(subject=one_line(subject), body=body, to=to, headers=HEADERS)
 
 
 def fax_email(notification: Notification, *, client: DrenfaxClient | None = None) -> EmailMessage:
-    """The email for one notification, in the recipient's time zone."""
-    fax, user = notification.fax, notification.user
+    """The email for one notification."""
+    fax = notification.fax
     attachment, attachment_note = None, ""
     if settings.NOTIFY_ATTACH_DOCUMENTS:
         attachment, attachment_note = _document(fax, client)
-    template = (
-        "notifications/email/fax_inbound.txt"
-        if notification.event == Notification.Event.INBOUND
-        else "notifications/email/fax_failed.txt"
-    )
-    with timezone.override(profile_for(user).tzinfo):
-        body = render_to_string(
-            template,
-            {
-                **_context(user),
-                "fax": fax,
-                "fax_url": _fax_url(fax),
-                "attached": attachment is not None,
-                "attachment_note": attachment_note,
-            },
-        )
-    message = EmailMessage(
-        subject=fax_subject(fax, notification.event),
-        body=body,
-        to=[user.email],  # type: ignore[attr-defined]
-        headers=HEADERS,
+    inbound = notification.event == Notification.Event.INBOUND
+    message = _message(
+        notification.user,
+        fax_subject(fax, notification.event),
+        "fax_inbound.txt" if inbound else "fax_failed.txt",
+        fax=fax,
+        fax_url=_fax_url(fax),
+        attached=attachment is not None,
+        attachment_note=attachment_note,
     )
     if attachment is not None:
         message.attach(f"fax-{fax.message_id}.pdf", attachment, "application/pdf")
@@ -106,20 +99,12 @@ def digest_email(user: AbstractBaseUser, notifications: Sequence[Notification]) 
         parts.append(f"{len(received)} fax{'es' if len(received) != 1 else ''} received")
     if failed:
         parts.append(f"{len(failed)} failed")
-    with timezone.override(profile_for(user).tzinfo):
-        body = render_to_string(
-            "notifications/email/digest.txt",
-            {
-                **_context(user),
-                "received": [(n.fax, _fax_url(n.fax)) for n in received],
-                "failed": [(n.fax, _fax_url(n.fax)) for n in failed],
-            },
-        )
-    return EmailMessage(
-        subject=one_line(f"Your daily fax digest: {', '.join(parts)}"),
-        body=body,
-        to=[user.email],  # type: ignore[attr-defined]
-        headers=HEADERS,
+    return _message(
+        user,
+        f"Your daily fax digest: {', '.join(parts)}",
+        "digest.txt",
+        received=[(n.fax, _fax_url(n.fax)) for n in received],
+        failed=[(n.fax, _fax_url(n.fax)) for n in failed],
     )
 
 

@@ -26,30 +26,24 @@ class Preferences:
         }
 
 
-def team_defaults() -> NotificationDefaults:
+def team_preferences() -> Preferences:
     """The team's defaults; until staff first save them, the model's (unsaved: reading a
     page writes nothing)."""
-    return NotificationDefaults.objects.filter(pk=1).first() or NotificationDefaults(pk=1)
-
-
-def team_preferences() -> Preferences:
-    defaults = team_defaults()
+    defaults = NotificationDefaults.objects.filter(pk=1).first() or NotificationDefaults(pk=1)
     return Preferences(defaults.inbound, defaults.failures, defaults.digest, own=False)
 
 
-def _from_row(row: NotificationPreference) -> Preferences:
-    return Preferences(row.inbound, row.failures, row.digest, own=True)
-
-
 def preferences_for(user: AbstractBaseUser) -> Preferences:
-    row = NotificationPreference.objects.filter(user_id=user.pk).first()
-    return _from_row(row) if row else team_preferences()
+    return preferences_for_users([user.pk])[user.pk]
 
 
 def preferences_for_users(user_ids: Iterable[int]) -> dict[int, Preferences]:
     """Everyone's effective preferences in two queries (for the worker)."""
     ids = set(user_ids)
-    rows = {p.user_id: _from_row(p) for p in NotificationPreference.objects.filter(user_id__in=ids)}
+    rows = {
+        p.user_id: Preferences(p.inbound, p.failures, p.digest, own=True)
+        for p in NotificationPreference.objects.filter(user_id__in=ids)
+    }
     if len(rows) < len(ids):
         fallback = team_preferences()
         rows.update({uid: fallback for uid in ids - rows.keys()})
@@ -74,8 +68,7 @@ def preferences_reset(*, user: AbstractBaseUser) -> None:
 def defaults_save(
     *, by: AbstractBaseUser, inbound: bool, failures: bool, digest: bool
 ) -> NotificationDefaults:
-    NotificationDefaults.objects.get_or_create(pk=1)
-    defaults = NotificationDefaults.objects.select_for_update().get(pk=1)
+    defaults, _ = NotificationDefaults.objects.select_for_update().get_or_create(pk=1)
     defaults.inbound, defaults.failures, defaults.digest = inbound, failures, digest
     defaults.updated_by_id = by.pk
     defaults.save()

@@ -105,10 +105,9 @@ def notifiable_faxes(*, now: datetime) -> QuerySet[Fax]:
     return (
         Fax.objects.filter(recent, deleted_at__isnull=True)
         .filter(
-            Q(direction=Direction.INBOUND, number__isnull=False)
+            (Q(direction=Direction.INBOUND) & has_members)
             | Q(direction=Direction.OUTBOUND, sent_by__isnull=False)
         )
-        .filter(Q(direction=Direction.OUTBOUND) | has_members)
         .exclude(Exists(Notification.objects.filter(fax_id=OuterRef("pk"))))
         .order_by("pk")
     )
@@ -163,7 +162,7 @@ def _recipients(faxes: list[Fax]) -> dict[int, list[Any]]:
     recipients: dict[int, list[Any]] = {}
     for fax in faxes:
         if fax.direction == Direction.INBOUND:
-            recipients[fax.pk] = members.get(fax.number_id, []) if fax.number_id else []
+            recipients[fax.pk] = members.get(fax.number_id, [])
         elif fax.sent_by is not None:
             recipients[fax.pk] = [fax.sent_by]
     return recipients
@@ -216,8 +215,6 @@ def notifications_send(
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    if not ids:
-        return 0, 0
     token = _claim(Notification.objects.filter(pk__in=ids, state=State.PENDING), now=now)
     if token is None:
         return 0, 0
@@ -278,9 +275,7 @@ def digest_cut(now: datetime, tzinfo: Any, hour: int) -> datetime:
     """The latest local `hour` o'clock at or before now: the digest covers what came before."""
     local = now.astimezone(tzinfo)
     cut = datetime.combine(local.date(), dtime(hour), tzinfo=tzinfo)
-    if cut > local:
-        cut = datetime.combine(local.date() - timedelta(days=1), dtime(hour), tzinfo=tzinfo)
-    return cut
+    return cut - timedelta(days=1) if cut > local else cut
 
 
 def digests_send(*, now: datetime | None = None, deadline: float | None = None) -> int:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from drenfax_portal.http import HtmxHttpRequest
+from drenfax_portal.http import HtmxHttpRequest, staff_or_404
 from drenfax_portal.notifications.forms import PreferencesForm
 from drenfax_portal.notifications.preferences import (
     defaults_save,
@@ -49,11 +49,10 @@ def reset_to_defaults(request: HtmxHttpRequest) -> HttpResponse:
     return redirect("notifications:preferences")
 
 
+@staff_or_404
 @require_POST
 def team_defaults_update(request: HtmxHttpRequest) -> HttpResponse:
     """Staff: the defaults for everyone who has not chosen their own."""
-    if not request.user.is_staff:
-        raise Http404("No such page")
     form = _defaults_form(request.POST)
     if not form.is_valid():
         return _page(request, defaults_form=form, status=400)

@@ -300,7 +300,7 @@ def test_the_purge_command_reports_what_it_deleted(alice_client):
     upload_via_js(alice_client, upload("old.png", PNG))
     age(StagedFile.objects.get(), timedelta(days=3))
     out = StringIO()
-    call_command("purge_uploads", stdout=out)
+    call_command("purge_documents", stdout=out)
     assert "1 upload(s), 0 preview(s)" in out.getvalue()
     assert not StagedFile.objects.exists()
 
