@@ -35,7 +35,6 @@ from faxes.spreadsheets import (
     RecipientList,
     clean_workbook,
     max_file_size,
-    max_rows,
     recipient_list_read,
 )
 
@@ -81,7 +80,7 @@ def staged_list_for_user(user: AbstractBaseUser, token: Any) -> StagedFile | Non
 
 def _cache_key(staged: StagedFile) -> str:
     # The reading depends on the region and the cap too: a change of either reads afresh.
-    return f"drenfax:blast:{staged.token}:{settings.DEFAULT_PHONE_REGION}:{max_rows()}"
+    return f"drenfax:blast:{staged.token}:{settings.DEFAULT_PHONE_REGION}:{settings.BLAST_MAX_ROWS}"
 
 
 def recipient_list_remember(staged: StagedFile, recipient_list: RecipientList) -> None:

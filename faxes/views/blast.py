@@ -44,7 +44,6 @@ from faxes.spreadsheets import (
     RefusedList,
     clean_workbook,
     max_file_size,
-    max_rows,
     recipient_list_read,
     template_workbook,
 )
@@ -60,7 +59,7 @@ LEFT_OUT_SHOWN = 1_000
 
 def _limits() -> dict[str, Any]:
     return {
-        "max_rows": max_rows(),
+        "max_rows": settings.BLAST_MAX_ROWS,
         "max_file": max_file_size(),
         "name_max": NAME_MAX,
         "region": settings.DEFAULT_PHONE_REGION,
