@@ -222,12 +222,10 @@ def max_file_size() -> int:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def recipient_list_read(
-    handle: IO[bytes], *, limit: int | None = None, region: str | None = None
-) -> RecipientList:
+def recipient_list_read(handle: IO[bytes], *, limit: int | None = None) -> RecipientList:
     """Read a workbook's recipients; raises RefusedList when the file cannot be used."""
     limit = limit or settings.BLAST_MAX_ROWS
-    normaliser = Normaliser(region or settings.DEFAULT_PHONE_REGION)
+    normaliser = Normaliser(settings.DEFAULT_PHONE_REGION)
     if not openpyxl.DEFUSEDXML:  # fail closed (the faxes.E001 check says why)
         raise RefusedList("Recipient lists cannot be read safely on this server right now.")
     try:
@@ -363,25 +361,22 @@ def _prescan(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo], *, limit: i
     def no_entities(*args: Any) -> None:
         raise DefusedXmlException("an entity declaration")
 
-    for part in parts:
-        # By content, not by name: the package's relations may put a sheet in any part.
-        if part.file_size <= PRESCAN_ABOVE or not _is_xml(archive, part):
-            continue
-        rows = cells = strings = 0
-        parser = expat.ParserCreate()
-        parser.StartElementHandler = start
-        parser.EntityDeclHandler = no_entities
+    for part in (part for part in parts if part.file_size > PRESCAN_ABOVE):
         with archive.open(part) as source:
-            while chunk := source.read(256 * 1024):
+            chunk = source.read(256 * 1024)
+            # Only XML, found by content: the package's relations may put a sheet in any
+            # part, and an image or other binary part is not read by openpyxl here.
+            head = chunk[:64].removeprefix(b"\xef\xbb\xbf").lstrip()
+            if not (chunk.startswith(_UTF16_BOMS) or head.startswith(b"<")):
+                continue
+            rows = cells = strings = 0
+            parser = expat.ParserCreate()
+            parser.StartElementHandler = start
+            parser.EntityDeclHandler = no_entities
+            while chunk:
                 parser.Parse(chunk, False)
-        parser.Parse(b"", True)
-
-
-def _is_xml(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> bool:
-    """Whether a part is XML (an image or other binary part is not read by openpyxl here)."""
-    with archive.open(part) as source:
-        head = source.read(64)
-    return head.startswith(_UTF16_BOMS) or head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"<"
+                chunk = source.read(256 * 1024)
+            parser.Parse(b"", True)
 
 
 def _too_many_rows(ceiling: int) -> RefusedList:
@@ -727,24 +722,40 @@ class Normaliser:
         if isinstance(value, datetime | date | time | timedelta):
             return None, LeftOutKind.NOT_A_NUMBER, "not a number (a date or a time)"
         if isinstance(value, int | float):
-            return self._numeric(value)
+            return self._numeric(value, cell_text(value))
         text = str(value).strip()
         if text in _EXCEL_ERRORS:
             return None, LeftOutKind.NOT_A_NUMBER, f"not a number (the Excel error {text})"
         if "e" in text or "E" in text:
-            scientific = _scientific(text)
-            if isinstance(scientific, str):
-                return self._digits(scientific)
-            if scientific is not None:
-                return scientific
+            return self._scientific(text) or self._text(text)
         return self._text(text)
 
-    def _numeric(self, value: float) -> tuple[str | None, str, str]:
-        if isinstance(value, float) and not value.is_integer():
+    def _scientific(self, text: str) -> tuple[str | None, str, str] | None:
+        """Scientific notation typed as text ("2.0655501E+09"), or None if it is not such a
+        number: refused if it may have lost digits."""
+        try:
+            number = Decimal(text.replace(" ", ""))
+        except InvalidOperation:
+            return None
+        if not number.is_finite() or number <= 0:
+            return None
+        shown = sum(ch.isdigit() for ch in text.upper().split("E")[0].lstrip("+-0."))
+        if shown < len(str(int(number))):
+            # "2.0655501E+09" says 2065550100, but the cell may have held 2065550149.
             return (
                 None,
                 LeftOutKind.BAD_NUMBER,
-                f"{cell_text(value)} is not a whole number, so not a fax number",
+                f"{text} is a number in scientific notation, which may have lost its last "
+                "digits; format the column as Text and type the numbers again",
+            )
+        return self._numeric(number, text)
+
+    def _numeric(self, value: float | Decimal, typed: str) -> tuple[str | None, str, str]:
+        if value % 1:  # a fraction (or not finite)
+            return (
+                None,
+                LeftOutKind.BAD_NUMBER,
+                f"{typed} is not a whole number, so not a fax number",
             )
         if value <= 0:
             return None, LeftOutKind.BAD_NUMBER, "not a fax number"
@@ -824,31 +835,6 @@ def _us_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
         re.compile(metadata.general_desc.national_number_pattern),
         re.compile("|".join(f"(?:{p})" for p in patterns)),
     )
-
-
-def _scientific(text: str) -> str | tuple[None, str, str] | None:
-    """Scientific notation typed as text ("2.0655501E+09"): its digits if none were lost,
-    (None, kind, reason) if it cannot be trusted, None if it is not such a number."""
-    try:
-        number = Decimal(text.replace(" ", ""))
-    except InvalidOperation:
-        return None
-    if not number.is_finite() or number <= 0:
-        return None
-    if number != number.to_integral_value():
-        return None, LeftOutKind.BAD_NUMBER, f"{text} is not a whole number, so not a fax number"
-    digits = str(int(number))
-    mantissa = text.upper().split("E")[0]
-    shown = sum(ch.isdigit() for ch in mantissa.lstrip("+-0."))
-    if shown < len(digits):
-        # "2.0655501E+09" says 2065550100, but the cell may have held 2065550149.
-        return (
-            None,
-            LeftOutKind.BAD_NUMBER,
-            f"{text} is a number in scientific notation, which may have lost its last "
-            "digits; format the column as Text and type the numbers again",
-        )
-    return digits
 
 
 # --- writing ---------------------------------------------------------------------------------

@@ -86,17 +86,15 @@ def recipient_list_remember(staged: StagedFile, recipient_list: RecipientList) -
 
 
 def recipient_list_load(staged: StagedFile) -> RecipientList:
-    """A kept list as read (from the cache, else from its file).
-
-    Raises FileNotFoundError once the file was purged, RefusedList if it no longer passes
-    (the cap was lowered since).
+    """A kept list as read (from the cache, else from its file). Raises FileNotFoundError
+    once the file was purged, RefusedList if it no longer passes (the cap was lowered since).
     """
-    found = cache.get(_cache_key(staged))
-    if found is None:
+
+    def read() -> RecipientList:
         with open_document(staged.path) as handle:
-            found = recipient_list_read(handle)
-        recipient_list_remember(staged, found)
-    return found
+            return recipient_list_read(handle)
+
+    return cache.get_or_set(_cache_key(staged), read, LIST_CACHE_TTL)
 
 
 def blast_send(
