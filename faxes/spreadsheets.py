@@ -625,7 +625,7 @@ def _read_rows(
         name = row[name_at] if name_at is not None and name_at < width else None
         if number.__class__ is str and not number.strip():
             number = None
-        name_text = _name_text(name) if name is not None else ""
+        name_text = _name_text(name)
         if number is None and not name_text:
             others = row if name_at is None else row[:name_at] + row[name_at + 1 :]
             if all(map(_is_blank, others)):
@@ -647,7 +647,10 @@ def _read_rows(
             first_row_of[e164] = index
             recipients.append(Recipient(index, e164, name_text))
         if len(recipients) + len(left_out) > limit:
-            raise _too_many(limit)
+            raise RefusedList(
+                f"The list has more than {limit:,} rows; a blast sends to at most {limit:,} "
+                "recipients. Split it into several files and send them one after the other."
+            )
     if not recipients and not left_out:
         raise RefusedList(
             f"The sheet “{sheet}” has a fax number column ({layout.number}) but no rows "
@@ -656,20 +659,10 @@ def _read_rows(
     return result
 
 
-def _too_many(limit: int) -> RefusedList:
-    return RefusedList(
-        f"The list has more than {limit:,} rows; a blast sends to at most {limit:,} "
-        "recipients. Split it into several files and send them one after the other."
-    )
-
-
 def _name_text(value: Any) -> str:
     if isinstance(value, Uncalculated):
         return ""
-    text = cell_text(value, limit=None)
-    if not text:
-        return ""
-    return " ".join(text.translate(_CONTROL).split())
+    return " ".join(cell_text(value, limit=None).translate(_CONTROL).split())
 
 
 def cell_text(value: Any, limit: int | None = SHOWN_MAX) -> str:
@@ -682,8 +675,6 @@ def cell_text(value: Any, limit: int | None = SHOWN_MAX) -> str:
         text = "TRUE" if value else "FALSE"
     elif isinstance(value, float):
         text = str(int(value)) if value.is_integer() else repr(value)
-    elif isinstance(value, datetime | date | time):
-        text = value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
     else:
         text = str(value).strip()
     if limit is not None and len(text) > limit:
