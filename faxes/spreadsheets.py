@@ -554,13 +554,11 @@ def _find_layout(first: list[Row], normaliser: Normaliser) -> _Layout | None:
         title = str(values[column]).strip()
         return _Layout(Column(column, title), _name_column(values, column), position)
     # 2. No header names a number column: the column whose cells are fax numbers.
-    valid: dict[int, int] = {}
-    filled: dict[int, int] = {}
+    valid: Counter[int] = Counter()
+    filled: Counter[int] = Counter()
     for _, values in first[1:] or first:
-        for column, value in values.items():
-            filled[column] = filled.get(column, 0) + 1
-            if normaliser.number(value)[0] is not None:
-                valid[column] = valid.get(column, 0) + 1
+        filled.update(values.keys())
+        valid.update(c for c, value in values.items() if normaliser.number(value)[0] is not None)
     if not valid:
         return None
     number = max(valid, key=lambda c: (valid[c], -c))

@@ -153,10 +153,8 @@ def blast_preview(
 ) -> StagedFile:
     """The cover page the list's first recipient would get, rendered by Drenfax (nothing is
     sent), kept for its owner to view. Raises DrenfaxError when Drenfax refuses."""
-    first = recipient_list.recipients[0] if recipient_list.recipients else None
-    pdf = client.preview_fax(
-        **cover_page_arguments(cover_page), recipient_name=(first.name if first else "") or None
-    )
+    name = recipient_list.recipients[0].name if recipient_list.recipients else ""
+    pdf = client.preview_fax(**cover_page_arguments(cover_page), recipient_name=name or None)
     return preview_store(user=user, pdf=pdf)
 
 
