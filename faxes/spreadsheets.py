@@ -760,8 +760,7 @@ class Normaliser:
         return answer
 
     def _text(self, text: str) -> tuple[str | None, str, str]:
-        fast = self._nanp(text)
-        if fast is not None:
+        if fast := self._nanp(text):
             return fast, "", ""
         try:
             return parse_number(text, self.region), "", ""
@@ -775,8 +774,7 @@ class Normaliser:
         """E.164 for a valid North American number in a usual spelling, else None."""
         digits = text.translate(_PUNCTUATION)
         plus = digits.startswith("+")
-        if plus:
-            digits = digits[1:]
+        digits = digits.removeprefix("+")
         if not (digits.isascii() and digits.isdigit()):
             return None
         if len(digits) == 11 and digits[0] == "1" and (plus or self.nanp_region):
