@@ -361,7 +361,7 @@ def _prescan(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo], *, limit: i
     def no_entities(*args: Any) -> None:
         raise DefusedXmlException("an entity declaration")
 
-    for part in (part for part in parts if part.file_size > PRESCAN_ABOVE):
+    for part in [p for p in parts if p.file_size > PRESCAN_ABOVE]:
         with archive.open(part) as source:
             chunk = source.read(256 * 1024)
             # Only XML, found by content: the package's relations may put a sheet in any
