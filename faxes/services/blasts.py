@@ -1,21 +1,17 @@
-"""Fax blasts, the services: keep an uploaded list for its review, send it once.
-
-An accepted list is kept as a staged file with its reading cached for the review pages;
-`blast_send` writes the clean workbook down with its one-time key (`faxes.services.submissions`),
-and a task sends it in ONE `send_blast` call, never twice.
-"""
+"""Fax blasts: an uploaded list kept for its review (its reading cached), then written down
+with its one-time key and sent by a task in ONE `send_blast` call, never twice."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from drenfax_portal.client import DrenfaxClient
@@ -35,7 +31,6 @@ from faxes.spreadsheets import (
     RecipientList,
     clean_workbook,
     max_file_size,
-    max_rows,
     recipient_list_read,
 )
 
@@ -69,19 +64,20 @@ def recipient_list_stage(*, user: AbstractBaseUser, upload: UploadedFile) -> Sta
     )
 
 
-def staged_list_for_user(user: AbstractBaseUser, token: Any) -> StagedFile | None:
-    """The user's own recipient list with this token, still within its retention period."""
-    return StagedFile.objects.filter(
+def staged_list_for_user(user: AbstractBaseUser, token: Any) -> StagedFile:
+    """The user's own recipient list with this token, within its retention period, or 404."""
+    return get_object_or_404(
+        StagedFile,
         user_id=user.pk,
         kind=StagedFile.Kind.RECIPIENT_LIST,
         token=token,
         created_at__gt=timezone.now() - upload_retention(),
-    ).first()
+    )
 
 
 def _cache_key(staged: StagedFile) -> str:
     # The reading depends on the region and the cap too: a change of either reads afresh.
-    return f"drenfax:blast:{staged.token}:{settings.DEFAULT_PHONE_REGION}:{max_rows()}"
+    return f"drenfax:blast:{staged.token}:{settings.DEFAULT_PHONE_REGION}:{settings.BLAST_MAX_ROWS}"
 
 
 def recipient_list_remember(staged: StagedFile, recipient_list: RecipientList) -> None:
@@ -90,17 +86,15 @@ def recipient_list_remember(staged: StagedFile, recipient_list: RecipientList) -
 
 
 def recipient_list_load(staged: StagedFile) -> RecipientList:
-    """A kept list as read (from the cache, else from its file).
-
-    Raises FileNotFoundError once the file was purged, RefusedList if it no longer passes
-    (the cap was lowered since).
+    """A kept list as read (from the cache, else from its file). Raises FileNotFoundError
+    once the file was purged, RefusedList if it no longer passes (the cap was lowered since).
     """
-    found = cache.get(_cache_key(staged))
-    if found is None:
+
+    def read() -> RecipientList:
         with open_document(staged.path) as handle:
-            found = recipient_list_read(handle)
-        recipient_list_remember(staged, found)
-    return found
+            return recipient_list_read(handle)
+
+    return cache.get_or_set(_cache_key(staged), read, LIST_CACHE_TTL)
 
 
 def blast_send(
@@ -112,13 +106,11 @@ def blast_send(
     cover_page: str,
     cover_name: str,
 ) -> tuple[Submission, bool]:
-    """Write a reviewed list down to be sent once for this key, in ONE `send_blast` call
-    that a task makes (`blast_call`); (submission, True) if this call wrote it down.
+    """Write a reviewed list down to be sent once for this key by a task (`blast_call`);
+    (submission, True) if this call wrote it down, (its submission, False) for a used key.
 
-    What goes out is a workbook the portal writes itself (`clean_workbook`): the recipients
-    the review showed, numbers in E.164, nothing else from the uploaded file. It is stored
-    before the submission is written down, so a failure there uses up no key. A key used
-    before returns its submission and False, and nothing is sent (see `submission_claim`).
+    What goes out is a workbook the portal writes (`clean_workbook`): only the recipients the
+    review showed. It is stored first, so a failure there uses up no key.
     """
     workbook, _ = write_document(
         [clean_workbook(recipient_list.recipients)], folder="outgoing", suffix=".xlsx"
@@ -161,36 +153,11 @@ def blast_preview(
 ) -> StagedFile:
     """The cover page the list's first recipient would get, rendered by Drenfax (nothing is
     sent), kept for its owner to view. Raises DrenfaxError when Drenfax refuses."""
-    first = recipient_list.recipients[0] if recipient_list.recipients else None
-    pdf = client.preview_fax(
-        **cover_page_arguments(cover_page), recipient_name=(first.name if first else "") or None
-    )
+    name = recipient_list.recipients[0].name if recipient_list.recipients else ""
+    pdf = client.preview_fax(**cover_page_arguments(cover_page), recipient_name=name or None)
     return preview_store(user=user, pdf=pdf)
 
 
-@dataclass(frozen=True)
-class BlastSummary:
-    """What the result page shows of a blast."""
-
-    list_name: str
-    sheet: str
-    recipients: int
-    left_out: int
-    left_out_counts: list[tuple[str, int]]
-    cover_page: str
-
-
-def blast_summary(submission: Submission) -> BlastSummary | None:
-    """The summary of a blast (None for any other kind of send)."""
-    if submission.kind != Submission.Kind.BLAST:
-        return None
-    summary = submission.summary if isinstance(submission.summary, dict) else {}
-    counts = summary.get("left_out_counts") or []
-    return BlastSummary(
-        list_name=str(summary.get("list") or ""),
-        sheet=str(summary.get("sheet") or ""),
-        recipients=int(summary.get("recipients") or len(submission.recipients)),
-        left_out=int(summary.get("left_out") or 0),
-        left_out_counts=[(str(label), int(n)) for label, n in counts],
-        cover_page=str(summary.get("cover_page") or ""),
-    )
+def blast_summary(submission: Submission) -> dict[str, Any] | None:
+    """What the result page shows of a blast, as `blast_send` wrote it (None for a send)."""
+    return submission.summary if submission.kind == Submission.Kind.BLAST else None

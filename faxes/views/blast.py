@@ -1,19 +1,17 @@
-"""The fax blast: a template to fill in, an Excel list read and reviewed, then one send.
-
-Upload (`/faxes/blast/`), review (`/faxes/blast/<token>/`: recipients, rows left out and
-why, cover page, preview), then one `send_blast` call per one-time key. The confirm posts
-the list's fingerprint, so what is sent is what was shown.
-"""
+"""The fax blast: upload an Excel list, review it (recipients, rows left out and why, cover
+page, preview), send it once per one-time key. The confirm posts the list's fingerprint, so
+what is sent is what was shown."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpResponse
+from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -44,7 +42,6 @@ from faxes.spreadsheets import (
     RefusedList,
     clean_workbook,
     max_file_size,
-    max_rows,
     recipient_list_read,
     template_workbook,
 )
@@ -60,7 +57,7 @@ LEFT_OUT_SHOWN = 1_000
 
 def _limits() -> dict[str, Any]:
     return {
-        "max_rows": max_rows(),
+        "max_rows": settings.BLAST_MAX_ROWS,
         "max_file": max_file_size(),
         "name_max": NAME_MAX,
         "region": settings.DEFAULT_PHONE_REGION,
@@ -69,17 +66,16 @@ def _limits() -> dict[str, Any]:
     }
 
 
-def _upload_unreadable(request: HtmxHttpRequest, reason: str) -> HttpResponse:
-    return _render_upload(request, error=reason, status=400)
-
-
-def _render_upload(request: HtmxHttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+def _render_upload(request: HtmxHttpRequest, error: str = "", status: int = 200) -> HttpResponse:
     context = {"error": error, "limits": _limits()}
     return no_store(render(request, UPLOAD_TEMPLATE, context, status=status))
 
 
 @require_http_methods(["GET", "POST"])
-@limited_uploads(_upload_unreadable, handler=RecipientListUploadHandler)
+@limited_uploads(
+    lambda request, reason: _render_upload(request, reason, status=400),
+    handler=RecipientListUploadHandler,
+)
 def blast_upload(request: HtmxHttpRequest, refused: list[tuple[str, str]]) -> HttpResponse:
     """The blast's first step: the template, and the upload of a filled-in list."""
     if request.method == "GET":
@@ -107,13 +103,6 @@ def blast_template(request: HtmxHttpRequest) -> HttpResponse:
     return response
 
 
-def _staged_list(request: HtmxHttpRequest, token) -> StagedFile:
-    staged = staged_list_for_user(request.user, token)
-    if staged is None:
-        raise Http404("No such recipient list")
-    return staged
-
-
 def _load(request: HtmxHttpRequest, staged: StagedFile) -> RecipientList | HttpResponse:
     """The list as read, or a way back to the upload when it can no longer be read."""
     try:
@@ -129,7 +118,7 @@ def _load(request: HtmxHttpRequest, staged: StagedFile) -> RecipientList | HttpR
 @require_GET
 def blast_list_download(request: HtmxHttpRequest, token) -> HttpResponse:
     """The recipients exactly as the blast sends them (the clean workbook)."""
-    staged = _staged_list(request, token)
+    staged = staged_list_for_user(request.user, token)
     recipient_list = _load(request, staged)
     if isinstance(recipient_list, HttpResponse):
         return recipient_list
@@ -142,7 +131,7 @@ def blast_list_download(request: HtmxHttpRequest, token) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def blast_review(request: HtmxHttpRequest, token) -> HttpResponse:
     """Who receives the blast and who is left out; POST `action` = preview or send."""
-    staged = _staged_list(request, token)
+    staged = staged_list_for_user(request.user, token)
     key = parse_uuid(request.POST.get("submission_key"))
     if key is not None and (used := used_submission(request, key)) is not None:
         messages.info(request, "This blast was sent already; here is what came of it.")
@@ -151,11 +140,9 @@ def blast_review(request: HtmxHttpRequest, token) -> HttpResponse:
     if isinstance(recipient_list, HttpResponse):
         return recipient_list
     review = _Review(request, staged, recipient_list, cover_pages())
-    if request.method == "GET":
-        if request.htmx and request.htmx.target == "recipients":
-            return no_store(render(request, f"{REVIEW_TEMPLATE}#recipients", review.context()))
-        return review.render()
     action = request.POST.get("action", "")
+    if request.method == "GET" and request.htmx and request.htmx.target == "recipients":
+        return review.render(partial="recipients")
     if action == "preview":
         return _preview(request, review)
     if action != "send":
@@ -165,56 +152,46 @@ def blast_review(request: HtmxHttpRequest, token) -> HttpResponse:
     return _send(request, review, key)
 
 
+@dataclass
 class _Review:
     """The review page of one list, with the cover page posted (if any) and its problems."""
 
-    def __init__(
-        self,
-        request: HtmxHttpRequest,
-        staged: StagedFile,
-        recipient_list: RecipientList,
-        covers: CoverPages,
-    ) -> None:
-        self.request = request
-        self.staged = staged
-        self.list = recipient_list
-        self.covers = covers
-        self.cover_value = request.POST.get("cover_page", "")
-        self.cover_error = ""
+    request: HtmxHttpRequest
+    staged: StagedFile
+    list: RecipientList
+    covers: CoverPages
+    cover_error: str = ""
 
     def cover_page(self) -> str | None:
         """The posted cover page, checked; None (with `cover_error` set) when it is not."""
         try:
-            return self.covers.choice(self.cover_value, allow_none=False)
+            return self.covers.choice(self.request.POST.get("cover_page", ""), allow_none=False)
         except forms.ValidationError as exc:
             self.cover_error = exc.messages[0]
             return None
 
-    def page(self) -> Page:
-        paginator = Paginator(self.list.recipients, RECIPIENTS_PER_PAGE)
-        return paginator.get_page(self.request.GET.get("page"))
-
-    def context(self, **extra: Any) -> dict[str, Any]:
+    def render(self, *, partial: str = "", error: str = "", **extra: Any) -> HttpResponse:
+        """The page, or with `partial` one of its fragments (for htmx)."""
         left_out = self.list.left_out
-        return {
+        paginator = Paginator(self.list.recipients, RECIPIENTS_PER_PAGE)
+        context = {
             "staged": self.staged,
             "recipient_list": self.list,
-            "page": self.page(),
+            "page": paginator.get_page(self.request.GET.get("page")),
             "left_out": left_out[:LEFT_OUT_SHOWN],
             "left_out_hidden": max(0, len(left_out) - LEFT_OUT_SHOWN),
             "covers": self.covers,
-            "cover_value": self.cover_value,
+            "cover_value": self.request.POST.get("cover_page", ""),
             "cover_error": self.cover_error,
             "digest": self.list.digest(),
             "submission_key": new_submission_key(),
             "limits": _limits(),
             "can_use_send_form": 0 < len(self.list.recipients) <= MAX_RECIPIENTS,
+            "error": error,
             **extra,
         }
-
-    def render(self, *, error: str = "", status: int = 200, **extra: Any) -> HttpResponse:
-        context = self.context(error=error, **extra)
-        return no_store(render(self.request, REVIEW_TEMPLATE, context, status=status))
+        template = f"{REVIEW_TEMPLATE}#{partial}" if partial else REVIEW_TEMPLATE
+        return no_store(render(self.request, template, context))
 
 
 def _preview(request: HtmxHttpRequest, review: _Review) -> HttpResponse:
@@ -234,11 +211,8 @@ def _preview(request: HtmxHttpRequest, review: _Review) -> HttpResponse:
                 )
         except DrenfaxError as exc:
             preview_error = f"Drenfax could not render the preview. {describe_error(exc)}"
-    extra = {"preview": preview, "preview_error": preview_error}
-    if request.htmx:
-        context = {**review.context(), **extra}
-        return no_store(render(request, f"{REVIEW_TEMPLATE}#preview", context))
-    return review.render(**extra)
+    partial = "preview" if request.htmx else ""
+    return review.render(partial=partial, preview=preview, preview_error=preview_error)
 
 
 def _send(request: HtmxHttpRequest, review: _Review, key) -> HttpResponse:

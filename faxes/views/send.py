@@ -166,8 +166,6 @@ def _new_form(request: HtmxHttpRequest, covers: CoverPages) -> HttpResponse:
 def _form_from_blast(request: HtmxHttpRequest, covers: CoverPages, token: str) -> HttpResponse:
     """The numbers of a blast list, for sending documents to them (a blast cannot)."""
     staged = staged_list_for_user(request.user, parse_uuid(token))
-    if staged is None:
-        raise Http404("No such recipient list")
     try:
         numbers = recipient_list_load(staged).numbers()
     except (FileNotFoundError, RefusedList):

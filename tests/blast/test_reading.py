@@ -356,7 +356,7 @@ def test_the_clean_file_holds_only_the_recipients_as_text():
             ["z", "Plain", 2065550124],
         ]
     )
-    result.recipients[0] = type(result.recipients[0])(2, "+12065550123", "=cmd|' /c calc'!A0", "")
+    result.recipients[0] = type(result.recipients[0])(2, "+12065550123", "=cmd|' /c calc'!A0")
     rows = read_back(clean_workbook(result.recipients))
     assert rows == [
         ("Fax Number", "Recipient Name"),
@@ -409,7 +409,7 @@ def test_ten_thousand_rows_are_read_in_seconds_in_bounded_memory():
     finally:
         tracemalloc.stop()
     elapsed = time.perf_counter() - started
-    assert result.rows_read == 10_000
+    assert len(result.recipients) + len(result.left_out) == 10_000
     assert len(result.recipients) + result.counts.get(LeftOutKind.DUPLICATE, 0) == 10_000
     assert elapsed < 10, f"{elapsed:.1f} s (under tracemalloc, which slows it down)"
     assert peak < 100 * 1024 * 1024
