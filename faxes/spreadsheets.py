@@ -242,6 +242,24 @@ def recipient_list_read(handle: IO[bytes], *, limit: int | None = None) -> Recip
         raise _refusal(exc) from None
 
 
+def workbook_rows(handle: IO[bytes], *, limit: int) -> list[SheetRow]:
+    """The rows of an uploaded workbook's first visible sheet, after the checks a recipient
+    list gets (other lists, such as contacts, read them); raises RefusedList."""
+    if not openpyxl.DEFUSEDXML:
+        raise RefusedList("Spreadsheets cannot be read safely on this server right now.")
+    try:
+        _check_container(handle, limit=limit)
+        with _opened(handle, data_only=True) as workbook:
+            for sheet in workbook.worksheets:
+                if sheet.sheet_state == "visible":
+                    return list(
+                        _sheet_rows(sheet, None, ceiling=limit + BLANK_ROWS_MAX, empty_ok=True)
+                    )
+            return []
+    except Exception as exc:
+        raise _refusal(exc) from None
+
+
 def _opened(handle: IO[bytes], *, data_only: bool) -> contextlib.closing[Any]:
     handle.seek(0)
     workbook = load_workbook(handle, read_only=True, data_only=data_only, keep_links=False)
@@ -448,11 +466,12 @@ Row = tuple[int, dict[int, Any]]  # (row number, {column: value} of the cells no
 
 
 def _sheet_rows(
-    sheet: Any, formulas: Any, *, ceiling: int, blanks: bool = False
+    sheet: Any, formulas: Any, *, ceiling: int, empty_ok: bool = False
 ) -> Iterator[SheetRow]:
     """A read-only sheet's rows (its `<dimension>` ignored), at most `ceiling` rows and
     MAX_CELLS cells. With `formulas` a formula saved without its result reads as
-    Uncalculated; without it, a row holding an empty cell raises _EmptyCell.
+    Uncalculated; without it, a row holding an empty cell raises _EmptyCell (unless
+    `empty_ok`: the caller reads formulas without results as empty).
     """
     sheet.reset_dimensions()
     rows = sheet.iter_rows(values_only=True)
@@ -470,7 +489,7 @@ def _sheet_rows(
                 "more than a list of recipients needs. Copy the list into a new workbook, "
                 "save, and upload that."
             )
-        if formulas is None and not blanks and None in row:
+        if formulas is None and not empty_ok and None in row:
             raise _EmptyCell
         yield index, row
 
@@ -909,21 +928,3 @@ def _template_notes() -> list[str]:
         "you choose); it cannot attach documents. To fax documents to up to 100 numbers, use "
         "the Send page.",
     ]
-
-
-def workbook_rows(handle: IO[bytes], *, limit: int) -> list[SheetRow]:
-    """The rows of an uploaded workbook's first visible sheet, after the checks a recipient
-    list gets (other lists, such as contacts, read them); raises RefusedList."""
-    if not openpyxl.DEFUSEDXML:
-        raise RefusedList("Spreadsheets cannot be read safely on this server right now.")
-    try:
-        _check_container(handle, limit=limit)
-        with _opened(handle, data_only=True) as workbook:
-            for sheet in workbook.worksheets:
-                if sheet.sheet_state == "visible":
-                    return list(
-                        _sheet_rows(sheet, None, ceiling=limit + BLANK_ROWS_MAX, blanks=True)
-                    )
-            return []
-    except Exception as exc:
-        raise _refusal(exc) from None
