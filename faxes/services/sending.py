@@ -106,8 +106,7 @@ class SendDraft:
 
     @classmethod
     def blank(cls, *, user: AbstractBaseUser, covers: CoverPages) -> SendDraft:
-        form = SendForm(user=user, covers=covers)
-        return cls(form=form, files=[], cf_rows=[("", "")])
+        return cls(form=SendForm(user=user, covers=covers), files=[], cf_rows=[("", "")])
 
     @classmethod
     def from_data(
@@ -131,8 +130,7 @@ class SendDraft:
                 data.getlist("cf_key"), data.getlist("cf_value"), fillvalue=""
             )
         ]
-        action = data.get("action", "")
-        files, cf_rows = _apply_action(action, files, cf_rows)
+        _apply_action(data.get("action", ""), files, cf_rows)
         if not cf_rows:
             cf_rows = [("", "")]
         form = SendForm(data, user=user, files=files, cf_rows=cf_rows, covers=covers)
@@ -214,25 +212,21 @@ class SendDraft:
         return any(f.pages is None for f in self.files)
 
 
-def _apply_action(
-    action: str, files: list[StagedFile], cf_rows: list[tuple[str, str]]
-) -> tuple[list[StagedFile], list[tuple[str, str]]]:
+def _apply_action(action: str, files: list[StagedFile], cf_rows: list[tuple[str, str]]) -> None:
     verb, _, target = action.partition(":")
     if verb == "add_field":
-        return files, [*cf_rows, ("", "")]
-    if verb == "remove_field" and target.isdigit() and int(target) < len(cf_rows):
-        return files, [row for i, row in enumerate(cf_rows) if i != int(target)]
+        cf_rows.append(("", ""))
+    elif verb == "remove_field" and target.isdigit() and int(target) < len(cf_rows):
+        del cf_rows[int(target)]
     index = next((i for i, f in enumerate(files) if str(f.token) == target), None)
     if index is None:
-        return files, cf_rows
-    files = list(files)
+        return
     if verb == "remove":
         del files[index]
     elif verb == "up" and index > 0:
         files[index - 1], files[index] = files[index], files[index - 1]
     elif verb == "down" and index < len(files) - 1:
         files[index + 1], files[index] = files[index], files[index + 1]
-    return files, cf_rows
 
 
 def accept_uploads(
@@ -271,10 +265,7 @@ def draft_data_for_resend(submission: Submission) -> QueryDict | None:
         return None
     data = QueryDict(mutable=True)
     for name, value in kept.items():
-        if isinstance(value, list):
-            data.setlist(name, [str(v) for v in value])
-        else:
-            data[name] = str(value)
+        data.setlist(name, value if isinstance(value, list) else [value])
     if submission.state == Submission.State.DONE:
         refused = [r["recipient"] for r in submission.results if r.get("error")]
         data["recipients"] = "\n".join(refused)

@@ -51,7 +51,7 @@ TEMPLATE = "faxes/send.html"
 
 def _form_unreadable(request: HtmxHttpRequest, reason: str) -> HttpResponse:
     draft = SendDraft.blank(user=request.user, covers=cover_pages())
-    return _render(request, draft, key=new_submission_key(), error=reason, status=400)
+    return _render(request, draft, error=reason, status=400)
 
 
 def _upload_unreadable(request: HtmxHttpRequest, reason: str) -> HttpResponse:
@@ -80,12 +80,12 @@ def send_form(request: HtmxHttpRequest, refused: list[tuple[str, str]]) -> HttpR
     )
     action = request.POST.get("action", "")
     if action == "preview":
-        return _preview(request, draft, key or new_submission_key())
+        return _preview(request, draft, key)
     if action != "send":
         return _render(request, draft, key=key, show_errors=action == "update")
     if key is None:
         error = "The form had expired, so nothing was sent. Check it and send again."
-        return _render(request, draft, key=new_submission_key(), error=error, show_errors=True)
+        return _render(request, draft, error=error, show_errors=True)
     return _send(request, draft, key)
 
 
@@ -102,15 +102,15 @@ def _send(request: HtmxHttpRequest, draft: SendDraft, key) -> HttpResponse:
             submission, created = fax_send(client=client, user=request.user, key=key, draft=draft)
     except FileGone:
         return _render(request, draft, key=key, error=_gone_message(), show_errors=True)
-    if created and submission.state == Submission.State.QUEUED:
+    if not created:  # a reused key sent nothing new (and was audited when it did)
+        return redirect("faxes:submission", key=submission.key)
+    if submission.state == Submission.State.QUEUED:
         submission_send(submission.pk)
-    if created:  # a reused key sent nothing new (and was audited when it did)
-        ok = submission.state != Submission.State.FAILED
-        audit_record(
-            "fax.sent", target=submission, success=ok, details={"to": submission.recipients}
-        )
-    if created and submission.state == Submission.State.FAILED:
-        # Nothing left: fill the form in again, files kept, under a new key.
+    failed = submission.state == Submission.State.FAILED
+    audit_record(
+        "fax.sent", target=submission, success=not failed, details={"to": submission.recipients}
+    )
+    if failed:  # nothing left: fill the form in again, files kept, under a new key
         error = f"Nothing was sent. {submission.error}"
         return _render(request, draft, key=new_submission_key(), error=error, show_errors=True)
     return redirect("faxes:submission", key=submission.key)
