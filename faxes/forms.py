@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,9 +30,7 @@ from fax_numbers.models import FaxNumber
 from fax_numbers.phone import InvalidNumber, format_national, parse_number
 from fax_numbers.selectors import MEMBER_STATES, visible_numbers
 from faxes.models import Direction, FaxStatus, StagedFile
-from faxes.services.uploads import (
-    limits,
-)
+from faxes.services.uploads import limits
 
 # One form sends one fax to each of these; a longer list is a blast (an Excel file).
 MAX_RECIPIENTS = 100
@@ -142,8 +140,12 @@ class CoverPages:
         return page.name if page else "Cover page"
 
 
-def _limit_messages(limit: int) -> dict[str, str]:
-    return {"max_length": f"At most {limit} characters (this has %(show_value)d)."}
+def _limited_text(
+    limit: int, field: type[forms.CharField] = forms.CharField, **kwargs: Any
+) -> forms.CharField:
+    """An optional text field of at most `limit` characters."""
+    message = f"At most {limit} characters (this has %(show_value)d)."
+    return field(required=False, max_length=limit, error_messages={"max_length": message}, **kwargs)
 
 
 class NormalisedTextField(forms.CharField):
@@ -165,21 +167,10 @@ class SendForm(forms.Form):
     cover_page = forms.CharField(label="Cover page", required=False)
     # Not posted: checks the files the draft holds (see clean_attachments).
     attachments = forms.Field(label="Documents", required=False)
-    recipient_name = forms.CharField(
-        required=False, max_length=NAME_MAX, error_messages=_limit_messages(NAME_MAX)
-    )
-    sender_name = forms.CharField(
-        required=False, max_length=NAME_MAX, error_messages=_limit_messages(NAME_MAX)
-    )
-    subject = forms.CharField(
-        required=False, max_length=SUBJECT_MAX, error_messages=_limit_messages(SUBJECT_MAX)
-    )
-    notes = NormalisedTextField(
-        required=False,
-        strip=False,
-        max_length=NOTES_MAX,
-        error_messages=_limit_messages(NOTES_MAX),
-    )
+    recipient_name = _limited_text(NAME_MAX)
+    sender_name = _limited_text(NAME_MAX)
+    subject = _limited_text(SUBJECT_MAX)
+    notes = _limited_text(NOTES_MAX, NormalisedTextField, strip=False)
     caller_id = forms.ChoiceField(label="Caller id", required=False)
     tags = forms.CharField(label="Tags", required=False, max_length=5_000)
     # Not posted: checks the key/value rows the draft holds (see clean_custom_fields).
@@ -355,10 +346,10 @@ class SendForm(forms.Form):
         except ValueError:
             raise forms.ValidationError("A webhook id looks like d1077489-5ea1-4db1-…") from None
 
-    def drop_errors(self, keep: frozenset[str] | None) -> None:
-        """Forget errors of fields outside `keep` (all of them when None)."""
+    def drop_errors(self, keep: Collection[str] = ()) -> None:
+        """Forget the errors of fields outside `keep` (all of them by default)."""
         for name in list(self.errors):
-            if keep is None or name not in keep:
+            if name not in keep:
                 del self.errors[name]
 
 

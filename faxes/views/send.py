@@ -199,7 +199,7 @@ def _render(
     **extra: Any,
 ) -> HttpResponse:
     if draft.form.is_bound and not show_errors:
-        draft.form.drop_errors(keep=frozenset())
+        draft.form.drop_errors()
     tz = draft.form.tz
     context = {
         "draft": draft,
