@@ -310,7 +310,7 @@ def fax_send(
 def send_call(client: DrenfaxClient, submission: Submission) -> Callable[[], Any]:
     """The API call of a queued send (for `submission_run`); FileGone if a file is gone."""
     request = submission.request
-    files = staged_uploads(submission.user, [uuid.UUID(t) for t in request["files"]])
+    files = staged_uploads(submission.user, parse_tokens(request["files"]))
     if len(files) < len(request["files"]):
         raise FileGone(FILE_GONE)
     return _call(client, request, _attachments(files))

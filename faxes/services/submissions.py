@@ -175,11 +175,9 @@ def _record_answer(submission: Submission, answer: Any) -> Submission:
             ]
             submission.recorded = len(results)
             submission.save(update_fields=["recorded"])
-    results += refused
-    with transaction.atomic():
-        state = Submission.State.DONE if accepted else Submission.State.FAILED
-        error = "" if accepted else "; ".join(r["error"] for r in refused)[:1000]
-        return _finish(submission, state, results=results, error=error)
+    state = Submission.State.DONE if accepted else Submission.State.FAILED
+    error = "" if accepted else "; ".join(r["error"] for r in refused)
+    return _finish(submission, state, results=results + refused, error=error)
 
 
 def _finish(

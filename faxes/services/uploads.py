@@ -361,15 +361,11 @@ def parse_tokens(values: Iterable[Any]) -> list[uuid.UUID]:
     return list(dict.fromkeys(token for token in tokens if token is not None))
 
 
-def staged_uploads(
-    user: AbstractBaseUser, tokens: Sequence[uuid.UUID], *, kind: str = StagedFile.Kind.UPLOAD
-) -> list[StagedFile]:
-    """The user's kept files of this kind for these tokens, in the tokens' order (someone
-    else's token, an expired one or one of another kind is not found)."""
-    found = {
-        f.token: f
-        for f in StagedFile.objects.filter(user_id=user.pk, kind=kind, token__in=list(tokens))
-    }
+def staged_uploads(user: AbstractBaseUser, tokens: Sequence[uuid.UUID]) -> list[StagedFile]:
+    """The user's kept uploads for these tokens, in the tokens' order (someone else's token,
+    an expired one or a preview's is not found)."""
+    uploads = StagedFile.objects.filter(user_id=user.pk, kind=StagedFile.Kind.UPLOAD)
+    found = {f.token: f for f in uploads.filter(token__in=tokens)}
     return [found[t] for t in tokens if t in found]
 
 
