@@ -27,7 +27,7 @@ from drenfax_portal.forms import (
     PortalDateField,
 )
 from fax_numbers.models import FaxNumber
-from fax_numbers.phone import InvalidNumber, format_national, parse_number
+from fax_numbers.phone import InvalidNumber, parse_number
 from fax_numbers.selectors import MEMBER_STATES, visible_numbers
 from faxes.models import Direction, FaxStatus, StagedFile
 from faxes.services.uploads import limits
@@ -58,10 +58,6 @@ class RecipientEntry:
     number: str | None = None  # E.164 when valid
     problem: str = ""  # why it is not a fax number
     duplicate: bool = False  # the same number appears earlier in the list
-
-    @property
-    def national(self) -> str:
-        return format_national(self.number) if self.number else ""
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,11 @@ def _preview(request: HtmxHttpRequest, draft: SendDraft, key) -> HttpResponse:
             preview_error = f"Drenfax could not render the preview. {describe_error(exc)}"
     context = {"preview": preview, "preview_error": preview_error}
     if request.htmx:
-        context["preview_problems"] = _problems(draft)
+        context["preview_problems"] = [
+            (draft.form[name].label if name in draft.form.fields else "Form", message)
+            for name, errors in draft.form.errors.items()
+            for message in errors
+        ]
         return no_store(render(request, f"{TEMPLATE}#preview", context))
     return _render(request, draft, key=key, show_errors=True, **context)
 
@@ -220,14 +224,6 @@ def _render(
         **extra,
     }
     return no_store(render(request, TEMPLATE, context, status=status))
-
-
-def _problems(draft: SendDraft) -> list[tuple[str, str]]:
-    return [
-        (draft.form[name].label if name in draft.form.fields else "Form", message)
-        for name, errors in draft.form.errors.items()
-        for message in errors
-    ]
 
 
 def _gone_message() -> str:
