@@ -26,6 +26,7 @@ from drenfax_portal.forms import (
     FilterForm,
     PortalDateField,
 )
+from drenfax_portal.uuids import parse_uuid
 from fax_numbers.models import FaxNumber
 from fax_numbers.phone import InvalidNumber, parse_number
 from fax_numbers.selectors import MEMBER_STATES, visible_numbers
@@ -119,11 +120,8 @@ class CoverPages:
             raise forms.ValidationError("Choose a cover page.")
         if value in (NO_COVER, DEFAULT_COVER) or self.get(value):
             return value
-        if self.error:  # the list is unavailable: let Drenfax judge a well-formed id
-            try:
-                return str(uuid.UUID(value))
-            except ValueError:
-                pass
+        if self.error and (page_id := parse_uuid(value)):
+            return str(page_id)  # the list is unavailable: let Drenfax judge a well-formed id
         raise forms.ValidationError("That cover page is not available; choose another one.")
 
     def name(self, value: str) -> str:
@@ -219,16 +217,14 @@ class SendForm(forms.Form):
     def clean_recipient_contacts(self) -> list[str]:
         contacts: list[str] = []
         for entry in split_list(self.cleaned_data["recipient_contacts"].replace(" ", ",")):
-            try:
-                contact = str(uuid.UUID(entry))
-            except ValueError:
+            contact = parse_uuid(entry)
+            if contact is None:
                 raise forms.ValidationError(
                     f"“{entry}” is not a contact id (one looks like "
                     "d1077489-5ea1-4db1-9760-853f175e8288)."
-                ) from None
-            if contact not in contacts:
-                contacts.append(contact)
-        return contacts
+                )
+            contacts.append(str(contact))
+        return list(dict.fromkeys(contacts))  # each once, in the order given
 
     def clean_cover_page(self) -> str:
         return self.covers.choice(self.cleaned_data["cover_page"])
@@ -315,8 +311,7 @@ class SendForm(forms.Form):
             raise forms.ValidationError("Enter the time without a time zone; yours is used.")
         if not EARLIEST_DATE <= local.date() <= LATEST_DATE:
             raise forms.ValidationError(DATE_RANGE_MESSAGE)
-        aware = local.replace(tzinfo=self.tz)
-        moment = aware.astimezone(UTC)
+        moment = local.replace(tzinfo=self.tz).astimezone(UTC)
         if moment.astimezone(self.tz).replace(tzinfo=None) != local:
             raise forms.ValidationError(
                 f"{text} does not exist in {self.tz.key} (the clocks change then); pick "
