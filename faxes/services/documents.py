@@ -126,13 +126,10 @@ def delete_stray_files(root: Path, *, known: set[str], older_than: datetime) -> 
     base = documents_dir()
     removed = 0
     for path in root.rglob("*"):
-        if not path.is_file():
+        if not path.is_file() or path.relative_to(base).as_posix() in known:
             continue
-        try:
-            modified = path.stat().st_mtime
-        except FileNotFoundError:
-            continue
-        if path.relative_to(base).as_posix() not in known and modified < older_than.timestamp():
-            path.unlink(missing_ok=True)
-            removed += 1
+        with contextlib.suppress(FileNotFoundError):  # deleted meanwhile
+            if path.stat().st_mtime < older_than.timestamp():
+                path.unlink()
+                removed += 1
     return removed

@@ -62,9 +62,7 @@ def cover_page_arguments(value: str) -> dict[str, Any]:
 
 
 def _web_link(value: str | None) -> str | None:
-    if not value:
-        return None
-    parts = urlsplit(value)
+    parts = urlsplit(value or "")
     return value if parts.scheme in ("http", "https") and parts.netloc else None
 
 
