@@ -232,26 +232,20 @@ def accept_uploads(
 ) -> tuple[list[StagedFile], list[tuple[str, str]]]:
     """Keep new uploads after `kept` within the caps: (kept, refused as (name, reason))."""
     caps = limits()
-    count, total = len(kept), sum(f.size for f in kept)
     accepted: list[StagedFile] = []
     refused: list[tuple[str, str]] = []
     for upload in uploads:
-        name = upload.name or "a file"
-        if count + 1 > caps["max_files"]:
-            refused.append((name, f"a send holds at most {caps['max_files']} files"))
-            continue
-        if total + upload.size > caps["max_total"]:
-            refused.append(
-                (name, f"it would take this send over {caps['max_total_text']}, the limit")
-            )
-            continue
+        files = [*kept, *accepted]
         try:
-            staged = staged_file_create(user=user, upload=upload)
+            if len(files) >= caps["max_files"]:
+                raise RefusedFile(f"a send holds at most {caps['max_files']} files")
+            if sum(f.size for f in files) + upload.size > caps["max_total"]:
+                raise RefusedFile(
+                    f"it would take this send over {caps['max_total_text']}, the limit"
+                )
+            accepted.append(staged_file_create(user=user, upload=upload))
         except RefusedFile as exc:
-            refused.append((name, str(exc)))
-            continue
-        accepted.append(staged)
-        count, total = count + 1, total + staged.size
+            refused.append((upload.name or "a file", str(exc)))
     return accepted, refused
 
 
