@@ -457,8 +457,7 @@ def _forget_old_drafts(cutoff: Any) -> int:
     forgotten = 0
     old = Submission.objects.filter(created_at__lt=cutoff, summary__has_key="form")
     for submission in old.only("pk", "summary").iterator():
-        summary = dict(submission.summary)
-        del summary["form"]
-        Submission.objects.filter(pk=submission.pk).update(summary=summary)
+        del submission.summary["form"]
+        submission.save(update_fields=["summary"])
         forgotten += 1
     return forgotten
