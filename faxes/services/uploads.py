@@ -389,14 +389,11 @@ def preview_store(*, user: AbstractBaseUser, pdf: bytes) -> StagedFile:
     )
 
 
-def preview_for_user(user: AbstractBaseUser, token: uuid.UUID) -> StagedFile | None:
-    """The user's own, still fresh preview with this token, or None."""
+def fresh_previews(user: AbstractBaseUser) -> QuerySet[StagedFile]:
+    """The user's own previews younger than PREVIEW_TTL."""
     return StagedFile.objects.filter(
-        user_id=user.pk,
-        kind=StagedFile.Kind.PREVIEW,
-        token=token,
-        created_at__gt=timezone.now() - PREVIEW_TTL,
-    ).first()
+        user_id=user.pk, kind=StagedFile.Kind.PREVIEW, created_at__gt=timezone.now() - PREVIEW_TTL
+    )
 
 
 def upload_retention() -> timedelta:

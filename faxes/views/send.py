@@ -12,7 +12,7 @@ from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -41,7 +41,7 @@ from faxes.services.sending import (
     retention_text,
 )
 from faxes.services.submissions import new_submission_key
-from faxes.services.uploads import limits, parse_tokens, preview_for_user, staged_uploads
+from faxes.services.uploads import fresh_previews, limits, parse_tokens, staged_uploads
 from faxes.spreadsheets import RefusedList
 from faxes.tasks import submission_send
 from faxes.views.common import limited_uploads, no_store, redirect_to, used_submission
@@ -262,9 +262,7 @@ def send_check_recipients(request: HtmxHttpRequest) -> HttpResponse:
 @csp_replace(PDF_FRAME_POLICY)
 def send_preview_pdf(request: HtmxHttpRequest, token) -> HttpResponse:
     """A preview the user rendered, for them only, for an hour, never cached."""
-    preview = preview_for_user(request.user, token)
-    if preview is None:
-        raise Http404("No such preview")
+    preview = get_object_or_404(fresh_previews(request.user), token=token)
     try:
         handle = open_document(preview.path)
     except FileNotFoundError:
