@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,13 +26,12 @@ from drenfax_portal.forms import (
     FilterForm,
     PortalDateField,
 )
+from drenfax_portal.uuids import parse_uuid
 from fax_numbers.models import FaxNumber
-from fax_numbers.phone import InvalidNumber, format_national, parse_number
+from fax_numbers.phone import InvalidNumber, parse_number
 from fax_numbers.selectors import MEMBER_STATES, visible_numbers
 from faxes.models import Direction, FaxStatus, StagedFile
-from faxes.services.uploads import (
-    limits,
-)
+from faxes.services.uploads import limits
 
 # One form sends one fax to each of these; a longer list is a blast (an Excel file).
 MAX_RECIPIENTS = 100
@@ -60,10 +59,6 @@ class RecipientEntry:
     number: str | None = None  # E.164 when valid
     problem: str = ""  # why it is not a fax number
     duplicate: bool = False  # the same number appears earlier in the list
-
-    @property
-    def national(self) -> str:
-        return format_national(self.number) if self.number else ""
 
 
 @dataclass(frozen=True)
@@ -125,11 +120,8 @@ class CoverPages:
             raise forms.ValidationError("Choose a cover page.")
         if value in (NO_COVER, DEFAULT_COVER) or self.get(value):
             return value
-        if self.error:  # the list is unavailable: let Drenfax judge a well-formed id
-            try:
-                return str(uuid.UUID(value))
-            except ValueError:
-                pass
+        if self.error and (page_id := parse_uuid(value)):
+            return str(page_id)  # the list is unavailable: let Drenfax judge a well-formed id
         raise forms.ValidationError("That cover page is not available; choose another one.")
 
     def name(self, value: str) -> str:
@@ -142,8 +134,12 @@ class CoverPages:
         return page.name if page else "Cover page"
 
 
-def _limit_messages(limit: int) -> dict[str, str]:
-    return {"max_length": f"At most {limit} characters (this has %(show_value)d)."}
+def _limited_text(
+    limit: int, field: type[forms.CharField] = forms.CharField, **kwargs: Any
+) -> forms.CharField:
+    """An optional text field of at most `limit` characters."""
+    message = f"At most {limit} characters (this has %(show_value)d)."
+    return field(required=False, max_length=limit, error_messages={"max_length": message}, **kwargs)
 
 
 class NormalisedTextField(forms.CharField):
@@ -165,21 +161,10 @@ class SendForm(forms.Form):
     cover_page = forms.CharField(label="Cover page", required=False)
     # Not posted: checks the files the draft holds (see clean_attachments).
     attachments = forms.Field(label="Documents", required=False)
-    recipient_name = forms.CharField(
-        required=False, max_length=NAME_MAX, error_messages=_limit_messages(NAME_MAX)
-    )
-    sender_name = forms.CharField(
-        required=False, max_length=NAME_MAX, error_messages=_limit_messages(NAME_MAX)
-    )
-    subject = forms.CharField(
-        required=False, max_length=SUBJECT_MAX, error_messages=_limit_messages(SUBJECT_MAX)
-    )
-    notes = NormalisedTextField(
-        required=False,
-        strip=False,
-        max_length=NOTES_MAX,
-        error_messages=_limit_messages(NOTES_MAX),
-    )
+    recipient_name = _limited_text(NAME_MAX)
+    sender_name = _limited_text(NAME_MAX)
+    subject = _limited_text(SUBJECT_MAX)
+    notes = _limited_text(NOTES_MAX, NormalisedTextField, strip=False)
     caller_id = forms.ChoiceField(label="Caller id", required=False)
     tags = forms.CharField(label="Tags", required=False, max_length=5_000)
     # Not posted: checks the key/value rows the draft holds (see clean_custom_fields).
@@ -232,16 +217,14 @@ class SendForm(forms.Form):
     def clean_recipient_contacts(self) -> list[str]:
         contacts: list[str] = []
         for entry in split_list(self.cleaned_data["recipient_contacts"].replace(" ", ",")):
-            try:
-                contact = str(uuid.UUID(entry))
-            except ValueError:
+            contact = parse_uuid(entry)
+            if contact is None:
                 raise forms.ValidationError(
                     f"“{entry}” is not a contact id (one looks like "
                     "d1077489-5ea1-4db1-9760-853f175e8288)."
-                ) from None
-            if contact not in contacts:
-                contacts.append(contact)
-        return contacts
+                )
+            contacts.append(str(contact))
+        return list(dict.fromkeys(contacts))  # each once, in the order given
 
     def clean_cover_page(self) -> str:
         return self.covers.choice(self.cleaned_data["cover_page"])
@@ -328,8 +311,7 @@ class SendForm(forms.Form):
             raise forms.ValidationError("Enter the time without a time zone; yours is used.")
         if not EARLIEST_DATE <= local.date() <= LATEST_DATE:
             raise forms.ValidationError(DATE_RANGE_MESSAGE)
-        aware = local.replace(tzinfo=self.tz)
-        moment = aware.astimezone(UTC)
+        moment = local.replace(tzinfo=self.tz).astimezone(UTC)
         if moment.astimezone(self.tz).replace(tzinfo=None) != local:
             raise forms.ValidationError(
                 f"{text} does not exist in {self.tz.key} (the clocks change then); pick "
@@ -355,10 +337,10 @@ class SendForm(forms.Form):
         except ValueError:
             raise forms.ValidationError("A webhook id looks like d1077489-5ea1-4db1-…") from None
 
-    def drop_errors(self, keep: frozenset[str] | None) -> None:
-        """Forget errors of fields outside `keep` (all of them when None)."""
+    def drop_errors(self, keep: Collection[str] = ()) -> None:
+        """Forget the errors of fields outside `keep` (all of them by default)."""
         for name in list(self.errors):
-            if keep is None or name not in keep:
+            if name not in keep:
                 del self.errors[name]
 
 

@@ -21,14 +21,13 @@ _STATUSES = set(FaxStatus.values)
 _DIRECTIONS = set(Direction.values)
 
 
-def fax_fields(payload: Any) -> dict[str, Any]:
+def fax_fields(fax: Any) -> dict[str, Any]:
     """Model field values for a fax object (the provider's dict, or the client's `Fax` read
     from it); raises InvalidPayload if it is not a fax we can apply."""
-    if isinstance(payload, dict):
-        payload = Fax.from_api(payload)
-    elif not isinstance(payload, Fax):
+    if isinstance(fax, dict):
+        fax = Fax.from_api(fax)
+    elif not isinstance(fax, Fax):
         raise InvalidPayload("the fax object must be a JSON object")
-    fax = payload
     message_id = parse_uuid(fax.message_id)
     if message_id is None:
         raise InvalidPayload("messageId is missing or not a UUID")

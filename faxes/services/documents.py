@@ -5,11 +5,11 @@ uploads and previews in their own subfolders.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
-import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -27,23 +27,21 @@ def documents_dir() -> Path:
     return path
 
 
-def _new_relative_path(folder: str = "", suffix: str = ".pdf") -> str:
-    now = timezone.now()
+def _new_path(folder: str = "", suffix: str = ".pdf") -> tuple[str, Path]:
+    """A new random name (relative path, absolute path), its folder created."""
     prefix = f"{folder}/" if folder else ""
-    return f"{prefix}{now:%Y/%m}/{secrets.token_hex(16)}{suffix}"
+    relative = f"{prefix}{timezone.now():%Y/%m}/{secrets.token_hex(16)}{suffix}"
+    target = documents_dir() / relative
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return relative, target
 
 
 def write_document(
     chunks: Iterable[bytes], *, folder: str = "", suffix: str = ".pdf"
 ) -> tuple[str, int]:
-    """Write a document atomically under a random name; returns (relative path, size).
-
-    `folder` is a subfolder of the documents directory (e.g. "uploads"), `suffix` the
-    file name's ending; the name itself is random and says nothing about the content.
-    """
-    relative = _new_relative_path(folder, suffix)
-    target = documents_dir() / relative
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Write a document atomically under a random name in `folder` (a subfolder such as
+    "uploads"), ending in `suffix`; returns (relative path, size)."""
+    relative, target = _new_path(folder, suffix)
     tmp = target.with_suffix(".part")
     size = 0
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -61,9 +59,9 @@ def write_document(
 
 def fax_set_pdf(fax: Fax, relative: str) -> str:
     """Point the cached fax at a stored PDF (deleting the copy it had before)."""
-    old = fax.pdf_path
-    Fax.objects.filter(pk=fax.pk).update(pdf_path=relative, pdf_fetched_at=timezone.now())
-    fax.pdf_path, fax.pdf_fetched_at = relative, timezone.now()
+    old, now = fax.pdf_path, timezone.now()
+    Fax.objects.filter(pk=fax.pk).update(pdf_path=relative, pdf_fetched_at=now)
+    fax.pdf_path, fax.pdf_fetched_at = relative, now
     if old and old != relative:
         delete_document(old)
     return relative
@@ -73,20 +71,12 @@ def link_document(relative: str) -> str:
     """A second name for a stored document, so two owners (a webhook delivery and its fax)
     can each delete theirs: a hard link, or a copy where the file system has none."""
     source = _resolve(relative)
-    new = _new_relative_path()
-    target = documents_dir() / new
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    new, target = _new_path()
     try:
         os.link(source, target)
     except OSError:
-        tmp = target.with_suffix(".part")
-        try:
-            shutil.copyfile(source, tmp)
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, target)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        with open(source, "rb") as handle:
+            new, _ = write_document(_read_chunks(handle))
     return new
 
 
@@ -111,24 +101,22 @@ def fetch_document(client: Any, message_id: object) -> str:
         if spool.read(5) != b"%PDF-":
             raise NotAPdf("The provider's download was not a PDF document.")
         spool.seek(0)
-        relative, _ = write_document(iter(lambda: spool.read(64 * 1024), b""))
+        relative, _ = write_document(_read_chunks(spool))
     return relative
+
+
+def _read_chunks(handle: BinaryIO) -> Iterator[bytes]:
+    return iter(lambda: handle.read(64 * 1024), b"")
 
 
 def open_document(relative: str) -> BinaryIO:
     """Open a stored document for reading; refuses paths outside the documents directory."""
-    base = documents_dir().resolve()
-    path = (base / relative).resolve()
-    if base not in path.parents:
-        raise FileNotFoundError(relative)
-    return open(path, "rb")  # the caller (a FileResponse) closes it
+    return open(_resolve(relative), "rb")  # the caller (a FileResponse) closes it
 
 
 def delete_document(relative: str) -> None:
-    base = documents_dir().resolve()
-    path = (base / relative).resolve()
-    if base in path.parents:
-        path.unlink(missing_ok=True)
+    with contextlib.suppress(FileNotFoundError):  # gone already, or outside the directory
+        _resolve(relative).unlink(missing_ok=True)
 
 
 def delete_stray_files(root: Path, *, known: set[str], older_than: datetime) -> int:
@@ -138,13 +126,10 @@ def delete_stray_files(root: Path, *, known: set[str], older_than: datetime) -> 
     base = documents_dir()
     removed = 0
     for path in root.rglob("*"):
-        if not path.is_file():
+        if not path.is_file() or path.relative_to(base).as_posix() in known:
             continue
-        try:
-            modified = path.stat().st_mtime
-        except FileNotFoundError:
-            continue
-        if path.relative_to(base).as_posix() not in known and modified < older_than.timestamp():
-            path.unlink(missing_ok=True)
-            removed += 1
+        with contextlib.suppress(FileNotFoundError):  # deleted meanwhile
+            if path.stat().st_mtime < older_than.timestamp():
+                path.unlink()
+                removed += 1
     return removed

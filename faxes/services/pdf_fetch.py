@@ -78,18 +78,16 @@ def _fetch_one(client: PdfDownloader, pk: int, message_id: Any, claim: datetime)
     except NotAPdf:
         return _retry(pk, claim, "the download is not a PDF", stop=False)
     except Exception as exc:
+        reason = str(exc) or type(exc).__name__
         if getattr(exc, "status_code", None) == 404:
-            _mine(pk, claim).update(
-                pdf_state=PdfState.FAILED, pdf_error=_reason("not found at the provider", exc)
-            )
+            error = f"not found at the provider: {reason}"[:255]
+            _mine(pk, claim).update(pdf_state=PdfState.FAILED, pdf_error=error)
             return "failed"
-        if not hasattr(exc, "permanent"):  # not a DrenfaxError: disk full, or a bug
-            log.exception("fetching the PDF of fax %s", message_id)
-        else:
+        if hasattr(exc, "permanent"):  # the client's error (DrenfaxError)
             log.warning("fetching the PDF of fax %s: %s", message_id, exc)
-        return _retry(
-            pk, claim, _reason("", exc), stop=True, after=getattr(exc, "retry_after", None)
-        )
+        else:  # disk full, or a bug
+            log.exception("fetching the PDF of fax %s", message_id)
+        return _retry(pk, claim, reason, stop=True, after=getattr(exc, "retry_after", None))
     saved = (
         _mine(pk, claim)
         .filter(pdf_path="")
@@ -108,8 +106,7 @@ def _fetch_one(client: PdfDownloader, pk: int, message_id: Any, claim: datetime)
 
 
 def _retry(pk: int, claim: datetime, error: str, *, stop: bool, after: float | None = None) -> str:
-    fax = Fax.objects.filter(pk=pk).values("pdf_attempts").first() or {"pdf_attempts": 1}
-    attempts = fax["pdf_attempts"]
+    attempts = Fax.objects.filter(pk=pk).values_list("pdf_attempts", flat=True).first() or 1
     if attempts >= MAX_ATTEMPTS:
         _mine(pk, claim).update(pdf_state=PdfState.FAILED, pdf_error=error[:255])
         return "stop" if stop else "failed"
@@ -122,8 +119,3 @@ def _retry(pk: int, claim: datetime, error: str, *, stop: bool, after: float | N
         pdf_error=error[:255],
     )
     return "stop" if stop else "retry"
-
-
-def _reason(prefix: str, exc: Exception) -> str:
-    text = str(exc) or type(exc).__name__
-    return f"{prefix}: {text}"[:255] if prefix else text[:255]

@@ -1,9 +1,8 @@
 """What happens when you press Send: the draft, its preview, and the one API call.
 
-A posted form becomes a `SendDraft`, checked by `faxes.forms.SendForm`; a valid draft gives
-an `Outgoing`, which `fax_preview` renders and `fax_send` sends once per submission key: one
-recipient through `send_fax`, several through ONE `send_multiple` call; more than
-QUEUE_ABOVE recipients are written down and sent by a task (`send_call`).
+A posted form becomes a `SendDraft`, checked by `faxes.forms.SendForm`; `fax_preview` renders
+it and `fax_send` sends it once per submission key, in ONE API call whatever the number of
+recipients; more than QUEUE_ABOVE are written down and sent by a task (`send_call`).
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import zip_longest
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,10 +20,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
+from django.template.defaultfilters import pluralize
 
 from drenfax_portal.api import describe_error, get_client
 from drenfax_portal.client import DrenfaxClient, DrenfaxError
-from fax_numbers.models import FaxNumber
 from faxes.forms import DEFAULT_COVER, NO_COVER, CoverPageOption, CoverPages, SendForm
 from faxes.models import StagedFile, Submission
 from faxes.services.submissions import submission_claim, submission_execute
@@ -40,20 +39,11 @@ from faxes.services.uploads import (
 
 COVER_PAGES_TTL = 600  # seconds the cover page list is cached
 
-# Form fields a draft keeps, to fill the form in again (a refused send, "edit and resend").
-DRAFT_FIELDS = (
-    "recipients",
-    "recipient_contacts",
-    "cover_page",
-    "recipient_name",
-    "sender_name",
-    "subject",
-    "notes",
-    "caller_id",
-    "tags",
-    "scheduled_at",
-    "webhook_id",
-)
+# Form fields a draft keeps, to fill the form in again (a refused send, "edit and resend"): the
+# posted ones (its files and custom field rows are kept apart).
+DRAFT_FIELDS = [
+    name for name in SendForm.base_fields if name not in ("attachments", "custom_fields")
+]
 # Fields that shape the rendered fax; only these must be valid to preview it.
 PREVIEW_FIELDS = frozenset(
     {"cover_page", "attachments", "recipient_name", "sender_name", "subject", "notes", "caller_id"}
@@ -72,9 +62,7 @@ def cover_page_arguments(value: str) -> dict[str, Any]:
 
 
 def _web_link(value: str | None) -> str | None:
-    if not value:
-        return None
-    parts = urlsplit(value)
+    parts = urlsplit(value or "")
     return value if parts.scheme in ("http", "https") and parts.netloc else None
 
 
@@ -116,8 +104,7 @@ class SendDraft:
 
     @classmethod
     def blank(cls, *, user: AbstractBaseUser, covers: CoverPages) -> SendDraft:
-        form = SendForm(user=user, covers=covers)
-        return cls(form=form, files=[], cf_rows=[("", "")])
+        return cls(form=SendForm(user=user, covers=covers), files=[], cf_rows=[("", "")])
 
     @classmethod
     def from_data(
@@ -141,8 +128,7 @@ class SendDraft:
                 data.getlist("cf_key"), data.getlist("cf_value"), fillvalue=""
             )
         ]
-        action = data.get("action", "")
-        files, cf_rows = _apply_action(action, files, cf_rows)
+        _apply_action(data.get("action", ""), files, cf_rows)
         if not cf_rows:
             cf_rows = [("", "")]
         form = SendForm(data, user=user, files=files, cf_rows=cf_rows, covers=covers)
@@ -157,34 +143,59 @@ class SendDraft:
     def is_valid(self) -> bool:
         return self.form.is_valid() and not self.missing_files
 
-    def outgoing(self) -> Outgoing:
-        """What the draft sends, once validated; a preview needs only PREVIEW_FIELDS valid."""
+    def rendering_arguments(self) -> dict[str, Any]:
+        """The cover page and its fields, shared by preview and send (a preview needs only
+        PREVIEW_FIELDS valid)."""
         data = self.form.cleaned_data
-        return Outgoing(
-            recipients=data.get("recipients", []),
-            contacts=data.get("recipient_contacts", []),
-            files=list(self.files),
-            cover_page=data["cover_page"],
-            cover_name=self.form.covers.name(data["cover_page"]),
-            recipient_name=data["recipient_name"],
-            sender_name=data["sender_name"],
-            subject=data["subject"],
-            notes=data["notes"],
-            caller_id=data["caller_id"],
-            tags=data.get("tags", []),
-            custom_fields=data.get("custom_fields", {}),
-            scheduled_at=data.get("scheduled_at"),
-            webhook_id=data.get("webhook_id"),
-        )
+        return {
+            **cover_page_arguments(data["cover_page"]),
+            "recipient_name": data["recipient_name"] or None,
+            "sender_name": data["sender_name"] or None,
+            "subject": data["subject"] or None,
+            "notes": data["notes"] or None,
+            "caller_id": data["caller_id"].number if data["caller_id"] else None,
+        }
 
-    def data_to_keep(self) -> dict[str, Any]:
-        """The form as filled in, to fill it in again later (files by token)."""
-        data = self.form.data
-        kept: dict[str, Any] = {name: data.get(name, "") for name in DRAFT_FIELDS}
-        kept["files"] = [str(f.token) for f in self.files]
-        kept["cf_key"] = [k for k, _ in self.cf_rows]
-        kept["cf_value"] = [v for _, v in self.cf_rows]
-        return kept
+    def request(self) -> dict[str, Any]:
+        """The API call of a valid draft as JSON, files by token (what a queued send keeps)."""
+        data = self.form.cleaned_data
+        scheduled = data["scheduled_at"]
+        return {
+            "recipients": data["recipients"],
+            "contacts": data["recipient_contacts"],
+            "files": [str(f.token) for f in self.files],
+            "arguments": {
+                **self.rendering_arguments(),
+                "tags": data["tags"],
+                "custom_fields": data["custom_fields"] or None,
+                "scheduled_date": scheduled.isoformat() if scheduled else None,
+                "webhook_id": data["webhook_id"],
+            },
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """What the result page shows of a valid draft, and the form as filled in (files by
+        token) to fill it in again."""
+        data = self.form.cleaned_data
+        scheduled = data["scheduled_at"]
+        return {
+            "files": [
+                {"name": f.filename, "pages": f.pages, "size": f.size, "type": f.file_type}
+                for f in self.files
+            ],
+            "cover_page": self.form.covers.name(data["cover_page"]),
+            "subject": data["subject"],
+            "caller_id": data["caller_id"].number if data["caller_id"] else "",
+            "contacts": len(data["recipient_contacts"]),
+            "tags": data["tags"],
+            "scheduled_at": scheduled.isoformat() if scheduled else None,
+            "form": {
+                **{name: self.form.data.get(name, "") for name in DRAFT_FIELDS},
+                "files": [str(f.token) for f in self.files],
+                "cf_key": [k for k, _ in self.cf_rows],
+                "cf_value": [v for _, v in self.cf_rows],
+            },
+        }
 
     @property
     def total_size(self) -> int:
@@ -199,25 +210,21 @@ class SendDraft:
         return any(f.pages is None for f in self.files)
 
 
-def _apply_action(
-    action: str, files: list[StagedFile], cf_rows: list[tuple[str, str]]
-) -> tuple[list[StagedFile], list[tuple[str, str]]]:
+def _apply_action(action: str, files: list[StagedFile], cf_rows: list[tuple[str, str]]) -> None:
     verb, _, target = action.partition(":")
     if verb == "add_field":
-        return files, [*cf_rows, ("", "")]
-    if verb == "remove_field" and target.isdigit() and int(target) < len(cf_rows):
-        return files, [row for i, row in enumerate(cf_rows) if i != int(target)]
+        cf_rows.append(("", ""))
+    elif verb == "remove_field" and target.isdigit() and int(target) < len(cf_rows):
+        del cf_rows[int(target)]
     index = next((i for i, f in enumerate(files) if str(f.token) == target), None)
     if index is None:
-        return files, cf_rows
-    files = list(files)
+        return
     if verb == "remove":
         del files[index]
     elif verb == "up" and index > 0:
         files[index - 1], files[index] = files[index], files[index - 1]
     elif verb == "down" and index < len(files) - 1:
         files[index + 1], files[index] = files[index], files[index + 1]
-    return files, cf_rows
 
 
 def accept_uploads(
@@ -225,41 +232,32 @@ def accept_uploads(
 ) -> tuple[list[StagedFile], list[tuple[str, str]]]:
     """Keep new uploads after `kept` within the caps: (kept, refused as (name, reason))."""
     caps = limits()
-    count, total = len(kept), sum(f.size for f in kept)
     accepted: list[StagedFile] = []
     refused: list[tuple[str, str]] = []
     for upload in uploads:
-        name = upload.name or "a file"
-        if count + 1 > caps["max_files"]:
-            refused.append((name, f"a send holds at most {caps['max_files']} files"))
-            continue
-        if total + upload.size > caps["max_total"]:
-            refused.append(
-                (name, f"it would take this send over {caps['max_total_text']}, the limit")
-            )
-            continue
+        files = [*kept, *accepted]
         try:
-            staged = staged_file_create(user=user, upload=upload)
+            if len(files) >= caps["max_files"]:
+                raise RefusedFile(f"a send holds at most {caps['max_files']} files")
+            if sum(f.size for f in files) + upload.size > caps["max_total"]:
+                raise RefusedFile(
+                    f"it would take this send over {caps['max_total_text']}, the limit"
+                )
+            accepted.append(staged_file_create(user=user, upload=upload))
         except RefusedFile as exc:
-            refused.append((name, str(exc)))
-            continue
-        accepted.append(staged)
-        count, total = count + 1, total + staged.size
+            refused.append((upload.name or "a file", str(exc)))
     return accepted, refused
 
 
 def draft_data_for_resend(submission: Submission) -> QueryDict | None:
     """An earlier send's form for "edit and send again" (only the refused numbers after a
     partly refused send); None once the saved form was purged."""
-    kept = submission.summary.get("form") if isinstance(submission.summary, dict) else None
-    if not isinstance(kept, dict):
+    kept = submission.summary.get("form")
+    if kept is None:
         return None
     data = QueryDict(mutable=True)
     for name, value in kept.items():
-        if isinstance(value, list):
-            data.setlist(name, [str(v) for v in value])
-        else:
-            data[name] = str(value)
+        data.setlist(name, value if isinstance(value, list) else [value])
     if submission.state == Submission.State.DONE:
         refused = [r["recipient"] for r in submission.results if r.get("error")]
         data["recipients"] = "\n".join(refused)
@@ -267,78 +265,6 @@ def draft_data_for_resend(submission: Submission) -> QueryDict | None:
 
 
 # --- sending -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """A checked send: recipients in E.164, files in order, and every field of the API."""
-
-    recipients: list[str]
-    contacts: list[str]
-    files: list[StagedFile]
-    cover_page: str  # NO_COVER, DEFAULT_COVER or a cover page's uuid
-    cover_name: str
-    recipient_name: str
-    sender_name: str
-    subject: str
-    notes: str
-    caller_id: FaxNumber | None
-    tags: list[str]
-    custom_fields: dict[str, str]
-    scheduled_at: datetime | None  # UTC
-    webhook_id: str | None = None
-
-    def attachments(self) -> list[tuple[str, bytes, str]]:
-        """The files as the client sends them, read now; FileNotFoundError if one is gone."""
-        return [(f.filename, staged_file_read(f), f.content_type) for f in self.files]
-
-    def rendering_arguments(self) -> dict[str, Any]:
-        """The arguments shared by preview and send: cover page and its fields."""
-        return {
-            **cover_page_arguments(self.cover_page),
-            "recipient_name": self.recipient_name or None,
-            "sender_name": self.sender_name or None,
-            "subject": self.subject or None,
-            "notes": self.notes or None,
-            "caller_id": self.caller_id.number if self.caller_id else None,
-        }
-
-    def send_arguments(self) -> dict[str, Any]:
-        return {
-            **self.rendering_arguments(),
-            "tags": self.tags,
-            "custom_fields": self.custom_fields or None,
-            "scheduled_date": self.scheduled_at,
-            "webhook_id": self.webhook_id,
-        }
-
-    def queued(self) -> dict[str, Any]:
-        """The send as a task makes it (`send_call`): files by their tokens."""
-        arguments = self.send_arguments()
-        if arguments["scheduled_date"] is not None:
-            arguments["scheduled_date"] = arguments["scheduled_date"].isoformat()
-        return {
-            "recipients": self.recipients,
-            "contacts": self.contacts,
-            "files": [str(f.token) for f in self.files],
-            "arguments": arguments,
-        }
-
-    def summary(self, form: dict[str, Any]) -> dict[str, Any]:
-        """What the result page shows of the send, plus the form to fill in again."""
-        return {
-            "files": [
-                {"name": f.filename, "pages": f.pages, "size": f.size, "type": f.file_type}
-                for f in self.files
-            ],
-            "cover_page": self.cover_name,
-            "subject": self.subject,
-            "caller_id": self.caller_id.number if self.caller_id else "",
-            "contacts": len(self.contacts),
-            "tags": self.tags,
-            "scheduled_at": self.scheduled_at.isoformat() if self.scheduled_at else None,
-            "form": form,
-        }
 
 
 class FileGone(Exception):
@@ -358,53 +284,48 @@ def fax_send(
     The files are read first, so a missing file uses up no key; a key used before returns
     its submission and False, and nothing is sent.
     """
-    outgoing = draft.outgoing()
-    try:
-        attachments = outgoing.attachments()
-    except FileNotFoundError:
-        raise FileGone from None
+    request = draft.request()
+    attachments = _attachments(draft.files)
     submission, created = submission_claim(
         key=key,
         user=user,
         kind=Submission.Kind.SEND,
-        recipients=outgoing.recipients,
-        summary=outgoing.summary(draft.data_to_keep()),
-        queued=outgoing.queued() if len(outgoing.recipients) > QUEUE_ABOVE else None,
+        recipients=request["recipients"],
+        summary=draft.summary(),
+        queued=request if len(request["recipients"]) > QUEUE_ABOVE else None,
     )
     if created and submission.state == Submission.State.SUBMITTING:
-        submission_execute(
-            submission,
-            _call(client, outgoing.recipients, outgoing.contacts, attachments,
-                  outgoing.send_arguments()),
-        )  # fmt: skip
+        submission_execute(submission, _call(client, request, attachments))
     return submission, created
 
 
 def send_call(client: DrenfaxClient, submission: Submission) -> Callable[[], Any]:
     """The API call of a queued send (for `submission_run`); FileGone if a file is gone."""
     request = submission.request
-    files = staged_uploads(submission.user, [uuid.UUID(t) for t in request["files"]])
+    files = staged_uploads(submission.user, parse_tokens(request["files"]))
+    if len(files) < len(request["files"]):
+        raise FileGone(FILE_GONE)
+    return _call(client, request, _attachments(files))
+
+
+FILE_GONE = "a file of this send was deleted before it could be sent; attach it again"
+
+
+def _attachments(files: Sequence[StagedFile]) -> list[tuple[str, bytes, str]]:
+    """The files as the client sends them, read now; FileGone if one was purged."""
     try:
-        if len(files) < len(request["files"]):
-            raise FileNotFoundError
-        attachments = [(f.filename, staged_file_read(f), f.content_type) for f in files]
+        return [(f.filename, staged_file_read(f), f.content_type) for f in files]
     except FileNotFoundError:
-        raise FileGone(
-            "a file of this send was deleted before it could be sent; attach it again"
-        ) from None
-    arguments = dict(request["arguments"])
-    if arguments["scheduled_date"]:
-        arguments["scheduled_date"] = datetime.fromisoformat(arguments["scheduled_date"])
-    return _call(client, request["recipients"], request["contacts"], attachments, arguments)
+        raise FileGone(FILE_GONE) from None
 
 
 def _call(
-    client: DrenfaxClient,
-    recipients: list[str],
-    contacts: list[str],
-    attachments: list[tuple[str, bytes, str]],
-    arguments: dict[str, Any],
+    client: DrenfaxClient, request: dict[str, Any], attachments: list[tuple[str, bytes, str]]
 ) -> Callable[[], Any]:
+    recipients, contacts = request["recipients"], request["contacts"]
+    arguments = dict(request["arguments"])
+    if arguments["scheduled_date"]:
+        arguments["scheduled_date"] = datetime.fromisoformat(arguments["scheduled_date"])
     # One API call whatever the number of recipients: `/v1/faxes` takes one fax number
     # (`faxNumber`) and nothing else; several numbers, or contacts, go to `/multiple`.
     if len(recipients) == 1 and not contacts:
@@ -416,63 +337,39 @@ def _call(
 
 def fax_preview(*, client: DrenfaxClient, user: AbstractBaseUser, draft: SendDraft) -> StagedFile:
     """Render a draft through Drenfax (nothing is sent) and keep the PDF for its owner."""
-    outgoing = draft.outgoing()
-    try:
-        attachments = outgoing.attachments()
-    except FileNotFoundError:
-        raise FileGone from None
-    pdf = client.preview_fax(attachments=attachments, **outgoing.rendering_arguments())
+    attachments = _attachments(draft.files)
+    pdf = client.preview_fax(attachments=attachments, **draft.rendering_arguments())
     return preview_store(user=user, pdf=pdf)
 
 
 def retention_text() -> str:
     hours = settings.UPLOAD_RETENTION_HOURS
-    delta = timedelta(hours=hours)
-    if hours % 24 == 0:
-        days = delta.days
-        return f"{days} day{'s' if days != 1 else ''}"
-    return f"{hours:g} hour{'s' if hours != 1 else ''}"
+    count, unit = (hours // 24, "day") if hours % 24 == 0 else (hours, "hour")
+    return f"{count:g} {unit}{pluralize(count)}"
 
 
 # --- the result page -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SendSummary:
-    """What the result page shows of a send, and whether its form can be filled in again."""
-
-    files: list[dict[str, Any]]
-    cover_page: str
-    subject: str
-    caller_id: str
-    tags: list[str]
-    scheduled_at: datetime | None
-    can_edit_again: bool
-    only_refused: bool  # editing again fills in only the numbers Drenfax refused
-
-
-def send_summary(submission: Submission, user: AbstractBaseUser) -> SendSummary | None:
-    """The summary of a send (None for a resend or a blast)."""
-    summary = submission.summary if isinstance(submission.summary, dict) else {}
+def send_summary(submission: Submission, user: AbstractBaseUser) -> dict[str, Any] | None:
+    """What the result page shows of a send (None for a resend or a blast): its summary, and
+    whether its form can be filled in again (only the refused numbers after a partly refused
+    send)."""
     if submission.kind != Submission.Kind.SEND:
         return None
-    refused = any(r.get("error") for r in submission.results)
-    state = submission.state
+    summary, state = submission.summary, submission.state
     scheduled = summary.get("scheduled_at")
-    return SendSummary(
-        files=list(summary.get("files") or []),
-        cover_page=str(summary.get("cover_page") or ""),
-        subject=str(summary.get("subject") or ""),
-        caller_id=str(summary.get("caller_id") or ""),
-        tags=list(summary.get("tags") or []),
-        scheduled_at=datetime.fromisoformat(scheduled) if isinstance(scheduled, str) else None,
-        can_edit_again=(
+    refused = any(r.get("error") for r in submission.results)
+    return {
+        **summary,
+        "scheduled_at": datetime.fromisoformat(scheduled) if scheduled else None,
+        "can_edit_again": (
             submission.user_id == user.pk
-            and isinstance(summary.get("form"), dict)
+            and "form" in summary
             and (
                 state in (Submission.State.FAILED, Submission.State.NOT_SENT)
                 or (state == Submission.State.DONE and refused)
             )
         ),
-        only_refused=state == Submission.State.DONE,
-    )
+        "only_refused": state == Submission.State.DONE,
+    }

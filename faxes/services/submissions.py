@@ -29,7 +29,6 @@ from drenfax_portal.client import (
     BatchResult,
     DrenfaxClient,
     DrenfaxError,
-    RateLimitedError,
     ServerError,
     TransportError,
 )
@@ -91,16 +90,11 @@ def submission_execute(submission: Submission, call: Callable[[], BatchResult | 
     words for the user, an unknown outcome with the technical message)."""
     try:
         answer = call()
-    except TransportError as exc:
-        if exc.request_sent:
-            return _finish(submission, Submission.State.UNKNOWN, error=str(exc))
-        return _finish(submission, Submission.State.FAILED, error=describe_error(exc))
-    except RateLimitedError as exc:
-        return _finish(submission, Submission.State.FAILED, error=describe_error(exc))
-    except ServerError as exc:
-        # The provider may have created the faxes before failing: find out, never resend.
-        return _finish(submission, Submission.State.UNKNOWN, error=str(exc))
     except DrenfaxError as exc:
+        # A 5xx, or no answer once the request left: the provider may have created the faxes.
+        # Find out, never resend.
+        if isinstance(exc, ServerError) or (isinstance(exc, TransportError) and exc.request_sent):
+            return _finish(submission, Submission.State.UNKNOWN, error=str(exc))
         return _finish(submission, Submission.State.FAILED, error=describe_error(exc))
     except BaseException as exc:
         # Not the client's doing (a bug, an interrupted worker): whether the request left is
@@ -181,11 +175,9 @@ def _record_answer(submission: Submission, answer: Any) -> Submission:
             ]
             submission.recorded = len(results)
             submission.save(update_fields=["recorded"])
-    results += refused
-    with transaction.atomic():
-        state = Submission.State.DONE if accepted else Submission.State.FAILED
-        error = "" if accepted else "; ".join(r["error"] for r in refused)[:1000]
-        return _finish(submission, state, results=results, error=error)
+    state = Submission.State.DONE if accepted else Submission.State.FAILED
+    error = "" if accepted else "; ".join(r["error"] for r in refused)
+    return _finish(submission, state, results=results + refused, error=error)
 
 
 def _finish(
@@ -207,25 +199,21 @@ def _finish(
     return submission
 
 
-def _candidates(submission: Submission):
-    start = submission.created_at - timedelta(minutes=1)
-    return Fax.objects.filter(
-        direction=Direction.OUTBOUND,
-        fax_number__in=submission.recipients,
-        created_at__gte=start,
-        created_at__lte=submission.created_at + RECONCILE_WINDOW,
-        submission__isnull=True,
-    ).order_by("created_at")
-
-
 @transaction.atomic
 def submission_settle_from_cache(submission: Submission) -> bool:
     """Settle an unknown submission from faxes already in the cache; True if settled."""
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
     if submission.state != Submission.State.UNKNOWN:
         return True
+    candidates = Fax.objects.filter(
+        direction=Direction.OUTBOUND,
+        fax_number__in=submission.recipients,
+        created_at__gte=submission.created_at - timedelta(minutes=1),
+        created_at__lte=submission.created_at + RECONCILE_WINDOW,
+        submission__isnull=True,
+    ).order_by("created_at")
     found: dict[str, Fax] = {}
-    for fax in _candidates(submission):
+    for fax in candidates:
         found.setdefault(fax.fax_number, fax)
     if not found:
         return False

@@ -1,9 +1,5 @@
-"""Files for the send form: their type by their bytes, kept on the server, deleted in time.
-
-`inspect_file` types a file and counts its pages (`RefusedFile` for anything not faxable);
-`SendUploadHandler` stops reading oversized uploads; `staged_file_create` keeps an upload,
-reached by an opaque per-owner token; `staged_files_purge` deletes what is past retention.
-"""
+"""Files for the send form: typed by their bytes, refused while read when too large, kept
+for their owner behind an opaque token, deleted in time."""
 
 from __future__ import annotations
 
@@ -15,17 +11,18 @@ import uuid
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
-from django.db import transaction
+from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from drenfax_portal.uuids import parse_uuid
 from faxes.models import StagedFile, Submission
 from faxes.services.documents import (
     delete_document,
@@ -71,19 +68,13 @@ ACCEPT_ATTRIBUTE = ",".join(
     + [t.content_type for t in FILE_TYPES.values()]
 )
 
-_PDF = b"%PDF-"
-_TIFF = (b"II*\x00", b"MM\x00*")
-_PNG = b"\x89PNG\r\n\x1a\n"
-_JPEG = b"\xff\xd8\xff"
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP = b"PK\x03\x04"
 _SIGNATURES = (
-    ("tiff", _TIFF[0]),
-    ("tiff", _TIFF[1]),
-    ("png", _PNG),
-    ("jpeg", _JPEG),
-    ("ole2", _OLE2),
-    ("zip", _ZIP),
+    ("tiff", b"II*\x00"),
+    ("tiff", b"MM\x00*"),
+    ("png", b"\x89PNG\r\n\x1a\n"),
+    ("jpeg", b"\xff\xd8\xff"),
+    ("ole2", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),
+    ("zip", b"PK\x03\x04"),
 )
 # Every Word 97-2003 file holds a stream of this name (in the OLE2 directory, UTF-16).
 _WORD_STREAM = "WordDocument".encode("utf-16-le")
@@ -98,10 +89,6 @@ class RefusedFile(ValueError):
 class Inspection:
     file_type: str
     pages: int | None  # None when only Drenfax can tell (Word, text)
-
-    @property
-    def content_type(self) -> str:
-        return FILE_TYPES[self.file_type].content_type
 
 
 def limits() -> dict[str, Any]:
@@ -122,7 +109,7 @@ def limits() -> dict[str, Any]:
 
 def file_signature(head: bytes) -> str | None:
     """A container's kind by its first bytes (pdf, tiff, png, jpeg, ole2, zip), or None."""
-    if _PDF in head:
+    if b"%PDF-" in head:  # readers accept the header anywhere in the first 1024 bytes
         return "pdf"
     for kind, magic in _SIGNATURES:
         if head.startswith(magic):
@@ -165,17 +152,16 @@ def _pdf_pages(handle: IO[bytes]) -> int:
 
     try:
         reader = PdfReader(handle)
-        if reader.is_encrypted:
-            raise RefusedFile(
-                "it is a password-protected (encrypted) PDF; save or print an unprotected "
-                "copy and upload that"
-            )
-        pages = len(reader.pages)
-    except RefusedFile:
-        raise
+        encrypted = reader.is_encrypted
+        pages = 0 if encrypted else len(reader.pages)
     except Exception as exc:  # a damaged file can make any parser fail in any way
         log.info("unreadable PDF upload: %r", exc)
         raise RefusedFile("it is a damaged PDF that cannot be read") from None
+    if encrypted:
+        raise RefusedFile(
+            "it is a password-protected (encrypted) PDF; save or print an unprotected copy "
+            "and upload that"
+        )
     if pages == 0:
         raise RefusedFile("it is a PDF without any pages")
     return pages
@@ -323,7 +309,6 @@ class SendUploadHandler(CappedUploadHandler):
 
 def staged_file_create(*, user: AbstractBaseUser, upload: UploadedFile) -> StagedFile:
     """Check an uploaded file and keep it for this user; raises RefusedFile."""
-    upload.seek(0)
     inspection = inspect_file(upload.file)
     if upload.size > limits()["max_file"]:  # the handler's check, for uploads made elsewhere
         raise RefusedFile(f"it is larger than {limits()['max_file_text']}, the limit per file")
@@ -337,7 +322,7 @@ def staged_file_create(*, user: AbstractBaseUser, upload: UploadedFile) -> Stage
         chunks=upload.chunks(),
         filename=clean_filename(upload.name or "", inspection.file_type),
         file_type=inspection.file_type,
-        content_type=inspection.content_type,
+        content_type=FILE_TYPES[inspection.file_type].content_type,
         pages=inspection.pages,
     )
 
@@ -372,26 +357,15 @@ def staged_file_store(
 
 def parse_tokens(values: Iterable[Any]) -> list[uuid.UUID]:
     """The valid, distinct tokens among posted values, in their order."""
-    tokens: list[uuid.UUID] = []
-    for value in values:
-        try:
-            token = uuid.UUID(str(value))
-        except ValueError:
-            continue
-        if token not in tokens:
-            tokens.append(token)
-    return tokens
+    tokens = (parse_uuid(value) for value in values)
+    return list(dict.fromkeys(token for token in tokens if token is not None))
 
 
-def staged_uploads(
-    user: AbstractBaseUser, tokens: Sequence[uuid.UUID], *, kind: str = StagedFile.Kind.UPLOAD
-) -> list[StagedFile]:
-    """The user's kept files of this kind for these tokens, in the tokens' order (someone
-    else's token, an expired one or one of another kind is not found)."""
-    found = {
-        f.token: f
-        for f in StagedFile.objects.filter(user_id=user.pk, kind=kind, token__in=list(tokens))
-    }
+def staged_uploads(user: AbstractBaseUser, tokens: Sequence[uuid.UUID]) -> list[StagedFile]:
+    """The user's kept uploads for these tokens, in the tokens' order (someone else's token,
+    an expired one or a preview's is not found)."""
+    uploads = StagedFile.objects.filter(user_id=user.pk, kind=StagedFile.Kind.UPLOAD)
+    found = {f.token: f for f in uploads.filter(token__in=tokens)}
     return [found[t] for t in tokens if t in found]
 
 
@@ -415,18 +389,11 @@ def preview_store(*, user: AbstractBaseUser, pdf: bytes) -> StagedFile:
     )
 
 
-def preview_for_user(user: AbstractBaseUser, token: Any) -> StagedFile | None:
-    """The user's own, still fresh preview with this token, or None."""
-    try:
-        token = uuid.UUID(str(token))
-    except ValueError:
-        return None
+def fresh_previews(user: AbstractBaseUser) -> QuerySet[StagedFile]:
+    """The user's own previews younger than PREVIEW_TTL."""
     return StagedFile.objects.filter(
-        user_id=user.pk,
-        kind=StagedFile.Kind.PREVIEW,
-        token=token,
-        created_at__gt=timezone.now() - PREVIEW_TTL,
-    ).first()
+        user_id=user.pk, kind=StagedFile.Kind.PREVIEW, created_at__gt=timezone.now() - PREVIEW_TTL
+    )
 
 
 def upload_retention() -> timedelta:
@@ -452,25 +419,25 @@ def staged_files_purge(*, now: Any = None) -> PurgeReport:
     files no row names (a crash between writing and recording), and the saved form of
     sends past retention (without their files it cannot be restored)."""
     now = now or timezone.now()
-    report = PurgeReport()
     upload_cutoff = now - upload_retention()
     preview_cutoff = now - PREVIEW_TTL
-    for kind, cutoff in (
-        (StagedFile.Kind.UPLOAD, upload_cutoff),
-        (StagedFile.Kind.RECIPIENT_LIST, upload_cutoff),
-        (StagedFile.Kind.PREVIEW, preview_cutoff),
-    ):
-        expired = StagedFile.objects.filter(kind=kind, created_at__lt=cutoff)
-        for pk, path in expired.values_list("pk", "path").iterator():
-            delete_document(path)
-            StagedFile.objects.filter(pk=pk).delete()
-            if kind == StagedFile.Kind.PREVIEW:
-                report.previews += 1
-            else:
-                report.uploads += 1
-    report.orphans = _purge_stray_files(older_than=min(upload_cutoff, preview_cutoff))
-    report.drafts = _forget_old_drafts(upload_cutoff)
-    return report
+    previews = StagedFile.objects.filter(kind=StagedFile.Kind.PREVIEW)
+    uploads = StagedFile.objects.exclude(kind=StagedFile.Kind.PREVIEW)  # and recipient lists
+    return PurgeReport(
+        uploads=_delete_staged(uploads, before=upload_cutoff),
+        previews=_delete_staged(previews, before=preview_cutoff),
+        orphans=_purge_stray_files(older_than=min(upload_cutoff, preview_cutoff)),
+        drafts=_forget_old_drafts(upload_cutoff),
+    )
+
+
+def _delete_staged(files: QuerySet[StagedFile], *, before: datetime) -> int:
+    deleted = 0
+    for pk, path in files.filter(created_at__lt=before).values_list("pk", "path").iterator():
+        delete_document(path)
+        StagedFile.objects.filter(pk=pk).delete()
+        deleted += 1
+    return deleted
 
 
 def _purge_stray_files(*, older_than: Any) -> int:
@@ -487,9 +454,7 @@ def _forget_old_drafts(cutoff: Any) -> int:
     forgotten = 0
     old = Submission.objects.filter(created_at__lt=cutoff, summary__has_key="form")
     for submission in old.only("pk", "summary").iterator():
-        with transaction.atomic():
-            summary = dict(submission.summary)
-            summary.pop("form", None)
-            Submission.objects.filter(pk=submission.pk).update(summary=summary)
+        del submission.summary["form"]
+        submission.save(update_fields=["summary"])
         forgotten += 1
     return forgotten

@@ -12,7 +12,7 @@ from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -41,7 +41,7 @@ from faxes.services.sending import (
     retention_text,
 )
 from faxes.services.submissions import new_submission_key
-from faxes.services.uploads import limits, parse_tokens, preview_for_user, staged_uploads
+from faxes.services.uploads import fresh_previews, limits, parse_tokens, staged_uploads
 from faxes.spreadsheets import RefusedList
 from faxes.tasks import submission_send
 from faxes.views.common import limited_uploads, no_store, redirect_to, used_submission
@@ -51,7 +51,7 @@ TEMPLATE = "faxes/send.html"
 
 def _form_unreadable(request: HtmxHttpRequest, reason: str) -> HttpResponse:
     draft = SendDraft.blank(user=request.user, covers=cover_pages())
-    return _render(request, draft, key=new_submission_key(), error=reason, status=400)
+    return _render(request, draft, error=reason, status=400)
 
 
 def _upload_unreadable(request: HtmxHttpRequest, reason: str) -> HttpResponse:
@@ -80,12 +80,12 @@ def send_form(request: HtmxHttpRequest, refused: list[tuple[str, str]]) -> HttpR
     )
     action = request.POST.get("action", "")
     if action == "preview":
-        return _preview(request, draft, key or new_submission_key())
+        return _preview(request, draft, key)
     if action != "send":
         return _render(request, draft, key=key, show_errors=action == "update")
     if key is None:
         error = "The form had expired, so nothing was sent. Check it and send again."
-        return _render(request, draft, key=new_submission_key(), error=error, show_errors=True)
+        return _render(request, draft, error=error, show_errors=True)
     return _send(request, draft, key)
 
 
@@ -102,15 +102,15 @@ def _send(request: HtmxHttpRequest, draft: SendDraft, key) -> HttpResponse:
             submission, created = fax_send(client=client, user=request.user, key=key, draft=draft)
     except FileGone:
         return _render(request, draft, key=key, error=_gone_message(), show_errors=True)
-    if created and submission.state == Submission.State.QUEUED:
+    if not created:  # a reused key sent nothing new (and was audited when it did)
+        return redirect("faxes:submission", key=submission.key)
+    if submission.state == Submission.State.QUEUED:
         submission_send(submission.pk)
-    if created:  # a reused key sent nothing new (and was audited when it did)
-        ok = submission.state != Submission.State.FAILED
-        audit_record(
-            "fax.sent", target=submission, success=ok, details={"to": submission.recipients}
-        )
-    if created and submission.state == Submission.State.FAILED:
-        # Nothing left: fill the form in again, files kept, under a new key.
+    failed = submission.state == Submission.State.FAILED
+    audit_record(
+        "fax.sent", target=submission, success=not failed, details={"to": submission.recipients}
+    )
+    if failed:  # nothing left: fill the form in again, files kept, under a new key
         error = f"Nothing was sent. {submission.error}"
         return _render(request, draft, key=new_submission_key(), error=error, show_errors=True)
     return redirect("faxes:submission", key=submission.key)
@@ -135,7 +135,11 @@ def _preview(request: HtmxHttpRequest, draft: SendDraft, key) -> HttpResponse:
             preview_error = f"Drenfax could not render the preview. {describe_error(exc)}"
     context = {"preview": preview, "preview_error": preview_error}
     if request.htmx:
-        context["preview_problems"] = _problems(draft)
+        context["preview_problems"] = [
+            (draft.form[name].label if name in draft.form.fields else "Form", message)
+            for name, errors in draft.form.errors.items()
+            for message in errors
+        ]
         return no_store(render(request, f"{TEMPLATE}#preview", context))
     return _render(request, draft, key=key, show_errors=True, **context)
 
@@ -197,7 +201,7 @@ def _render(
     **extra: Any,
 ) -> HttpResponse:
     if draft.form.is_bound and not show_errors:
-        draft.form.drop_errors(keep=frozenset())
+        draft.form.drop_errors()
     tz = draft.form.tz
     context = {
         "draft": draft,
@@ -218,14 +222,6 @@ def _render(
         **extra,
     }
     return no_store(render(request, TEMPLATE, context, status=status))
-
-
-def _problems(draft: SendDraft) -> list[tuple[str, str]]:
-    return [
-        (draft.form[name].label if name in draft.form.fields else "Form", message)
-        for name, errors in draft.form.errors.items()
-        for message in errors
-    ]
 
 
 def _gone_message() -> str:
@@ -264,9 +260,7 @@ def send_check_recipients(request: HtmxHttpRequest) -> HttpResponse:
 @csp_replace(PDF_FRAME_POLICY)
 def send_preview_pdf(request: HtmxHttpRequest, token) -> HttpResponse:
     """A preview the user rendered, for them only, for an hour, never cached."""
-    preview = preview_for_user(request.user, token)
-    if preview is None:
-        raise Http404("No such preview")
+    preview = get_object_or_404(fresh_previews(request.user), token=token)
     try:
         handle = open_document(preview.path)
     except FileNotFoundError:
