@@ -29,6 +29,7 @@ from drenfax_portal.client import (
     BatchResult,
     DrenfaxClient,
     DrenfaxError,
+    MalformedResponseError,
     ServerError,
     TransportError,
 )
@@ -91,9 +92,11 @@ def submission_execute(submission: Submission, call: Callable[[], BatchResult | 
     try:
         answer = call()
     except DrenfaxError as exc:
-        # A 5xx, or no answer once the request left: the provider may have created the faxes.
-        # Find out, never resend.
-        if isinstance(exc, ServerError) or (isinstance(exc, TransportError) and exc.request_sent):
+        # A 5xx, an answer we cannot read, or none once the request left: the provider may
+        # have created the faxes. Find out, never resend.
+        if isinstance(exc, ServerError | MalformedResponseError) or (
+            isinstance(exc, TransportError) and exc.request_sent
+        ):
             return _finish(submission, Submission.State.UNKNOWN, error=str(exc))
         return _finish(submission, Submission.State.FAILED, error=describe_error(exc))
     except BaseException as exc:

@@ -133,6 +133,14 @@ def test_a_server_error_is_unknown_too(alice_client, covers):
     assert Submission.objects.get().state == Submission.State.UNKNOWN
 
 
+def test_an_answer_that_cannot_be_read_is_unknown_too(alice_client, covers):
+    # A 2xx the client cannot read: Drenfax took the request and may have made the faxes.
+    covers.post(f"{API_URL}/v1/faxes/multiple", status=200, body="<html>OK</html>")
+    response = post(alice_client, recipients="206 555 0111, 312 555 0122")
+    assert response["Location"].startswith("/faxes/submissions/")
+    assert Submission.objects.get().state == Submission.State.UNKNOWN
+
+
 def test_a_refusal_brings_the_form_back_with_its_files_and_a_new_key(alice_client, covers):
     covers.post(
         f"{API_URL}/v1/faxes", status=400, json={"error": "InvalidInputError: bad callerId"}
