@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.http import HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -17,8 +19,6 @@ from drenfax_portal.uuids import parse_uuid
 from fax_numbers.forms import ProvisionForm, SearchForm
 from fax_numbers.models import FaxNumber, Provisioning
 from fax_numbers.provisioning import (
-    get_provisioning,
-    new_provisioning_key,
     provisioning_claim,
     provisioning_execute,
     provisioning_is_waiting,
@@ -75,7 +75,7 @@ def number_provision(request: HtmxHttpRequest) -> HttpResponse:
         return redirect(back)
     data = form.cleaned_data
     if "key" not in request.POST:
-        context = {"form": form, "key": new_provisioning_key(), "back": back}
+        context = {"form": form, "key": uuid.uuid4(), "back": back}
         return render(request, "numbers/provision_confirm.html", context)
     key = parse_uuid(request.POST["key"])
     if key is None:
@@ -101,7 +101,7 @@ def number_provision(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def provisioning_detail(request: HtmxHttpRequest, key) -> HttpResponse:
     """What came of a provisioning request: the new numbers, or Drenfax's refusal."""
-    provisioning = get_provisioning(key)
+    provisioning = get_object_or_404(Provisioning, key=key)
     by_uuid = {str(n.uuid): n for n in FaxNumber.objects.filter(uuid__in=provisioning.results)}
     context = {
         "provisioning": provisioning,
