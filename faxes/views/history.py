@@ -26,6 +26,7 @@ from faxes.selectors import (
 )
 from faxes.services.sync import request_refresh, sync_state
 from faxes.tasks import sync_requested
+from faxes.views.common import no_store
 
 TABS = [("", "All"), ("inbound", "Inbox"), ("outbound", "Sent")]
 
@@ -167,5 +168,4 @@ def fax_export(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResponse
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="faxes-{stamp}.csv"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return no_store(response)
