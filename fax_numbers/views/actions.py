@@ -110,33 +110,21 @@ def number_storage(request: HtmxHttpRequest, number_id) -> HttpResponse:
     if not form.is_valid():
         return _section(request, number, "storage", storage_form=form)
     data = form.cleaned_data
+    # The audit row never holds the password itself.
+    facts = {
+        "protocol": data["protocol"],
+        "host": data["host"],
+        "new_password": bool(data["password"]),
+    }
     try:
-        with get_client() as client, audited("number.storage_changed", number, **_facts(data)):
-            actions.number_update_storage(
-                client=client,
-                number=number,
-                protocol=data["protocol"],
-                host=data["host"],
-                port=data["port"],
-                user=data["user"],
-                password=data["password"] or None,
-                output_dir=data["output_dir"],
-            )
+        with get_client() as client, audited("number.storage_changed", number, **facts):
+            actions.number_update_storage(client=client, number=number, **data)
     except DrenfaxError as exc:
         # Keep what was typed (never the password) so it can be corrected.
         notice = ("error", f"The storage settings were not saved. {describe_error(exc)}")
         return _section(request, number, "storage", notice=notice, storage_form=form)
     text = "Storage settings saved. The password is kept safe and is never shown."
     return _done(request, number, "storage", messages.SUCCESS, text)
-
-
-def _facts(data: dict) -> dict:
-    """What an audit row says about new storage settings: never the password itself."""
-    return {
-        "protocol": data["protocol"],
-        "host": data["host"],
-        "new_password": bool(data["password"]),
-    }
 
 
 @staff_or_404
