@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -139,15 +140,12 @@ FTS_RARE = 2000
 
 
 def _has_fts_table() -> bool:
-    if connection.vendor != "sqlite":
-        return False
-    key = connection.settings_dict["NAME"]
-    if key not in _fts_tables:
-        _fts_tables[key] = "faxes_fax_fts" in connection.introspection.table_names()
-    return _fts_tables[key]
+    return connection.vendor == "sqlite" and _sqlite_has_fts(connection.settings_dict["NAME"])
 
 
-_fts_tables: dict[str, bool] = {}
+@cache
+def _sqlite_has_fts(database: str) -> bool:
+    return "faxes_fax_fts" in connection.introspection.table_names()
 
 
 @dataclass
