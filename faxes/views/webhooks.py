@@ -20,9 +20,7 @@ from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from faxes.models import (
-    WebhookDelivery,
-)
+from faxes.models import WebhookDelivery
 from faxes.services.webhooks import Body, BodyKind, _clean_text, webhook_receive
 
 log = logging.getLogger(__name__)
