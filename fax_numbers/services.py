@@ -30,14 +30,6 @@ def split_storage(value: Any) -> tuple[dict[str, Any], str | None]:
     return settings, (str(password) if password not in (None, "") else None)
 
 
-def scrub_number_payload(raw: dict[str, Any]) -> dict[str, Any]:
-    """The provider's number object without the storage password, safe to store and show."""
-    clean = dict(raw)
-    if "storage" in clean:
-        clean["storage"], _ = split_storage(clean["storage"])
-    return clean
-
-
 @transaction.atomic
 def number_upsert(raw: dict[str, Any]) -> FaxNumber:
     """Create or update a cached number from the provider's number object (faxes that came
@@ -64,11 +56,12 @@ def number_upsert(raw: dict[str, Any]) -> FaxNumber:
         "manager_name": ((api.manager and api.manager.account_name) or "")[:200],
         "provider_created_at": api.created_at,
         "api_user_ids": api_user_ids,
-        "raw": scrub_number_payload(raw),
+        "raw": raw,
         "synced_at": timezone.now(),
     }
-    if "storage" in raw:
+    if "storage" in raw:  # kept without the password, here and in `raw`
         defaults["storage"] = storage
+        defaults["raw"] = {**raw, "storage": storage}
     number, _ = FaxNumber.objects.update_or_create(uuid=number_uuid, defaults=defaults)
     if password is not None:
         StorageCredential.objects.update_or_create(number=number, defaults={"password": password})
