@@ -69,9 +69,7 @@ def used_submission(request: HtmxHttpRequest, key) -> Submission | None:
 
 def redirect_to(request: HtmxHttpRequest, url: str) -> HttpResponse:
     """A redirect that htmx follows as a whole page."""
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 def no_store(response: HttpResponse) -> HttpResponse:
