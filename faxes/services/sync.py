@@ -17,12 +17,7 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
-from drenfax_portal.client import (
-    DrenfaxClient,
-    DrenfaxError,
-    NotFoundError,
-    RateLimitedError,
-)
+from drenfax_portal.client import DrenfaxClient, DrenfaxError, NotFoundError, RateLimitedError
 from fax_numbers.models import FaxNumber
 from fax_numbers.services import numbers_sync
 from faxes.models import TERMINAL_STATUSES, Direction, Fax, FaxEvent, SyncState
