@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from drenfax_portal.api import describe_error, get_client
@@ -27,13 +28,10 @@ from fax_numbers.provisioning import (
 
 def search_url(query: str = "") -> str:
     """The search page for a query string, keeping only the search's own fields."""
-    data = QueryDict(query or "")
-    kept = QueryDict(mutable=True)
-    for name in SearchForm.base_fields:
-        if data.get(name):
-            kept[name] = data[name]
+    data = QueryDict(query)
+    kept = urlencode({name: data[name] for name in SearchForm.base_fields if data.get(name)})
     url = reverse("numbers:search")
-    return f"{url}?{kept.urlencode()}" if kept else url
+    return f"{url}?{kept}" if kept else url
 
 
 @staff_or_404
@@ -41,7 +39,7 @@ def search_url(query: str = "") -> str:
 def number_search(request: HtmxHttpRequest) -> HttpResponse:
     """The search form and, once submitted and valid, Drenfax's available numbers."""
     submitted = any(name in request.GET for name in SearchForm.base_fields)
-    form = SearchForm(request.GET if submitted else None, initial={"limit": 20})
+    form = SearchForm(request.GET if submitted else None)
     results, error = None, ""
     if submitted and form.is_valid():
         try:
