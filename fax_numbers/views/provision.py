@@ -73,7 +73,7 @@ def number_provision(request: HtmxHttpRequest) -> HttpResponse:
         return redirect(back)
     data = form.cleaned_data
     if "key" not in request.POST:
-        context = {"form": form, "key": uuid.uuid4(), "back": back}
+        context = {"form": form, "key": str(uuid.uuid4()), "back": back}
         return render(request, "numbers/provision_confirm.html", context)
     key = parse_uuid(request.POST["key"])
     if key is None:
