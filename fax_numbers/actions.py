@@ -142,7 +142,6 @@ def number_set_manager(
 def number_release(*, client: DrenfaxClient, number: FaxNumber) -> FaxNumber:
     """Release a number: Drenfax keeps it pending a while, and members lose it. The release
     answers nothing useful, so the pending-until date is read back from the numbers list."""
-
     client.release_number(str(number.uuid))
     FaxNumber.objects.filter(pk=number.pk).update(state=FaxNumber.State.PENDING)
     digits = "".join(ch for ch in number.national if ch.isdigit())

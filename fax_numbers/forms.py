@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from drenfax_portal.client.limits import PROVISION_MAX
-from drenfax_portal.forms import PortalForm
+from drenfax_portal.forms import FilterForm, PortalForm
 from fax_numbers.models import FaxNumber, Provisioning
 from fax_numbers.phone import InvalidNumber, format_national, parse_number
 
@@ -49,18 +49,11 @@ STATE_FILTERS = [
 ]
 
 
-class NumberFilterForm(PortalForm):
+class NumberFilterForm(PortalForm, FilterForm):
     """The list's filters, all optional; an invalid value is reported and ignored."""
 
     q = forms.CharField(required=False, max_length=100, label="Search")
     state = forms.ChoiceField(required=False, choices=STATE_FILTERS, label="Status")
-
-    @property
-    def filters(self) -> dict[str, str]:
-        if not self.is_bound:
-            return {}
-        self.is_valid()
-        return {k: v for k, v in self.cleaned_data.items() if v}
 
 
 # --- search and provisioning -----------------------------------------------------------------

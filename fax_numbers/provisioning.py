@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -31,11 +30,6 @@ log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=2)
 
 
-def new_provisioning_key() -> str:
-    """A one-time key for a rendered confirmation form."""
-    return str(uuid.uuid4())
-
-
 def provisioning_claim(
     *,
     key: uuid.UUID,
@@ -46,7 +40,6 @@ def provisioning_claim(
 ) -> tuple[Provisioning, bool]:
     """Write the request down before calling Drenfax; (provisioning, True) if this call made
     it, False for a key already used (show its result, do not call). Another user's key: 404."""
-
     try:
         with transaction.atomic():
             provisioning = Provisioning.objects.create(
@@ -66,12 +59,9 @@ def provisioning_claim(
 
 def provisioning_execute(*, client: DrenfaxClient, provisioning: Provisioning) -> Provisioning:
     """Make the request's one API call and record what came of it."""
-    order = provisioning.kind == Provisioning.Kind.ORDER
     try:
         answer = client.provision_numbers(
-            provisioning.kind,
-            numbers=provisioning.numbers if order else (),
-            quantity=None if order else provisioning.quantity,
+            provisioning.kind, numbers=provisioning.numbers, quantity=provisioning.quantity
         )
     except TransportError as exc:
         if not exc.request_sent:
@@ -115,11 +105,3 @@ def provisioning_is_waiting(provisioning: Provisioning) -> bool:
         provisioning.state == Provisioning.State.SUBMITTING
         and timezone.now() - provisioning.created_at < STALE_AFTER
     )
-
-
-def get_provisioning(key: object) -> Provisioning:
-    """A provisioning request by key (staff pages only), or 404."""
-    try:
-        return Provisioning.objects.get(key=key)
-    except (Provisioning.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise Http404("No such request") from None

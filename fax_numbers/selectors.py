@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 
+from drenfax_portal.uuids import parse_uuid
 from fax_numbers.models import FaxNumber
 
 # Numbers a member works with; a released (pending) number leaves their lists.
@@ -24,23 +24,17 @@ def visible_numbers(user: AbstractBaseUser) -> QuerySet[FaxNumber]:
 
 def get_number_for_user(user: AbstractBaseUser, uuid: object) -> FaxNumber:
     """The number with this uuid if the user may see it; otherwise 404 (never 403)."""
-    try:
-        return visible_numbers(user).get(uuid=uuid)
-    except (FaxNumber.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise Http404("No such number") from None
+    return get_object_or_404(visible_numbers(user), uuid=parse_uuid(uuid))
 
 
 def filter_numbers(user: AbstractBaseUser, *, q: str = "", state: str = "") -> QuerySet[FaxNumber]:
     """The user's visible numbers narrowed by the list's filters: `state` a FaxNumber state,
     "all", or "" (still on the account); `q` digits of the number, or names."""
-
     numbers = visible_numbers(user)
-    if state == "all":
-        pass
-    elif state:
-        numbers = numbers.filter(state=state)
-    else:
+    if not state:
         numbers = numbers.exclude(state=FaxNumber.State.REMOVED)
+    elif state != "all":
+        numbers = numbers.filter(state=state)
     text = q.strip()
     if text:
         digits = "".join(ch for ch in text if ch.isdigit())

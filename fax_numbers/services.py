@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -32,14 +30,6 @@ def split_storage(value: Any) -> tuple[dict[str, Any], str | None]:
     return settings, (str(password) if password not in (None, "") else None)
 
 
-def scrub_number_payload(raw: dict[str, Any]) -> dict[str, Any]:
-    """The provider's number object without the storage password, safe to store and show."""
-    clean = dict(raw)
-    if "storage" in clean:
-        clean["storage"], _ = split_storage(clean["storage"])
-    return clean
-
-
 @transaction.atomic
 def number_upsert(raw: dict[str, Any]) -> FaxNumber:
     """Create or update a cached number from the provider's number object (faxes that came
@@ -51,8 +41,7 @@ def number_upsert(raw: dict[str, Any]) -> FaxNumber:
         raise ValueError("number object without a uuid")
     storage, password = split_storage(raw.get("storage"))
     api_user_ids = [u.user_id for u in api.users or [] if u.user_id]
-    pending_until = api.pending_until
-    if pending_until:
+    if api.pending_until:
         state = FaxNumber.State.PENDING
     elif api_user_ids:
         state = FaxNumber.State.ASSIGNED
@@ -61,39 +50,28 @@ def number_upsert(raw: dict[str, Any]) -> FaxNumber:
     defaults: dict[str, Any] = {
         "number": to_e164(str(raw.get("number_e164") or api.number or "")),
         "state": state,
-        "pending_until": pending_until,
+        "pending_until": api.pending_until,
         "owned_by": parse_uuid(api.owned_by),
         "managed_by": parse_uuid(api.managed_by),
         "manager_name": ((api.manager and api.manager.account_name) or "")[:200],
         "provider_created_at": api.created_at,
         "api_user_ids": api_user_ids,
-        "raw": scrub_number_payload(raw),
+        "raw": raw,
         "synced_at": timezone.now(),
     }
-    if "storage" in raw:
+    if "storage" in raw:  # kept without the password, here and in `raw`
         defaults["storage"] = storage
+        defaults["raw"] = {**raw, "storage": storage}
     number, _ = FaxNumber.objects.update_or_create(uuid=number_uuid, defaults=defaults)
     if password is not None:
         StorageCredential.objects.update_or_create(number=number, defaults={"password": password})
     return number
 
 
-@transaction.atomic
-def numbers_mark_removed(keep_uuids: Iterable[uuid.UUID]) -> int:
-    """Numbers no longer on the account's list stay cached (for their faxes) as removed."""
-    return (
-        FaxNumber.objects.exclude(uuid__in=list(keep_uuids))
-        .exclude(state=FaxNumber.State.REMOVED)
-        .update(state=FaxNumber.State.REMOVED, synced_at=timezone.now())
-    )
-
-
 def number_apply_answer(*, number: FaxNumber, raw: dict[str, Any]) -> FaxNumber:
     """Update a cached number from a partial answer about it (add-user and settings answers
     leave out `managedBy`, `owner`...), laid over what the cache knew."""
-
-    merged = {"number": number.number, **number.raw, **raw, "uuid": str(number.uuid)}
-    return number_upsert(merged)
+    return number_upsert({"number": number.number, **number.raw, **raw, "uuid": str(number.uuid)})
 
 
 def numbers_sync(*, client: DrenfaxClient, page_size: int = 100) -> int:
@@ -109,5 +87,8 @@ def numbers_sync(*, client: DrenfaxClient, page_size: int = 100) -> int:
         offset += len(page.rows)
         if not page.rows or offset >= page.count:
             break
-    numbers_mark_removed(seen)
+    # Numbers no longer on the account's list stay cached (for their faxes) as removed.
+    FaxNumber.objects.exclude(uuid__in=seen).exclude(state=FaxNumber.State.REMOVED).update(
+        state=FaxNumber.State.REMOVED, synced_at=timezone.now()
+    )
     return len(seen)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fax_numbers.views import actions, numbers, provision, team, tools
+from fax_numbers.views import numbers, provision, team, tools
 
 app_name = "numbers"
 
@@ -14,9 +14,9 @@ urlpatterns = [
     path("team/", team.team_list, name="team"),
     path("team/<int:user_id>/", team.team_member, name="team_member"),
     path("<uuid:number_id>/", numbers.number_detail, name="detail"),
-    path("<uuid:number_id>/assign/", actions.number_assign, name="assign"),
-    path("<uuid:number_id>/unassign/", actions.number_unassign, name="unassign"),
-    path("<uuid:number_id>/storage/", actions.number_storage, name="storage"),
-    path("<uuid:number_id>/manager/", actions.number_manager, name="manager"),
-    path("<uuid:number_id>/release/", actions.number_release, name="release"),
+    path("<uuid:number_id>/assign/", numbers.number_assign, name="assign"),
+    path("<uuid:number_id>/unassign/", numbers.number_unassign, name="unassign"),
+    path("<uuid:number_id>/storage/", numbers.number_storage, name="storage"),
+    path("<uuid:number_id>/manager/", numbers.number_manager, name="manager"),
+    path("<uuid:number_id>/release/", numbers.number_release, name="release"),
 ]

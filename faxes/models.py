@@ -132,9 +132,7 @@ class Fax(models.Model):
                 condition=Q(sent_by__isnull=False),
             ),
             models.Index(
-                fields=["submission"],
-                name="fax_submission",
-                condition=Q(submission__isnull=False),
+                fields=["submission"], name="fax_submission", condition=Q(submission__isnull=False)
             ),
             models.Index(fields=["status", "-created_at", "-id"], name="fax_status_created"),
             models.Index(
@@ -334,11 +332,7 @@ class WebhookDelivery(models.Model):
     attachment_size = models.PositiveIntegerField(null=True, blank=True)
     message_id = models.UUIDField(null=True, blank=True)
     fax = models.ForeignKey(
-        Fax,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="webhook_deliveries",
+        Fax, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_deliveries"
     )
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
     # Why it failed; for a delivery that was applied, a remark (e.g. an attachment ignored).

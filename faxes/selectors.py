@@ -11,15 +11,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from drenfax_portal.forms import day_range
+from drenfax_portal.uuids import parse_uuid
 from fax_numbers.models import FaxNumber
 from faxes.models import TERMINAL_STATUSES, Fax, Submission
 
@@ -37,21 +38,13 @@ def visible_faxes(user: AbstractBaseUser) -> QuerySet[Fax]:
 
 def get_fax_for_user(user: AbstractBaseUser, message_id: object) -> Fax:
     """The fax with this message id if the user may see it; otherwise 404 (never 403)."""
-    try:
-        return visible_faxes(user).get(message_id=message_id)
-    except (Fax.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise Http404("No such fax") from None
+    return get_object_or_404(visible_faxes(user), message_id=parse_uuid(message_id))
 
 
 def get_submission_for_user(user: AbstractBaseUser, key: object) -> Submission:
     """A send the user made (staff: anyone's); otherwise 404."""
-    submissions = (
-        Submission.objects.all() if user.is_staff else Submission.objects.filter(user_id=user.pk)
-    )
-    try:
-        return submissions.get(key=key)
-    except (Submission.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise Http404("No such submission") from None
+    mine = {} if user.is_staff else {"user_id": user.pk}
+    return get_object_or_404(Submission, key=parse_uuid(key), **mine)
 
 
 PAGE_SIZE = 25
@@ -147,15 +140,12 @@ FTS_RARE = 2000
 
 
 def _has_fts_table() -> bool:
-    if connection.vendor != "sqlite":
-        return False
-    key = connection.settings_dict["NAME"]
-    if key not in _fts_tables:
-        _fts_tables[key] = "faxes_fax_fts" in connection.introspection.table_names()
-    return _fts_tables[key]
+    return connection.vendor == "sqlite" and _sqlite_has_fts(connection.settings_dict["NAME"])
 
 
-_fts_tables: dict[str, bool] = {}
+@cache
+def _sqlite_has_fts(database: str) -> bool:
+    return "faxes_fax_fts" in connection.introspection.table_names()
 
 
 @dataclass

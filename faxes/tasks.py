@@ -8,8 +8,7 @@ does nothing. Requests never call the API for background work: they enqueue.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import Any
@@ -48,59 +47,43 @@ log = logging.getLogger(__name__)
 LOCK_TTL = 300
 
 
-# Made at import, so that a consumer knows them all when it clears its locks at start.
-_LOCKS = {
-    name: HUEY.lock_task(name, ttl=LOCK_TTL if settings.TASKS_LOCKS_EXPIRE else None)
-    for name in ("sync", "numbers", "submissions", "pdfs", "notifications", "purge")
-}
-
-
-@contextmanager
-def one_at_a_time(name: str) -> Iterator[bool]:
-    """Yields whether this process got the lock `name` (released on exit)."""
-    lock = _LOCKS[name]
-    try:
-        lock.acquire()
-    except TaskLockedException:
-        yield False
-        return
-    try:
-        yield True
-    finally:
-        lock.release()
-
-
 def alone(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Run the decorated chore only if it gets the lock `name`; otherwise do nothing."""
+    """Run the decorated chore only if it gets the lock `name`; otherwise do nothing (None)."""
+    # Made at import, so that a consumer knows every lock when it clears them at start.
+    lock = HUEY.lock_task(name, ttl=LOCK_TTL if settings.TASKS_LOCKS_EXPIRE else None)
 
     def decorate(chore: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(chore)
         def run(*args: Any, **kwargs: Any) -> Any:
-            with one_at_a_time(name) as mine:
-                return chore(*args, **kwargs) if mine else None
+            try:
+                lock.acquire()
+            except TaskLockedException:
+                return None
+            try:
+                return chore(*args, **kwargs)
+            finally:
+                lock.release()
 
         return run
 
     return decorate
 
 
+@alone("sync")
 def sync_step(*, numbers: bool = False) -> SyncReport | None:
     """One sync step (`sync_faxes --once` and the sync tasks); None if one is running."""
-    with one_at_a_time("sync") as mine:
-        if not mine:
-            return None
-        with get_client() as client:
-            if numbers:
-                sync_numbers(client=client)
-            else:
-                faxes_link_numbers()  # numbers refreshed from the Numbers page since
-            # At most one window's worth of calls, so that the lock is given back in time.
-            report = sync_faxes_step(
-                client=client,
-                account_id=settings.DRENFAX_ACCOUNT_ID,
-                max_calls=settings.DRENFAX_HISTORY_RATE[0],
-            )
-            report.reconciled = reconcile_open_faxes(client=client)
+    with get_client() as client:
+        if numbers:
+            sync_numbers(client=client)
+        else:
+            faxes_link_numbers()  # numbers refreshed from the Numbers page since
+        # At most one window's worth of calls, so that the lock is given back in time.
+        report = sync_faxes_step(
+            client=client,
+            account_id=settings.DRENFAX_ACCOUNT_ID,
+            max_calls=settings.DRENFAX_HISTORY_RATE[0],
+        )
+        report.reconciled = reconcile_open_faxes(client=client)
     busy = report.created or report.updated or report.reconciled or report.error
     log.log(logging.INFO if busy else logging.DEBUG, "sync: %s", report)
     if not report.backfill_done and not report.error:

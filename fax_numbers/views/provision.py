@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.http import HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from drenfax_portal.api import describe_error, get_client
@@ -17,8 +20,6 @@ from drenfax_portal.uuids import parse_uuid
 from fax_numbers.forms import ProvisionForm, SearchForm
 from fax_numbers.models import FaxNumber, Provisioning
 from fax_numbers.provisioning import (
-    get_provisioning,
-    new_provisioning_key,
     provisioning_claim,
     provisioning_execute,
     provisioning_is_waiting,
@@ -27,13 +28,10 @@ from fax_numbers.provisioning import (
 
 def search_url(query: str = "") -> str:
     """The search page for a query string, keeping only the search's own fields."""
-    data = QueryDict(query or "")
-    kept = QueryDict(mutable=True)
-    for name in SearchForm.base_fields:
-        if data.get(name):
-            kept[name] = data[name]
+    data = QueryDict(query)
+    kept = urlencode({name: data[name] for name in SearchForm.base_fields if data.get(name)})
     url = reverse("numbers:search")
-    return f"{url}?{kept.urlencode()}" if kept else url
+    return f"{url}?{kept}" if kept else url
 
 
 @staff_or_404
@@ -41,7 +39,7 @@ def search_url(query: str = "") -> str:
 def number_search(request: HtmxHttpRequest) -> HttpResponse:
     """The search form and, once submitted and valid, Drenfax's available numbers."""
     submitted = any(name in request.GET for name in SearchForm.base_fields)
-    form = SearchForm(request.GET if submitted else None, initial={"limit": 20})
+    form = SearchForm(request.GET if submitted else None)
     results, error = None, ""
     if submitted and form.is_valid():
         try:
@@ -75,7 +73,7 @@ def number_provision(request: HtmxHttpRequest) -> HttpResponse:
         return redirect(back)
     data = form.cleaned_data
     if "key" not in request.POST:
-        context = {"form": form, "key": new_provisioning_key(), "back": back}
+        context = {"form": form, "key": str(uuid.uuid4()), "back": back}
         return render(request, "numbers/provision_confirm.html", context)
     key = parse_uuid(request.POST["key"])
     if key is None:
@@ -101,7 +99,7 @@ def number_provision(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def provisioning_detail(request: HtmxHttpRequest, key) -> HttpResponse:
     """What came of a provisioning request: the new numbers, or Drenfax's refusal."""
-    provisioning = get_provisioning(key)
+    provisioning = get_object_or_404(Provisioning, key=key)
     by_uuid = {str(n.uuid): n for n in FaxNumber.objects.filter(uuid__in=provisioning.results)}
     context = {
         "provisioning": provisioning,

@@ -27,12 +27,11 @@ def team_list(request: HtmxHttpRequest) -> HttpResponse:
     people = (
         get_user_model()
         .objects.filter(is_active=True)
+        .select_related("profile")
         .prefetch_related(Prefetch("fax_numbers", queryset=current))
         .order_by("-is_staff", "first_name", "last_name", "username")
     )
-    profiles = {p.user_id: p for p in Profile.objects.all()}
-    rows = [(person, profiles.get(person.pk)) for person in people]
-    return render(request, "numbers/team.html", {"rows": rows})
+    return render(request, "numbers/team.html", {"people": people})
 
 
 @staff_or_404

@@ -58,7 +58,7 @@ def check_number(text: str, country: str) -> dict[str, Any]:
 @staff_or_404
 @require_GET
 def number_validate(request: HtmxHttpRequest) -> HttpResponse:
-    form = ValidateForm(request.GET if "number" in request.GET else None, initial={"country": "US"})
+    form = ValidateForm(request.GET if "number" in request.GET else None)
     result = None
     if form.is_bound and form.is_valid():
         result = check_number(form.cleaned_data["number"], form.cleaned_data["country"])

@@ -7,8 +7,9 @@ every applied change adds one FaxEvent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -107,7 +108,7 @@ def fax_merge_fields(
 ) -> MergeReport:
     """`fax_merge_payloads` for fax objects already read with `fax_fields`."""
     report = MergeReport()
-    numbers = _NumberLookup()
+    numbers = cache(_number_id)
     ids = [f["message_id"] for f in parsed]
     existing = {f.message_id: f for f in Fax.objects.select_for_update().filter(message_id__in=ids)}
     fresh: dict[Any, dict[str, Any]] = {}
@@ -151,7 +152,7 @@ def _create_all(
     *,
     source: str,
     sent_by: AbstractBaseUser | None,
-    numbers: _NumberLookup,
+    numbers: Callable[[str], int | None],
 ) -> dict[Any, MergeOutcome]:
     """Create the faxes not in the cache, each with its first timeline event. A fax another
     worker created meanwhile is left out (the caller updates it instead)."""
@@ -160,7 +161,7 @@ def _create_all(
         for fields in rows
     ]
     for fax in faxes:
-        fax.number_id = numbers.for_fax(fax)
+        fax.number_id = numbers(fax.our_number)
     try:
         with transaction.atomic():
             Fax.objects.bulk_create(faxes)
@@ -196,7 +197,7 @@ def _update(
     *,
     source: str,
     sent_by: AbstractBaseUser | None,
-    numbers: _NumberLookup,
+    numbers: Callable[[str], int | None],
 ) -> MergeOutcome:
     old_status, old_pages = fax.status, fax.pages_complete
     stale = is_stale(fax, fields)
@@ -208,7 +209,7 @@ def _update(
     if sent_by is not None and fax.sent_by_id is None:
         fax.sent_by = sent_by
         attributed.append("sent_by")
-    if fax.number_id is None and (number_id := numbers.for_fax(fax)) is not None:
+    if fax.number_id is None and (number_id := numbers(fax.our_number)) is not None:
         fax.number_id = number_id
         attributed.append("number")
     if changed or attributed:
@@ -239,22 +240,14 @@ def _apply_report(fax: Fax, fields: dict[str, Any]) -> list[str]:
     return changed
 
 
-class _NumberLookup:
-    """The id of our FaxNumber for a fax (`Fax.our_number`), looked up once per number."""
-
-    def __init__(self) -> None:
-        self._cache: dict[str, int | None] = {}
-
-    def for_fax(self, fax: Fax) -> int | None:
-        e164 = fax.our_number
-        if not e164:
-            return None
-        if e164 not in self._cache:
-            self._cache[e164] = (
-                FaxNumber.objects.filter(number=e164)
-                .exclude(state=FaxNumber.State.REMOVED)
-                .order_by("id")
-                .values_list("id", flat=True)
-                .first()
-            )
-        return self._cache[e164]
+def _number_id(e164: str) -> int | None:
+    """The id of our FaxNumber with this number (a fax's `our_number`); a merge caches it."""
+    if not e164:
+        return None
+    return (
+        FaxNumber.objects.filter(number=e164)
+        .exclude(state=FaxNumber.State.REMOVED)
+        .order_by("id")
+        .values_list("id", flat=True)
+        .first()
+    )

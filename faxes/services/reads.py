@@ -33,10 +33,6 @@ def _after(horizon: datetime, prefix: str = "") -> Q:
     )
 
 
-def _my_numbers(user: AbstractBaseUser) -> QuerySet[FaxNumber]:
-    return FaxNumber.objects.filter(assigned_users=user).values("id")
-
-
 def unread_inbound(user: AbstractBaseUser, *, now: datetime | None = None) -> QuerySet[Fax]:
     """The user's unread inbound faxes (newest first), within the access rule."""
     if not user.is_authenticated:
@@ -50,7 +46,7 @@ def unread_inbound(user: AbstractBaseUser, *, now: datetime | None = None) -> Qu
             direction=Direction.INBOUND,
             status=FaxStatus.SUCCESS,
             is_archived=False,
-            number_id__in=_my_numbers(user),
+            number_id__in=FaxNumber.objects.filter(assigned_users=user).values("id"),
             created_at__gte=floor,
         )
         .exclude(Exists(FaxRead.objects.filter(user_id=user.pk, fax_id=OuterRef("pk"))))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from drenfax_portal.audit.services import audit_record
@@ -33,33 +34,18 @@ class DocumentsPurgeReport:
         )
 
 
-def document_retention() -> timedelta | None:
-    days = settings.DOCUMENT_RETENTION_DAYS
-    return timedelta(days=days) if days else None
-
-
 def documents_purge(*, now: datetime | None = None) -> DocumentsPurgeReport:
     """Delete fax PDFs and webhook PDFs stored longer than the retention period, and the send
     form's uploads and previews past theirs. Idempotent; the sync worker runs it."""
     now = now or timezone.now()
     report = DocumentsPurgeReport(uploads=staged_files_purge(now=now))
-    retention = document_retention()
-    if retention is None:
+    if not settings.DOCUMENT_RETENTION_DAYS:
         return report
-    cutoff = now - retention
-    old_faxes = Fax.objects.filter(pdf_fetched_at__lt=cutoff).exclude(pdf_path="")
-    for pk, path in old_faxes.values_list("pk", "pdf_path").iterator():
-        # Forget the path first (only if it is still this one), then delete the file.
-        if Fax.objects.filter(pk=pk, pdf_path=path).update(pdf_path=""):
-            delete_document(path)
-            report.fax_pdfs += 1
-    old_deliveries = WebhookDelivery.objects.filter(received_at__lt=cutoff).exclude(
-        attachment_path=""
+    cutoff = now - timedelta(days=settings.DOCUMENT_RETENTION_DAYS)
+    report.fax_pdfs = _forget_documents(Fax.objects.filter(pdf_fetched_at__lt=cutoff), "pdf_path")
+    report.webhook_pdfs = _forget_documents(
+        WebhookDelivery.objects.filter(received_at__lt=cutoff), "attachment_path"
     )
-    for pk, path in old_deliveries.values_list("pk", "attachment_path").iterator():
-        if WebhookDelivery.objects.filter(pk=pk, attachment_path=path).update(attachment_path=""):
-            delete_document(path)
-            report.webhook_pdfs += 1
     report.stray = _purge_stray_documents(older_than=cutoff)
     if report.fax_pdfs or report.webhook_pdfs or report.stray:
         audit_record(
@@ -72,6 +58,17 @@ def documents_purge(*, now: datetime | None = None) -> DocumentsPurgeReport:
             },
         )
     return report
+
+
+def _forget_documents(rows: QuerySet, field: str) -> int:
+    """Delete the documents these rows name in `field`; returns how many."""
+    deleted = 0
+    for pk, path in rows.exclude(**{field: ""}).values_list("pk", field).iterator():
+        # Forget the path first (only if it is still this one), then delete the file.
+        if rows.model.objects.filter(pk=pk, **{field: path}).update(**{field: ""}):
+            delete_document(path)
+            deleted += 1
+    return deleted
 
 
 def _purge_stray_documents(*, older_than: datetime) -> int:

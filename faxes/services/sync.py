@@ -17,13 +17,7 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
-from drenfax_portal.client import (
-    DrenfaxClient,
-    DrenfaxError,
-    HistoryPage,
-    NotFoundError,
-    RateLimitedError,
-)
+from drenfax_portal.client import DrenfaxClient, DrenfaxError, NotFoundError, RateLimitedError
 from fax_numbers.models import FaxNumber
 from fax_numbers.services import numbers_sync
 from faxes.models import TERMINAL_STATUSES, Direction, Fax, FaxEvent, SyncState
@@ -81,10 +75,7 @@ def sync_faxes_step(
     report = SyncReport(backfill_done=state.backfill_done)
     SyncState.objects.filter(pk=state.pk).update(last_attempt_at=timezone.now())
     try:
-        if state.backfill_done:
-            _incremental(client, limiter, account_id, state, report, max_calls)
-        else:
-            _backfill(client, limiter, account_id, state, report, max_calls)
+        _fetch_pages(client, limiter, account_id, state, report, max_calls)
     except RateLimitedError as exc:
         # Not a failure. A provider 429 pauses every process, not just this one; without
         # Retry-After for a whole window (the provider's resets on the minute).
@@ -102,54 +93,35 @@ def sync_faxes_step(
     return report
 
 
-def _merge_page(rows, report: SyncReport) -> bool:
-    """Merge one history page; True when it held a fax already known and unchanged."""
-    merged = fax_merge_payloads(rows, source=FaxEvent.Source.SYNC, skip_invalid=True)
-    report.fetched += len(rows)
-    report.created += merged.created
-    report.updated += merged.updated
-    return any(not o.created and not o.changed for o in merged.outcomes)
-
-
-def _newest(rows, current):
-    return max((d for d in (current, *(r.created_at for r in rows)) if d), default=None)
-
-
-def _history_page(client, limiter: DatabaseRateLimiter, account_id: str, **params) -> HistoryPage:
-    """One history call, with a token of the shared limiter (or RateLimitedError)."""
-    with limiter.token(account_id):
-        return client.fax_history(account_id, limit=PAGE_SIZE, **params)
-
-
-def _backfill(client, limiter, account_id, state: SyncState, report: SyncReport, max_calls):
+def _fetch_pages(client, limiter, account_id, state: SyncState, report: SyncReport, max_calls):
+    """Backfill from the saved offset, or read what is new since the newest known fax."""
+    backfill = not state.backfill_done
+    offset = state.backfill_offset if backfill else 0
+    from_date = None
+    if not backfill and state.newest_created_at:
+        from_date = (state.newest_created_at - OVERLAP).date()
     while max_calls is None or report.calls < max_calls:
-        page = _history_page(client, limiter, account_id, offset=state.backfill_offset)
+        with limiter.token(account_id):
+            page = client.fax_history(
+                account_id, limit=PAGE_SIZE, offset=offset, from_date=from_date
+            )
         report.calls += 1
-        offset = state.backfill_offset + len(page.rows)
-        done = len(page.rows) < PAGE_SIZE or offset >= page.count
-        with transaction.atomic():
-            _merge_page(page.rows, report)
-            state.backfill_offset = offset
-            state.newest_created_at = _newest(page.rows, state.newest_created_at)
-            state.backfill_done = done
-            state.save(update_fields=["backfill_offset", "newest_created_at", "backfill_done"])
-        if done:
-            report.backfill_done = True
-            return
-
-
-def _incremental(client, limiter, account_id, state: SyncState, report: SyncReport, max_calls):
-    from_date = (state.newest_created_at - OVERLAP).date() if state.newest_created_at else None
-    offset = 0
-    while max_calls is None or report.calls < max_calls:
-        page = _history_page(client, limiter, account_id, offset=offset, from_date=from_date)
-        report.calls += 1
-        with transaction.atomic():
-            met_known = _merge_page(page.rows, report)
-            state.newest_created_at = _newest(page.rows, state.newest_created_at)
-            state.save(update_fields=["newest_created_at"])
         offset += len(page.rows)
-        if met_known or len(page.rows) < PAGE_SIZE or offset >= page.count:
+        last = len(page.rows) < PAGE_SIZE or offset >= page.count
+        with transaction.atomic():
+            merged = fax_merge_payloads(page.rows, source=FaxEvent.Source.SYNC, skip_invalid=True)
+            report.fetched += len(page.rows)
+            report.created += merged.created
+            report.updated += merged.updated
+            dates = [state.newest_created_at, *(r.created_at for r in page.rows)]
+            state.newest_created_at = max((d for d in dates if d), default=None)
+            if backfill:
+                state.backfill_offset, state.backfill_done = offset, last
+            state.save(update_fields=["backfill_offset", "newest_created_at", "backfill_done"])
+        # A page holding a fax already known unchanged: the rest is known too.
+        met_known = any(not o.created and not o.changed for o in merged.outcomes)
+        if last or (met_known and not backfill):
+            report.backfill_done = state.backfill_done
             return
 
 

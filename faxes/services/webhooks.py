@@ -90,15 +90,8 @@ def webhook_receive(*, body: Body, headers: dict[str, str]) -> WebhookDelivery:
         if attachment_path:
             delete_document(attachment_path)
         raise
-    log.log(
-        logging.WARNING if delivery.outcome == Outcome.FAILED else logging.INFO,
-        "webhook delivery %s (%s) for %s: %s%s",
-        delivery.pk,
-        delivery.event or "no event",
-        delivery.message_id or "no message id",
-        delivery.outcome,
-        f" ({delivery.error})" if delivery.error else "",
-    )
+    level = logging.WARNING if delivery.outcome == Outcome.FAILED else logging.INFO
+    log.log(level, "%s (fax %s) %s", delivery, delivery.message_id or "unknown", delivery.error)
     return delivery
 
 

@@ -10,7 +10,7 @@ register = template.Library()
 @register.filter
 def phone(value: str | None) -> str:
     """+12065550100 -> (206) 555-0100; anything unparseable is shown as it came."""
-    return format_national(value or "") if value else ""
+    return format_national(value or "")
 
 
 @register.filter

@@ -17,16 +17,12 @@ from drenfax_portal.http import HtmxHttpRequest
 from faxes.models import Submission
 from faxes.services.uploads import CappedUploadHandler, SendUploadHandler
 
+# Why Django would not parse a form body (any other MultiPartParserError: "could not be read").
 UNREADABLE = {
     TooManyFilesSent: "Too many files were chosen at once",
     TooManyFieldsSent: "The form had too many fields",
     RequestDataTooBig: "The text of the form was too long",
 }
-
-
-def unreadable_reason(exc: Exception) -> str:
-    reason = next((text for kind, text in UNREADABLE.items() if isinstance(exc, kind)), None)
-    return f"{reason or 'The upload could not be read'}; nothing was sent."
 
 
 def limited_uploads(
@@ -53,13 +49,9 @@ def limited_uploads(
                 refused = capped.refused
                 try:
                     request.POST  # noqa: B018 (parse now, through the handler above)
-                except (
-                    MultiPartParserError,
-                    TooManyFilesSent,
-                    TooManyFieldsSent,
-                    RequestDataTooBig,
-                ) as exc:
-                    return on_unreadable(request, unreadable_reason(exc))
+                except (MultiPartParserError, *UNREADABLE) as exc:
+                    reason = UNREADABLE.get(type(exc), "The upload could not be read")
+                    return on_unreadable(request, f"{reason}; nothing was sent.")
             return protected(request, *args, refused=refused, **kwargs)
 
         return csrf_exempt(wrapper)
@@ -77,9 +69,7 @@ def used_submission(request: HtmxHttpRequest, key) -> Submission | None:
 
 def redirect_to(request: HtmxHttpRequest, url: str) -> HttpResponse:
     """A redirect that htmx follows as a whole page."""
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 def no_store(response: HttpResponse) -> HttpResponse:

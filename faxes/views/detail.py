@@ -25,11 +25,8 @@ from faxes.services.blasts import blast_summary
 from faxes.services.documents import open_document
 from faxes.services.reads import fax_mark_read
 from faxes.services.sending import send_summary
-from faxes.services.submissions import (
-    new_submission_key,
-    submission_claim,
-    submission_execute,
-)
+from faxes.services.submissions import new_submission_key, submission_claim, submission_execute
+from faxes.views.common import no_store
 
 RESULTS_PER_PAGE = 250
 
@@ -72,20 +69,19 @@ def fax_pdf(request: HtmxHttpRequest, message_id) -> HttpResponse:
     except FileNotFoundError:
         return _no_document(request, fax, "The stored document is missing; try again later.")
     audit_record("fax.pdf_downloaded", target=fax, details={"download": "download" in request.GET})
-    response = FileResponse(
-        handle,
-        content_type="application/pdf",
-        as_attachment="download" in request.GET,
-        filename=f"fax-{fax.message_id}.pdf",
+    return no_store(
+        FileResponse(
+            handle,
+            content_type="application/pdf",
+            as_attachment="download" in request.GET,
+            filename=f"fax-{fax.message_id}.pdf",
+        )
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _no_document(request: HtmxHttpRequest, fax, reason: str) -> HttpResponse:
-    response = render(request, "faxes/no_document.html", {"fax": fax, "reason": reason}, status=404)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    context = {"fax": fax, "reason": reason}
+    return no_store(render(request, "faxes/no_document.html", context, status=404))
 
 
 def _back(fax) -> HttpResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from datetime import datetime, tzinfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,6 +27,7 @@ from faxes.selectors import (
 )
 from faxes.services.sync import request_refresh, sync_state
 from faxes.tasks import sync_requested
+from faxes.views.common import no_store
 
 TABS = [("", "All"), ("inbound", "Inbox"), ("outbound", "Sent")]
 
@@ -132,9 +134,11 @@ class _Echo:
         return value
 
 
-def _cell(value: object) -> str:
+def _cell(value: object, tz: tzinfo) -> str:
     """A CSV cell that a spreadsheet will not run as a formula."""
-    if isinstance(value, list):
+    if isinstance(value, datetime):
+        value = value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+    elif isinstance(value, list):
         value = ", ".join(str(v) for v in value)
     text = "" if value is None else str(value)
     if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not text.lstrip("+").isdigit():
@@ -149,23 +153,16 @@ def fax_export(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResponse
     if refused := form.refused_text():
         return HttpResponseBadRequest(f"Nothing exported.\n{refused}\n", content_type="text/plain")
     faxes = filter_faxes(request.user, form.filters).order_by("-created_at", "-id")
-    tz = timezone.get_current_timezone()
+    tz = timezone.get_current_timezone()  # now: the rows are written after the view returns
     audit_record("fax.exported", details={"filters": sorted(form.filters)})
 
     def rows() -> Iterator[str]:
         writer = csv.writer(_Echo())
         yield writer.writerow([label for _, label in CSV_COLUMNS])
         for fax in faxes.iterator(chunk_size=2000):
-            values = []
-            for name, _ in CSV_COLUMNS:
-                value = getattr(fax, name)
-                if name == "created_at":
-                    value = value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
-                values.append(_cell(value))
-            yield writer.writerow(values)
+            yield writer.writerow([_cell(getattr(fax, name), tz) for name, _ in CSV_COLUMNS])
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="faxes-{stamp}.csv"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return no_store(response)

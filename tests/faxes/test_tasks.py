@@ -6,9 +6,10 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from huey.contrib.djhuey import HUEY
 
 from faxes.models import Fax
-from faxes.tasks import one_at_a_time, sync_periodic, sync_step
+from faxes.tasks import sync_periodic, sync_step
 from tests.conftest import history_calls
 
 pytestmark = pytest.mark.django_db
@@ -24,8 +25,7 @@ def test_sync_faxes_once_runs_a_step_each_time_it_is_called(sandbox):
 
 
 def test_a_step_does_nothing_while_another_one_runs(sandbox):
-    with one_at_a_time("sync") as mine:
-        assert mine
+    with HUEY.lock_task("sync"):
         assert sync_step() is None
         with pytest.raises(CommandError, match="running elsewhere"):
             call_command("sync_faxes", "--once", stdout=StringIO())
