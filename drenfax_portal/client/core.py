@@ -7,8 +7,8 @@ Only GETs are retried: a POST, PATCH or DELETE is sent once, so no fax goes out 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
-from typing import IO, Any, overload
+from datetime import date
+from typing import IO, Any, Unpack, overload
 from urllib.parse import urlencode, urlsplit
 
 import requests
@@ -148,29 +148,12 @@ class DrenfaxClient:
 
     # --- faxes ---------------------------------------------------------------------------
 
-    def send_fax(
-        self,
-        fax_number: str,
-        *,
-        attachments: Sequence[wire.Attachment] = (),
-        cover_page: bool = False,
-        cover_page_id: str | None = None,
-        tags: Sequence[str] = (),
-        recipient_name: str | None = None,
-        sender_name: str | None = None,
-        subject: str | None = None,
-        caller_id: str | None = None,
-        notes: str | None = None,
-        custom_fields: Mapping[str, Any] | None = None,
-        scheduled_date: datetime | None = None,
-        webhook_id: str | None = None,
-    ) -> Fax:
+    def send_fax(self, fax_number: str, **options: Unpack[wire.SendOptions]) -> Fax:
         """Send a fax to one number (`POST /v1/faxes`, multipart). Never retried.
 
         The field is `faxNumber`, as the reference's example and every other client send
-        (its table's `recipientFax` is a copy slip, see API-NOTES). `attachments` are
-        rendered in order; one, or `cover_page=True`, is required. On a `TransportError` with
-        `request_sent`, or a `ServerError`, look the fax up before sending again.
+        (its table's `recipientFax` is a copy slip, see API-NOTES). On a `TransportError`
+        with `request_sent`, or a `ServerError`, look the fax up before sending again.
         """
         fax_number = wire.required_text("fax_number", fax_number)
         if "," in fax_number:
@@ -178,40 +161,15 @@ class DrenfaxClient:
                 "fax_number is one destination; use send_multiple for several",
                 field="fax_number",
             )
-        parts = self._send_parts(
-            [("faxNumber", fax_number)],
-            attachments=attachments,
-            cover_page=cover_page,
-            cover_page_id=cover_page_id,
-            tags=tags,
-            recipient_name=recipient_name,
-            sender_name=sender_name,
-            subject=subject,
-            caller_id=caller_id,
-            notes=notes,
-            custom_fields=custom_fields,
-            scheduled_date=scheduled_date,
-            webhook_id=webhook_id,
-        )
+        parts = _send_parts([("faxNumber", fax_number)], options, wire.SendOptions)
         return Fax.from_api(self._call("POST", "/v1/faxes", files=parts, expect=dict))
 
     def send_multiple(
         self,
         recipients: Sequence[str],
         *,
-        attachments: Sequence[wire.Attachment] = (),
-        cover_page: bool = False,
-        cover_page_id: str | None = None,
         recipient_contacts: Sequence[str] = (),
-        tags: Sequence[str] = (),
-        recipient_name: str | None = None,
-        sender_name: str | None = None,
-        subject: str | None = None,
-        caller_id: str | None = None,
-        notes: str | None = None,
-        custom_fields: Mapping[str, Any] | None = None,
-        scheduled_date: datetime | None = None,
-        webhook_id: str | None = None,
+        **options: Unpack[wire.SendOptions],
     ) -> BatchResult:
         """Send one fax to each recipient number and contact (`POST /v1/faxes/multiple`).
         Never retried; recipients the provider refused are in the result's `errors`."""
@@ -221,21 +179,8 @@ class DrenfaxClient:
             raise InvalidInputError(
                 "recipients or recipient_contacts is required", field="recipients"
             )
-        parts = self._send_parts(
-            [("recipientFax", numbers), ("recipientContacts", contacts)],
-            attachments=attachments,
-            cover_page=cover_page,
-            cover_page_id=cover_page_id,
-            tags=tags,
-            recipient_name=recipient_name,
-            sender_name=sender_name,
-            subject=subject,
-            caller_id=caller_id,
-            notes=notes,
-            custom_fields=custom_fields,
-            scheduled_date=scheduled_date,
-            webhook_id=webhook_id,
-        )
+        destinations = [("recipientFax", numbers), ("recipientContacts", contacts)]
+        parts = _send_parts(destinations, options, wire.SendOptions)
         return BatchResult.from_api(
             self._call("POST", "/v1/faxes/multiple", files=parts, expect=dict)
         )
@@ -248,35 +193,11 @@ class DrenfaxClient:
         )
         return BatchResult.from_api(self._call("POST", "/v1/fax/resend", form=form, expect=dict))
 
-    def preview_fax(
-        self,
-        *,
-        attachments: Sequence[wire.Attachment] = (),
-        cover_page: bool = False,
-        cover_page_id: str | None = None,
-        recipient_name: str | None = None,
-        sender_name: str | None = None,
-        subject: str | None = None,
-        caller_id: str | None = None,
-        notes: str | None = None,
-    ) -> bytes:
+    def preview_fax(self, **pages: Unpack[wire.FaxPages]) -> bytes:
         """Render a fax without sending it (`POST /v1/fax/preview`, multipart): the PDF."""
-        fields = wire.pairs(
-            *_cover_page_fields(
-                cover_page=cover_page,
-                cover_page_id=cover_page_id,
-                recipient_name=recipient_name,
-                sender_name=sender_name,
-                subject=subject,
-                caller_id=caller_id,
-                notes=notes,
-            )
-        )
-        files = _documents(attachments, cover_page)
         path = "/v1/fax/preview"
-        with self._request(
-            "POST", path, files=_multipart(fields, "attachments", files)
-        ) as response:
+        parts = _send_parts([], pages, wire.FaxPages)
+        with self._request("POST", path, files=parts) as response:
             _check_pdf(response, "POST", path)
             if not response.content:
                 raise malformed_response(response, method="POST", path=path, expected="a PDF")
@@ -525,42 +446,6 @@ class DrenfaxClient:
         user = wire.path_segment("user_id", user_id)
         return f"/v1/numbers/{number}/user/{user}"
 
-    def _send_parts(
-        self,
-        destinations: list[tuple[str, Any]],
-        *,
-        attachments: Sequence[wire.Attachment],
-        cover_page: bool,
-        cover_page_id: str | None,
-        tags: Sequence[str],
-        recipient_name: str | None,
-        sender_name: str | None,
-        subject: str | None,
-        caller_id: str | None,
-        notes: str | None,
-        custom_fields: Mapping[str, Any] | None,
-        scheduled_date: datetime | None,
-        webhook_id: str | None,
-    ) -> list[tuple[str, tuple[Any, ...]]]:
-        """The checked multipart parts of a send, after its own destination fields."""
-        fields = wire.pairs(
-            *destinations,
-            ("tags", wire.strings("tags", tags)),
-            *_cover_page_fields(
-                cover_page=cover_page,
-                cover_page_id=cover_page_id,
-                recipient_name=recipient_name,
-                sender_name=sender_name,
-                subject=subject,
-                caller_id=caller_id,
-                notes=notes,
-            ),
-            ("cf", wire.json_object("custom_fields", custom_fields)),
-            ("scheduledDate", wire.aware_datetime("scheduled_date", scheduled_date)),
-            ("webhookId", wire.optional_id("webhook_id", webhook_id)),
-        )
-        return _multipart(fields, "attachments", _documents(attachments, cover_page))
-
     def _call(
         self,
         method: str,
@@ -617,36 +502,35 @@ def _valid_timeout(timeout: Any) -> bool:
     return all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in values)
 
 
-def _cover_page_fields(
-    *,
-    cover_page: bool,
-    cover_page_id: str | None,
-    recipient_name: str | None,
-    sender_name: str | None,
-    subject: str | None,
-    caller_id: str | None,
-    notes: str | None,
-) -> list[tuple[str, Any]]:
-    """The checked cover-page fields of send, multiple and preview."""
-    return [
-        ("coverPage", wire.boolean("cover_page", cover_page)),
-        ("coverPageId", wire.optional_id("cover_page_id", cover_page_id)),
-        ("recipientName", wire.text("recipient_name", recipient_name, max_length=NAME_MAX)),
-        ("senderName", wire.text("sender_name", sender_name, max_length=NAME_MAX)),
-        ("subject", wire.text("subject", subject, max_length=SUBJECT_MAX)),
-        ("callerId", wire.caller_id(caller_id)),
-        ("notes", wire.text("notes", notes, max_length=NOTES_MAX)),
-    ]
-
-
-def _documents(attachments: Any, cover_page: bool) -> list[wire.Attachment]:
-    files = wire.attachments("attachments", attachments)
+def _send_parts(
+    destinations: list[tuple[str, Any]], options: Mapping[str, Any], allowed: type
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """The checked multipart parts of a send or preview, after its destination fields."""
+    if unknown := sorted(options.keys() - allowed.__optional_keys__):
+        raise TypeError(f"unexpected keyword argument {unknown[0]!r}")
+    get = options.get
+    cover_page = wire.boolean("cover_page", get("cover_page", False))
+    fields = wire.pairs(
+        *destinations,
+        ("tags", wire.strings("tags", get("tags"))),
+        ("coverPage", cover_page),
+        ("coverPageId", wire.optional_id("cover_page_id", get("cover_page_id"))),
+        ("recipientName", wire.text("recipient_name", get("recipient_name"), max_length=NAME_MAX)),
+        ("senderName", wire.text("sender_name", get("sender_name"), max_length=NAME_MAX)),
+        ("subject", wire.text("subject", get("subject"), max_length=SUBJECT_MAX)),
+        ("callerId", wire.caller_id(get("caller_id"))),
+        ("notes", wire.text("notes", get("notes"), max_length=NOTES_MAX)),
+        ("cf", wire.json_object("custom_fields", get("custom_fields"))),
+        ("scheduledDate", wire.aware_datetime("scheduled_date", get("scheduled_date"))),
+        ("webhookId", wire.optional_id("webhook_id", get("webhook_id"))),
+    )
+    files = wire.attachments("attachments", get("attachments"))
     if not files and not cover_page:
         raise InvalidInputError(
             "attachments is required unless cover_page is True (a fax needs a page)",
             field="attachments",
         )
-    return files
+    return _multipart(fields, "attachments", files)
 
 
 def _multipart(

@@ -9,15 +9,40 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import IO, Any, TypeAlias
+from typing import IO, Any, TypeAlias, TypedDict
 from urllib.parse import quote
 
 from .errors import InvalidInputError
 
 # (filename, bytes or binary file, content type), as requests takes a file part.
 Attachment: TypeAlias = tuple[str, bytes | IO[bytes], str | None]
+
+
+class FaxPages(TypedDict, total=False):
+    """What a fax shows, for `preview_fax` and the sends; what is left out is not sent
+    (`cover_page`: False). `attachments` are rendered in order; one, or `cover_page=True`,
+    is required."""
+
+    attachments: Sequence[Attachment]
+    cover_page: bool
+    cover_page_id: str | None
+    recipient_name: str | None
+    sender_name: str | None
+    subject: str | None
+    caller_id: str | None
+    notes: str | None
+
+
+class SendOptions(FaxPages, total=False):
+    """The keywords of `send_fax` and `send_multiple`: the pages and how they are sent."""
+
+    tags: Sequence[str]
+    custom_fields: Mapping[str, Any] | None
+    scheduled_date: datetime | None
+    webhook_id: str | None
+
 
 # Punctuation people write phone numbers with; it carries no digits.
 _PHONE_PUNCTUATION = re.compile(r"[\s().-]")
