@@ -12,9 +12,9 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
-_T = TypeVar("_T")
+_P = TypeVar("_P", bound="_Parsed")
 
 
 #: Fax statuses that never change again.
@@ -87,37 +87,31 @@ def _list(value: Any) -> list[Any] | None:
     return value if isinstance(value, list) else None
 
 
-def _objects(value: Any, parse: Callable[[Mapping[str, Any]], _T]) -> list[_T] | None:
-    """A list of parsed objects; items that are not JSON objects are skipped (see .raw)."""
-    if not isinstance(value, list):
-        return None
-    return [parse(item) for item in value if isinstance(item, dict)]
-
-
-def _object(value: Any, parse: Callable[[Mapping[str, Any]], _T]) -> _T | None:
-    return parse(value) if isinstance(value, dict) else None
-
-
 def _camel(name: str) -> str:
     first, *rest = name.split("_")
     return first + "".join(word.capitalize() for word in rest)
 
 
-def _scalars(cls: type, data: Mapping[str, Any], **keys: str) -> dict[str, Any]:
-    """Each optional scalar field of `cls`, converted by its annotation, from its camelCase
-    key (or the key `keys` names)."""
-    return {
-        f.name: _CONVERTERS[f.type](data.get(keys.get(f.name) or _camel(f.name)))
-        for f in fields(cls)
-        if f.type in _CONVERTERS
-    }
+def _values(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Each field of `cls` that `_CONVERTERS` knows, converted by its annotation, from its
+    camelCase key or the first usable of the keys `cls._keys` names."""
+    values = {}
+    for f in fields(cls):
+        if f.type in _CONVERTERS:
+            keys = cls._keys.get(f.name, (_camel(f.name),))
+            converted = (_CONVERTERS[f.type](data.get(key)) for key in keys)
+            values[f.name] = next((v for v in converted if v is not None), None)
+    return values
 
 
 class _Parsed:
+    # Wire keys of the fields not sent under their camelCase name, in order of preference.
+    _keys: ClassVar[dict[str, tuple[str, ...]]] = {}
+
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Parse the provider's object."""
-        return cls(**_scalars(cls, data), raw=dict(data))
+        return cls(**_values(cls, data), raw=dict(data))
 
 
 # Keyed by the annotation as written: this module's annotations are postponed (strings).
@@ -131,12 +125,32 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def _nested(cls: type[_P]) -> type[_P]:
+    """Register `cls` (and lists of it) as a field type: items that are not JSON objects
+    are skipped (they stay in `.raw`)."""
+
+    def objects(value: Any) -> list[_P] | None:
+        if not isinstance(value, list):
+            return None
+        return [cls.from_api(item) for item in value if isinstance(item, dict)]
+
+    name = cls.__name__
+    _CONVERTERS[f"{name} | None"] = lambda v: cls.from_api(v) if isinstance(v, dict) else None
+    _CONVERTERS[f"list[{name}] | None"] = objects
+    _CONVERTERS[f"list[{name}]"] = lambda v: objects(v) or []
+    return cls
+
+
 # --- nested objects ------------------------------------------------------------------------
 
 
+@_nested
 @dataclass(frozen=True)
-class User:
+class User(_Parsed):
     """A portal user as the provider lists them on faxes and numbers (`users` arrays)."""
+
+    # Fax examples carry both `userId` and `uuid`; number examples only `userId`.
+    _keys = {"user_id": ("userId", "uuid")}
 
     user_id: str | None = None
     account_id: str | None = None
@@ -146,15 +160,8 @@ class User:
     avatar_url: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> User:
-        """Parse one entry of a `users` array."""
-        values = _scalars(cls, data)
-        # Fax examples carry both `userId` and `uuid`; number examples only `userId`.
-        values["user_id"] = values["user_id"] or _str(data.get("uuid"))
-        return cls(**values, raw=dict(data))
 
-
+@_nested
 @dataclass(frozen=True)
 class Account(_Parsed):
     """The `account`, `owner` and `manager` objects."""
@@ -168,6 +175,7 @@ class Account(_Parsed):
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
+@_nested
 @dataclass(frozen=True)
 class FaxBridge(_Parsed):
     """The `faxbridge` device object."""
@@ -181,14 +189,22 @@ class FaxBridge(_Parsed):
 # --- faxes ---------------------------------------------------------------------------------
 
 
+@_nested
 @dataclass(frozen=True)
-class Fax:
+class Fax(_Parsed):
     """A fax, as answered by send, resend, cancel, update, info and history.
 
     `fax_number` is the remote number of an outbound fax and *our* number of an inbound
     one (the sender is then in `fax_caller_id` / `fax_csid`). `custom_fields` is the
     wire's `cf`. `duration` is as the provider gives it (undocumented unit).
     """
+
+    # The examples spell `faxbridgeId` both ways (and once as a number).
+    _keys = {
+        "fax_ecm": ("faxECM",),
+        "custom_fields": ("cf",),
+        "faxbridge_id": ("faxbridgeId", "faxbridge_id"),
+    }
 
     message_id: str | None = None
     status: str | None = None
@@ -238,72 +254,46 @@ class Fax:
         """True once the status can no longer change (success, failed, cancelled)."""
         return self.status in TERMINAL_STATUSES
 
+
+class _Page(_Parsed):
     @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Fax:
-        """Parse a fax object."""
-        values = _scalars(cls, data, fax_ecm="faxECM", custom_fields="cf")
-        # The examples spell it both ways (and once as a number).
-        values["faxbridge_id"] = values["faxbridge_id"] or _str(data.get("faxbridge_id"))
-        return cls(
-            **values,
-            users=_objects(data.get("users"), User.from_api),
-            account=_object(data.get("account"), Account.from_api),
-            faxbridge=_object(data.get("faxbridge"), FaxBridge.from_api),
-            raw=dict(data),
-        )
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        """Parse a page (`count` arrives as a string)."""
+        values = _values(cls, data)
+        count = _int(data.get("count"))
+        # Without a usable total, what we can vouch for is the rows we hold.
+        values["count"] = len(values["rows"]) if count is None else count
+        return cls(**values, raw=dict(data))
 
 
 @dataclass(frozen=True)
-class HistoryPage:
+class HistoryPage(_Page):
     """One page of `GET /v1/fax/history`: `count` faxes match in total, `rows` is this page."""
 
     count: int
     rows: list[Fax]
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> HistoryPage:
-        """Parse a history page (`count` arrives as a string)."""
-        rows = _objects(data.get("rows"), Fax.from_api) or []
-        count = _int(data.get("count"))
-        # Without a usable total, what we can vouch for is the rows we hold.
-        return cls(count=len(rows) if count is None else count, rows=rows, raw=dict(data))
 
-
+@_nested
 @dataclass(frozen=True)
-class BatchError:
+class BatchError(_Parsed):
     """One recipient a batch send (multiple, resend, blast) could not send to."""
+
+    _keys = {"error": ("error", "message")}
 
     error: str | None = None
     recipient_fax: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> BatchError:
-        """Parse one entry of `errors`."""
-        return cls(
-            error=_str(data.get("error")) or _str(data.get("message")),
-            recipient_fax=_str(data.get("recipientFax")),
-            raw=dict(data),
-        )
-
 
 @dataclass(frozen=True)
-class BatchResult:
+class BatchResult(_Parsed):
     """The `{success: [...], errors: [...]}` answer of multiple send, resend and blast."""
 
     success: list[Fax]
     errors: list[BatchError]
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> BatchResult:
-        """Parse a batch answer."""
-        return cls(
-            success=_objects(data.get("success"), Fax.from_api) or [],
-            errors=_objects(data.get("errors"), BatchError.from_api) or [],
-            raw=dict(data),
-        )
 
 
 @dataclass(frozen=True)
@@ -323,8 +313,9 @@ class CoverPage(_Parsed):
 # --- numbers -------------------------------------------------------------------------------
 
 
+@_nested
 @dataclass(frozen=True)
-class FaxNumber:
+class FaxNumber(_Parsed):
     """A fax number owned by the account.
 
     `number` is kept as the provider sends it (`"3144508380"`, without `+1`: normalising
@@ -345,21 +336,9 @@ class FaxNumber:
     faxbridge: FaxBridge | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> FaxNumber:
-        """Parse a number object."""
-        return cls(
-            **_scalars(cls, data),
-            users=_objects(data.get("users"), User.from_api),
-            owner=_object(data.get("owner"), Account.from_api),
-            manager=_object(data.get("manager"), Account.from_api),
-            faxbridge=_object(data.get("faxbridge"), FaxBridge.from_api),
-            raw=dict(data),
-        )
-
 
 @dataclass(frozen=True)
-class NumbersPage:
+class NumbersPage(_Page):
     """One page of `GET /v1/numbers`."""
 
     count: int
@@ -367,18 +346,6 @@ class NumbersPage:
     limit: int | None = None
     offset: int | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> NumbersPage:
-        """Parse a numbers page."""
-        rows = _objects(data.get("rows"), FaxNumber.from_api) or []
-        count = _int(data.get("count"))
-        return cls(
-            **_scalars(cls, data),
-            count=len(rows) if count is None else count,
-            rows=rows,
-            raw=dict(data),
-        )
 
 
 @dataclass(frozen=True)
