@@ -113,12 +113,7 @@ class DrenfaxClient:
         parts = urlsplit(base_url if isinstance(base_url, str) else "")
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
-        if (
-            not isinstance(api_key, str)
-            or not api_key.strip()
-            or "\n" in api_key
-            or "\r" in api_key
-        ):
+        if not isinstance(api_key, str) or not api_key.strip() or not api_key.isprintable():
             raise ValueError("api_key must be a non-empty single-line string")
         if not _valid_timeout(timeout):
             # requests reads None as "wait forever"; every call must have a deadline.
@@ -162,7 +157,7 @@ class DrenfaxClient:
                 field="fax_number",
             )
         parts = _send_parts([("faxNumber", fax_number)], options, wire.SendOptions)
-        return Fax.from_api(self._call("POST", "/v1/faxes", files=parts, expect=dict))
+        return Fax.from_api(self._call("POST", "/v1/faxes", files=parts))
 
     def send_multiple(
         self,
@@ -181,9 +176,7 @@ class DrenfaxClient:
             )
         destinations = [("recipientFax", numbers), ("recipientContacts", contacts)]
         parts = _send_parts(destinations, options, wire.SendOptions)
-        return BatchResult.from_api(
-            self._call("POST", "/v1/faxes/multiple", files=parts, expect=dict)
-        )
+        return BatchResult.from_api(self._call("POST", "/v1/faxes/multiple", files=parts))
 
     def resend_fax(self, message_id: str, *, recipient_fax: str | None = None) -> BatchResult:
         """Send a previous fax again, optionally to another number. Never retried."""
@@ -191,17 +184,11 @@ class DrenfaxClient:
             ("messageId", wire.required_text("message_id", message_id)),
             ("recipientFax", wire.optional_id("recipient_fax", recipient_fax)),
         )
-        return BatchResult.from_api(self._call("POST", "/v1/fax/resend", form=form, expect=dict))
+        return BatchResult.from_api(self._call("POST", "/v1/fax/resend", form=form))
 
     def preview_fax(self, **pages: Unpack[wire.FaxPages]) -> bytes:
         """Render a fax without sending it (`POST /v1/fax/preview`, multipart): the PDF."""
-        path = "/v1/fax/preview"
-        parts = _send_parts([], pages, wire.FaxPages)
-        with self._request("POST", path, files=parts) as response:
-            _check_pdf(response, "POST", path)
-            if not response.content:
-                raise malformed_response(response, method="POST", path=path, expected="a PDF")
-            return response.content
+        return self._pdf("POST", "/v1/fax/preview", files=_send_parts([], pages, wire.FaxPages))
 
     def send_blast(
         self,
@@ -217,18 +204,16 @@ class DrenfaxClient:
             ("coverPageId", wire.optional_id("cover_page_id", cover_page_id)),
         )
         parts = _multipart(fields, "recipient", [file])
-        return BatchResult.from_api(self._call("POST", "/v1/fax/blast", files=parts, expect=dict))
+        return BatchResult.from_api(self._call("POST", "/v1/fax/blast", files=parts))
 
     def cancel_fax(self, message_id: str) -> Fax:
         """Cancel a `processing` or `scheduled` fax; answers it with status `cancelled`."""
-        path = f"/v1/fax/{wire.path_segment('message_id', message_id)}/cancel"
-        return Fax.from_api(self._call("POST", path, expect=dict))
+        return Fax.from_api(self._call("POST", _fax_path(message_id, "/cancel")))
 
     def update_fax(self, message_id: str, *, is_archived: bool) -> Fax:
         """Archive or unarchive a fax (`PATCH /v1/fax/{messageId}`, urlencoded)."""
-        path = f"/v1/fax/{wire.path_segment('message_id', message_id)}"
         form = wire.pairs(("isArchived", wire.boolean("is_archived", is_archived)))
-        return Fax.from_api(self._call("PATCH", path, form=form, expect=dict))
+        return Fax.from_api(self._call("PATCH", _fax_path(message_id), form=form))
 
     @overload
     def download_fax(self, message_id: str, *, to: None = None) -> bytes: ...
@@ -239,25 +224,9 @@ class DrenfaxClient:
     def download_fax(self, message_id: str, *, to: IO[bytes] | None = None) -> bytes | int:
         """The fax as PDF: the bytes, or streamed into `to` and the number of bytes written
         (a broken stream raises `TransportError` and may leave part of the file in `to`)."""
-        path = f"/v1/fax/{wire.path_segment('message_id', message_id)}/download"
         if to is not None and not callable(getattr(to, "write", None)):
             raise InvalidInputError("to must be a binary file object", field="to")
-        with self._request("GET", path, stream=True) as response:
-            _check_pdf(response, "GET", path)
-            try:
-                if to is None:
-                    content = response.content
-                    size = len(content)
-                else:
-                    size = 0
-                    for chunk in response.iter_content(chunk_size=64 * 1024):
-                        to.write(chunk)
-                        size += len(chunk)
-            except requests.RequestException as exc:
-                raise transport_error(exc, method="GET", path=path) from exc
-            if size == 0:
-                raise malformed_response(response, method="GET", path=path, expected="a PDF")
-            return content if to is None else size
+        return self._pdf("GET", _fax_path(message_id, "/download"), to)
 
     def fax_history(
         self,
@@ -298,23 +267,21 @@ class DrenfaxClient:
             ),
             ("include", wire.strings("include", include)),
         )
-        data = self._call("GET", "/v1/fax/history", params=params, expect=dict)
+        data = self._call("GET", "/v1/fax/history", params=params)
         return HistoryPage.from_api(data)
 
     def fax_info(self, message_id: str) -> Fax:
         """One fax (`GET /v1/fax/{messageId}/info`)."""
-        path = f"/v1/fax/{wire.path_segment('message_id', message_id)}/info"
-        return Fax.from_api(self._call("GET", path, expect=dict))
+        return Fax.from_api(self._call("GET", _fax_path(message_id, "/info")))
 
     def delete_fax(self, message_id: str) -> None:
         """Remove a fax (`DELETE /v1/fax/{messageId}`, no body). Never retried."""
-        path = f"/v1/fax/{wire.path_segment('message_id', message_id)}"
-        self._call("DELETE", path, expect=None)
+        self._call("DELETE", _fax_path(message_id), expect=None)
 
     def cover_pages(self) -> list[CoverPage]:
         """The cover pages available to the key (`GET /coverpages`, no `/v1`)."""
         data = self._call("GET", "/coverpages", expect=list)
-        return [CoverPage.from_api(item) for item in data if isinstance(item, dict)]
+        return CoverPage.from_api_list(data)
 
     # --- numbers -------------------------------------------------------------------------
 
@@ -335,12 +302,12 @@ class DrenfaxClient:
             ("limit", wire.integer("limit", limit, minimum=1)),
             ("query", wire.text("query", query)),
         )
-        return NumbersPage.from_api(self._call("GET", "/v1/numbers", params=params, expect=dict))
+        return NumbersPage.from_api(self._call("GET", "/v1/numbers", params=params))
 
     def add_number_user(self, number_id: str, user_id: str) -> FaxNumber:
         """Give a user access to a number's faxes; answers the number."""
         path = self._number_user_path(number_id, user_id)
-        return FaxNumber.from_api(self._call("POST", path, expect=dict))
+        return FaxNumber.from_api(self._call("POST", path))
 
     def remove_number_user(self, number_id: str, user_id: str) -> None:
         """Take a user off a number."""
@@ -369,7 +336,7 @@ class DrenfaxClient:
             ("storage", wire.json_object("storage", storage)),
         )
         data = self._call("POST", "/v1/numbers/provision", form=form, expect=list)
-        return [FaxNumber.from_api(item) for item in data if isinstance(item, dict)]
+        return FaxNumber.from_api_list(data)
 
     def search_numbers(
         self,
@@ -393,13 +360,8 @@ class DrenfaxClient:
         if not any(value and value.strip() for value in (npa, city, zipcode)):
             raise InvalidInputError("npa, city or zipcode is required to search", field="npa")
         path = "/v1/numbers/provision/search"
-        with self._request("GET", path, params=params) as response:
-            result = _json(response, "GET", path, dict).get("result")
-            if not isinstance(result, list):
-                raise malformed_response(
-                    response, method="GET", path=path, expected="a result list"
-                )
-        return [AvailableNumber.from_api(item) for item in result if isinstance(item, dict)]
+        result = self._call("GET", path, params=params, expect=list, key="result")
+        return AvailableNumber.from_api_list(result)
 
     def update_number(
         self,
@@ -414,7 +376,7 @@ class DrenfaxClient:
             ("storage", wire.json_object("storage", storage)),
             ("managedBy", wire.optional_id("managed_by", managed_by)),
         )
-        return FaxNumber.from_api(self._call("PATCH", path, form=form, expect=dict))
+        return FaxNumber.from_api(self._call("PATCH", path, form=form))
 
     def release_number(self, number_id: str) -> None:
         """Release a number; it becomes `pending`. Never retried."""
@@ -430,14 +392,7 @@ class DrenfaxClient:
                 f"country must be a two-letter country code (got {country!r})", field="country"
             )
         params = [("number", number), ("country", country)]
-        path = "/v1/numbers/validate"
-        with self._request("GET", path, params=params) as response:
-            is_valid = _json(response, "GET", path, dict).get("isValid")
-            if not isinstance(is_valid, bool):
-                raise malformed_response(
-                    response, method="GET", path=path, expected="a boolean isValid"
-                )
-        return is_valid
+        return self._call("GET", "/v1/numbers/validate", params=params, expect=bool, key="isValid")
 
     # --- plumbing --------------------------------------------------------------------------
 
@@ -451,12 +406,36 @@ class DrenfaxClient:
         method: str,
         path: str,
         *,
-        expect: type[dict] | type[list] | None,
+        expect: type[dict | list | bool] | None = dict,
+        key: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        """The request's JSON body, checked to be an `expect` (None: the body is ignored)."""
+        """The answer's JSON body, or its member `key`, checked to be an `expect` (None: the
+        body is ignored)."""
         with self._request(method, path, **kwargs) as response:
-            return None if expect is None else _json(response, method, path, expect)
+            return None if expect is None else _json(response, method, path, expect, key)
+
+    def _pdf(self, method: str, path: str, to: IO[bytes] | None = None, **kwargs: Any) -> Any:
+        """The PDF answer, or the number of its bytes streamed into `to`."""
+        with self._request(method, path, stream=True, **kwargs) as response:
+            content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            # A 2xx that declares JSON or text is an error in disguise.
+            if content_type.startswith("text/") or content_type.endswith(("/json", "+json")):
+                raise malformed_response(response, method=method, path=path, expected="a PDF")
+            try:
+                if to is None:
+                    content = response.content
+                    size = len(content)
+                else:
+                    size = 0
+                    for chunk in response.iter_content(chunk_size=64 * 1024):
+                        to.write(chunk)
+                        size += len(chunk)
+            except requests.RequestException as exc:
+                raise transport_error(exc, method=method, path=path) from exc
+            if size == 0:
+                raise malformed_response(response, method=method, path=path, expected="a PDF")
+            return content if to is None else size
 
     def _request(
         self,
@@ -495,6 +474,10 @@ class DrenfaxClient:
             with response:
                 raise error_from_response(response, method=method, path=path)
         return response
+
+
+def _fax_path(message_id: str, action: str = "") -> str:
+    return f"/v1/fax/{wire.path_segment('message_id', message_id)}{action}"
 
 
 def _valid_timeout(timeout: Any) -> bool:
@@ -543,24 +526,22 @@ def _multipart(
     return parts
 
 
-def _check_pdf(response: requests.Response, method: str, path: str) -> None:
-    """A 2xx that should be a PDF but declares JSON or text is an error in disguise."""
-    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    json_type = content_type == "application/json" or content_type.endswith("+json")
-    if json_type or content_type.startswith("text/"):
-        raise malformed_response(response, method=method, path=path, expected="a PDF")
-
-
 def _json(
-    response: requests.Response, method: str, path: str, expect: type[dict] | type[list]
+    response: requests.Response,
+    method: str,
+    path: str,
+    expect: type[dict | list | bool],
+    key: str | None,
 ) -> Any:
-    """The JSON body of a 2xx answer, which must be an `expect` (dict or list)."""
-
+    """The JSON body of a 2xx answer, or its member `key`, which must be an `expect`."""
     try:
         data = response.json()
     except ValueError:  # not JSON, empty, or undecodable
         data = None
+    if key is not None:
+        data = data.get(key) if isinstance(data, dict) else None
     if not isinstance(data, expect):
-        expected = "a JSON object" if expect is dict else "a JSON array"
+        expected = {dict: "a JSON object", list: "a JSON array", bool: "a boolean"}[expect]
+        expected += f" in {key!r}" if key else ""
         raise malformed_response(response, method=method, path=path, expected=expected)
     return data

@@ -113,6 +113,11 @@ class _Parsed:
         """Parse the provider's object."""
         return cls(**_values(cls, data), raw=dict(data))
 
+    @classmethod
+    def from_api_list(cls, data: list[Any]) -> list[Self]:
+        """Parse each object of a list; items that are not JSON objects are skipped."""
+        return [cls.from_api(item) for item in data if isinstance(item, dict)]
+
 
 # Keyed by the annotation as written: this module's annotations are postponed (strings).
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
@@ -126,13 +131,10 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
 
 
 def _nested(cls: type[_P]) -> type[_P]:
-    """Register `cls` (and lists of it) as a field type: items that are not JSON objects
-    are skipped (they stay in `.raw`)."""
+    """Register `cls` (and lists of it) as a field type."""
 
     def objects(value: Any) -> list[_P] | None:
-        if not isinstance(value, list):
-            return None
-        return [cls.from_api(item) for item in value if isinstance(item, dict)]
+        return cls.from_api_list(value) if isinstance(value, list) else None
 
     name = cls.__name__
     _CONVERTERS[f"{name} | None"] = lambda v: cls.from_api(v) if isinstance(v, dict) else None
@@ -349,7 +351,7 @@ class NumbersPage(_Page):
 
 
 @dataclass(frozen=True)
-class AvailableNumber:
+class AvailableNumber(_Parsed):
     """A number offered by `GET /v1/numbers/provision/search`, with its regional data."""
 
     number_e164: str | None = None
