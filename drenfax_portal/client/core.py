@@ -6,7 +6,7 @@ Only GETs are retried: a POST, PATCH or DELETE is sent once, so no fax goes out 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import IO, Any, Unpack, overload
 from urllib.parse import urlencode, urlsplit
@@ -78,19 +78,16 @@ def default_retries() -> GetRetry:
     )
 
 
-class _ApiKeyAuth(requests.auth.AuthBase):
+def _api_key_auth(api_key: str) -> Callable[[requests.PreparedRequest], Any]:
     """`Authorization: Basic <key>` with the key as is (not base64 of user:password); an
-    auth hook rather than a header, so a `~/.netrc` entry can never replace it."""
+    auth hook rather than a header, so a `~/.netrc` entry can never replace it (and a
+    closure, whose repr never shows the key)."""
 
-    def __init__(self, api_key: str) -> None:
-        self._header = f"Basic {api_key}"
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = self._header
+    def auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Basic {api_key}"
         return request
 
-    def __repr__(self) -> str:
-        return "_ApiKeyAuth(<hidden>)"
+    return auth
 
 
 class DrenfaxClient:
@@ -125,7 +122,7 @@ class DrenfaxClient:
         # Mounted for this API's URLs only, so a shared session's other adapters stay as they are.
         adapter = HTTPAdapter(max_retries=retries if retries is not None else default_retries())
         self.session.mount(self.base_url + "/", adapter)
-        self._auth = _ApiKeyAuth(api_key)
+        self._auth = _api_key_auth(api_key)
 
     def __repr__(self) -> str:
         return f"DrenfaxClient({self.base_url!r})"

@@ -16,13 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
-from urllib3.exceptions import (
-    ConnectTimeoutError,
-    MaxRetryError,
-    NewConnectionError,
-)
-from urllib3.exceptions import ProxyError as Urllib3ProxyError
-from urllib3.exceptions import SSLError as Urllib3SSLError
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 # Long HTML error pages from proxies would drown the useful part of a message.
 _MAX_DETAIL = 300
@@ -45,15 +39,12 @@ class DrenfaxError(Exception):
         status_code: int | None = None,
         detail: str | None = None,
         provider_error: str | None = None,
-        permanent: bool | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status_code = status_code
         self.detail = detail
         self.provider_error = provider_error
-        if permanent is not None:
-            self.permanent = permanent
 
     def __str__(self) -> str:
         return self.message
@@ -144,7 +135,7 @@ def error_from_response(
         return ServerError(message, **kwargs)
     # Other statuses (405, 409, 413, an unexpected 3xx, ...) are not documented; whatever
     # they mean, the same request will get the same answer.
-    return DrenfaxError(message, permanent=True, **kwargs)
+    return DrenfaxError(message, **kwargs)
 
 
 def malformed_response(
@@ -262,10 +253,8 @@ def _one_line(text: str) -> str | None:
 
 
 def _reason(response: requests.Response) -> str:
-    if response.reason:
-        return str(response.reason)
     try:
-        return http.HTTPStatus(response.status_code).phrase
+        return response.reason or http.HTTPStatus(response.status_code).phrase
     except ValueError:
         return "(unknown status)"
 
@@ -334,16 +323,9 @@ def _connection_error_sent(exc: requests.exceptions.ConnectionError) -> bool:
     reason: Any = exc.args[0] if exc.args else None
     if isinstance(reason, MaxRetryError):
         reason = reason.reason
-    # NewConnectionError covers refused connections and (its subclass) DNS failures.
-    if isinstance(
-        reason,
-        NewConnectionError
-        | ConnectTimeoutError
-        | Urllib3SSLError
-        | Urllib3ProxyError
-        | ConnectionRefusedError
-        | socket.gaierror,
-    ):
+    # NewConnectionError covers refused connections and (its subclass) DNS failures; requests
+    # raises the other failures before sending (connect timeout, TLS, proxy) as their own types.
+    if isinstance(reason, NewConnectionError | ConnectionRefusedError | socket.gaierror):
         return False
     text = str(exc).lower()
     # Otherwise (ProtocolError "Connection aborted", a reset, a read timeout while

@@ -24,30 +24,23 @@ TERMINAL_STATUSES = frozenset({"success", "failed", "cancelled"})
 # --- coercion: never raise, return None when the value cannot mean the type --------------
 
 
+def _int(value: Any) -> int | None:
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _str(value: Any) -> str | None:
     if isinstance(value, str):
         return value
     # Ids sometimes arrive as JSON numbers (faxbridgeId: 210000000000); bools are not ids.
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            return None
-    return None
+    number = _int(value)
+    return None if number is None else str(number)
 
 
 def _bool(value: Any) -> bool | None:

@@ -217,18 +217,13 @@ def attachment(field: str, value: Any) -> Attachment:
     return (filename, content, content_type)
 
 
-def format_datetime(value: datetime) -> str:
-    """`2020-01-01T00:00:00.000Z`: ISO 8601 in UTC with milliseconds, as the API's examples."""
-    utc = value.astimezone(UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
-
-
 def encode(value: Any) -> str:
     """One value as the API spells it."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        return format_datetime(value)
+        # `2020-01-01T00:00:00.000Z`: ISO 8601 in UTC with milliseconds, as the API's examples.
+        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple):
