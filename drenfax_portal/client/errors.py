@@ -167,8 +167,10 @@ def provider_error(response: requests.Response) -> tuple[str | None, str | None]
     try:
         data = json.loads(text)
     except ValueError:
-        if _looks_like_html(response, text):
-            text = _strip_html(text)
+        content_type = response.headers.get("Content-Type", "").lower()
+        if "html" in content_type or text.lstrip().startswith("<"):
+            text = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", text)
+            text = re.sub(r"<[^>]*>", " ", text)
         return None, _one_line(text)
     name = _error_name(data)
     message = _message_from_json(data) or text
@@ -235,16 +237,6 @@ def _message_from_json(data: Any, depth: int = 0) -> str | None:
     return None
 
 
-def _looks_like_html(response: requests.Response, text: str) -> bool:
-    content_type = response.headers.get("Content-Type", "").lower()
-    return "html" in content_type or text.lstrip().startswith("<")
-
-
-def _strip_html(text: str) -> str:
-    text = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", text)
-    return re.sub(r"<[^>]*>", " ", text)
-
-
 def _one_line(text: str) -> str | None:
     text = " ".join(text.split())
     if len(text) > _MAX_DETAIL:
@@ -261,9 +253,9 @@ def _reason(response: requests.Response) -> str:
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
     """Seconds to wait from a `Retry-After` of `"120"` or an HTTP-date (past: 0.0)."""
-    if value is None or not value.strip():
+    value = (value or "").strip()
+    if not value:
         return None
-    value = value.strip()
     try:
         seconds = float(value)
     except ValueError:
@@ -288,7 +280,10 @@ _NOT_SENT_WORDS = ("connection refused", "failed to establish a new connection",
 
 def transport_error(exc: requests.RequestException, *, method: str, path: str) -> TransportError:
     """The `TransportError` for a `requests` exception: may the request have been sent?"""
-
+    # urllib3 messages repeat the pool and URL; the innermost reason reads best.
+    reason: Any = exc.args[0] if exc.args else exc
+    if isinstance(reason, MaxRetryError) and reason.reason is not None:
+        reason = reason.reason
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         what, sent = "could not connect in time", False
     elif isinstance(exc, requests.exceptions.ReadTimeout):
@@ -299,7 +294,11 @@ def transport_error(exc: requests.RequestException, *, method: str, path: str) -
     elif isinstance(exc, requests.exceptions.ProxyError):
         what, sent = "could not go through the proxy", False
     elif isinstance(exc, requests.exceptions.ConnectionError):
-        sent = _connection_error_sent(exc)
+        # NewConnectionError covers refused connections and (its subclass) DNS failures;
+        # timeouts, TLS and proxy failures while connecting were caught above. Otherwise (ProtocolError "Connection aborted", a reset, a read timeout while
+        # streaming) the connection existed, so the server may have the request.
+        refused = isinstance(reason, NewConnectionError | ConnectionRefusedError | socket.gaierror)
+        sent = not refused and not any(word in str(exc).lower() for word in _NOT_SENT_WORDS)
         what = "lost the connection" if sent else "could not connect"
     elif isinstance(
         exc,
@@ -313,29 +312,7 @@ def transport_error(exc: requests.RequestException, *, method: str, path: str) -
         # ChunkedEncodingError, ContentDecodingError, a generic Timeout...: the request went
         # out, the answer broke.
         what, sent = "got a broken answer", True
-    message = f"Drenfax: {method} {path} {what}: {_exception_text(exc)}"
+    message = f"Drenfax: {method} {path} {what}: {_one_line(str(reason)) or type(exc).__name__}"
     if sent and method != "GET":
         message += " (the request may have been processed)"
     return TransportError(message, request_sent=sent)
-
-
-def _connection_error_sent(exc: requests.exceptions.ConnectionError) -> bool:
-    reason: Any = exc.args[0] if exc.args else None
-    if isinstance(reason, MaxRetryError):
-        reason = reason.reason
-    # NewConnectionError covers refused connections and (its subclass) DNS failures; requests
-    # raises the other failures before sending (connect timeout, TLS, proxy) as their own types.
-    if isinstance(reason, NewConnectionError | ConnectionRefusedError | socket.gaierror):
-        return False
-    text = str(exc).lower()
-    # Otherwise (ProtocolError "Connection aborted", a reset, a read timeout while
-    # streaming) the connection existed, so the server may have the request.
-    return not any(word in text for word in _NOT_SENT_WORDS)
-
-
-def _exception_text(exc: BaseException) -> str:
-    # urllib3 messages repeat the pool and URL; the innermost reason reads best.
-    reason: Any = exc.args[0] if exc.args else exc
-    if isinstance(reason, MaxRetryError) and reason.reason is not None:
-        reason = reason.reason
-    return _one_line(str(reason)) or type(exc).__name__
