@@ -295,8 +295,9 @@ def transport_error(exc: requests.RequestException, *, method: str, path: str) -
         what, sent = "could not go through the proxy", False
     elif isinstance(exc, requests.exceptions.ConnectionError):
         # NewConnectionError covers refused connections and (its subclass) DNS failures;
-        # timeouts, TLS and proxy failures while connecting were caught above. Otherwise (ProtocolError "Connection aborted", a reset, a read timeout while
-        # streaming) the connection existed, so the server may have the request.
+        # connect timeouts, TLS and proxy failures were caught above. Otherwise (a reset,
+        # ProtocolError "Connection aborted", a read timeout while streaming) the
+        # connection existed, so the server may have the request.
         refused = isinstance(reason, NewConnectionError | ConnectionRefusedError | socket.gaierror)
         sent = not refused and not any(word in str(exc).lower() for word in _NOT_SENT_WORDS)
         what = "lost the connection" if sent else "could not connect"

@@ -97,7 +97,10 @@ def _values(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+@dataclass(frozen=True)
 class _Parsed:
+    # The provider's object as it came, with any field not read into an attribute.
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, kw_only=True)
     # Wire keys of the fields not sent under their camelCase name, in order of preference.
     _keys: ClassVar[dict[str, tuple[str, ...]]] = {}
 
@@ -153,7 +156,6 @@ class User(_Parsed):
     first_name: str | None = None
     last_name: str | None = None
     avatar_url: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @_nested
@@ -167,7 +169,6 @@ class Account(_Parsed):
     account_type: str | None = None
     support_code: str | None = None
     company_name: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @_nested
@@ -178,7 +179,6 @@ class FaxBridge(_Parsed):
     device_code: str | None = None
     name: str | None = None
     is_active: bool | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 # --- faxes ---------------------------------------------------------------------------------
@@ -242,7 +242,6 @@ class Fax(_Parsed):
     users: list[User] | None = None
     account: Account | None = None
     faxbridge: FaxBridge | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def is_terminal(self) -> bool:
@@ -267,7 +266,6 @@ class HistoryPage(_Page):
 
     count: int
     rows: list[Fax]
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @_nested
@@ -279,7 +277,6 @@ class BatchError(_Parsed):
 
     error: str | None = None
     recipient_fax: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -288,7 +285,6 @@ class BatchResult(_Parsed):
 
     success: list[Fax]
     errors: list[BatchError]
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -302,7 +298,6 @@ class CoverPage(_Parsed):
     user_id: str | None = None
     is_public: bool | None = None
     preview_link: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 # --- numbers -------------------------------------------------------------------------------
@@ -329,7 +324,6 @@ class FaxNumber(_Parsed):
     owner: Account | None = None
     manager: Account | None = None
     faxbridge: FaxBridge | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -340,7 +334,6 @@ class NumbersPage(_Page):
     rows: list[FaxNumber]
     limit: int | None = None
     offset: int | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -352,7 +345,6 @@ class AvailableNumber(_Parsed):
     rate_center: str | None = None
     state: str | None = None
     preferable: bool | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> AvailableNumber:
