@@ -38,8 +38,6 @@ from .models import (
 
 USER_AGENT = f"drenfax-portal/{__version__} (+python-requests)"
 
-Timeout = float | tuple[float, float]
-
 
 class GetRetry(Retry):
     """urllib3's `Retry`, but only a GET is ever retried (urllib3 would retry any method
@@ -103,7 +101,7 @@ class DrenfaxClient:
         base_url: str,
         api_key: str,
         *,
-        timeout: Timeout = (5, 60),
+        timeout: float | tuple[float, float] = (5, 60),
         session: requests.Session | None = None,
         retries: GetRetry | None = None,
     ) -> None:

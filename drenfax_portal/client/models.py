@@ -44,13 +44,11 @@ def _str(value: Any) -> str | None:
 
 
 def _bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    return None
+    if isinstance(value, str):
+        value = {"true": True, "false": False}.get(value.strip().lower())
+    elif isinstance(value, int) and value in (0, 1):  # True and False included
+        value = bool(value)
+    return value if isinstance(value, bool) else None
 
 
 def _datetime(value: Any) -> datetime | None:

@@ -233,8 +233,4 @@ def encode(value: Any) -> str:
 
 def pairs(*fields: tuple[str, Any]) -> list[tuple[str, str]]:
     """`(wire name, value)` pairs ready to send, leaving out None and empty lists."""
-    return [
-        (name, encode(value))
-        for name, value in fields
-        if value is not None and not (isinstance(value, list | tuple) and not value)
-    ]
+    return [(name, encode(value)) for name, value in fields if value not in (None, [])]
