@@ -116,9 +116,7 @@ _BY_STATUS: dict[int, type[DrenfaxError]] = {
 }
 
 
-def error_from_response(
-    response: requests.Response, *, method: str, path: str, now: datetime | None = None
-) -> DrenfaxError:
+def error_from_response(response: requests.Response, *, method: str, path: str) -> DrenfaxError:
     """The typed error for a non-2xx answer, whichever shape its body has."""
     status = response.status_code
     name, detail = provider_error(response)
@@ -129,7 +127,7 @@ def error_from_response(
     if status in _BY_STATUS:
         return _BY_STATUS[status](message, **kwargs)
     if status == 429:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"), now=now)
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
         return RateLimitedError(message, retry_after=retry_after, **kwargs)
     if 500 <= status <= 599:
         return ServerError(message, **kwargs)
@@ -181,17 +179,15 @@ def provider_error(response: requests.Response) -> tuple[str | None, str | None]
 
 
 def _body_text(response: requests.Response) -> str | None:
+    # Without a declared charset the body is the API's UTF-8, not one for requests to guess;
+    # an unknown charset falls back to UTF-8, and undecodable bytes are replaced.
+    response.encoding = response.encoding or "utf-8"
     try:
-        body = response.content
+        text = response.text
     except (requests.RequestException, OSError):
         # A broken stream while reading an error body: the status is all we have.
         return None
-    if not body or not body.strip():
-        return None
-    try:
-        return body.decode(response.encoding or "utf-8", errors="replace")
-    except LookupError:  # a charset Python does not know
-        return body.decode("utf-8", errors="replace")
+    return text if text.strip() else None
 
 
 def _error_name(data: Any) -> str | None:
