@@ -245,6 +245,7 @@ class DrenfaxClient:
         to_date = wire.day("to_date", to_date)
         if from_date and to_date and from_date > to_date:
             raise InvalidInputError("from_date must not be after to_date", field="from_date")
+        archived = None if is_archived is None else wire.boolean("is_archived", is_archived)
         params = wire.pairs(
             ("accountId", account_id),
             ("offset", wire.integer("offset", offset, minimum=0)),
@@ -256,14 +257,10 @@ class DrenfaxClient:
             ("userId", wire.optional_id("user_id", user_id)),
             ("query", wire.text("query", query)),
             ("tags", wire.strings("tags", tags)),
-            (
-                "isArchived",
-                None if is_archived is None else wire.boolean("is_archived", is_archived),
-            ),
+            ("isArchived", archived),
             ("include", wire.strings("include", include)),
         )
-        data = self._call("GET", "/v1/fax/history", params=params)
-        return HistoryPage.from_api(data)
+        return HistoryPage.from_api(self._call("GET", "/v1/fax/history", params=params))
 
     def fax_info(self, message_id: str) -> Fax:
         """One fax (`GET /v1/fax/{messageId}/info`)."""
@@ -275,8 +272,7 @@ class DrenfaxClient:
 
     def cover_pages(self) -> list[CoverPage]:
         """The cover pages available to the key (`GET /coverpages`, no `/v1`)."""
-        data = self._call("GET", "/coverpages", expect=list)
-        return CoverPage.from_api_list(data)
+        return CoverPage.from_api_list(self._call("GET", "/coverpages", expect=list))
 
     # --- numbers -------------------------------------------------------------------------
 
