@@ -12,10 +12,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Self, TypeVar
-
-_P = TypeVar("_P", bound="_Parsed")
-
+from typing import Any, ClassVar, Self
 
 #: Fax statuses that never change again.
 TERMINAL_STATUSES = frozenset({"success", "failed", "cancelled"})
@@ -102,6 +99,20 @@ class _Parsed:
     # Wire keys of the fields not sent under their camelCase name, in order of preference.
     _keys: ClassVar[dict[str, tuple[str, ...]]] = {}
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Make each result, and a list of them, a field type of the others."""
+        super().__init_subclass__(**kwargs)
+
+        def one(value: Any) -> _Parsed | None:
+            return cls.from_api(value) if isinstance(value, dict) else None
+
+        def many(value: Any) -> list[_Parsed] | None:
+            return cls.from_api_list(value) if isinstance(value, list) else None
+
+        _CONVERTERS[f"{cls.__name__} | None"] = one
+        _CONVERTERS[f"list[{cls.__name__}] | None"] = many
+        _CONVERTERS[f"list[{cls.__name__}]"] = lambda value: many(value) or []
+
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Parse the provider's object."""
@@ -124,23 +135,9 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _nested(cls: type[_P]) -> type[_P]:
-    """Register `cls` (and lists of it) as a field type."""
-
-    def objects(value: Any) -> list[_P] | None:
-        return cls.from_api_list(value) if isinstance(value, list) else None
-
-    name = cls.__name__
-    _CONVERTERS[f"{name} | None"] = lambda v: cls.from_api(v) if isinstance(v, dict) else None
-    _CONVERTERS[f"list[{name}] | None"] = objects
-    _CONVERTERS[f"list[{name}]"] = lambda v: objects(v) or []
-    return cls
-
-
 # --- nested objects ------------------------------------------------------------------------
 
 
-@_nested
 @dataclass(frozen=True)
 class User(_Parsed):
     """A portal user as the provider lists them on faxes and numbers (`users` arrays)."""
@@ -156,7 +153,6 @@ class User(_Parsed):
     avatar_url: str | None = None
 
 
-@_nested
 @dataclass(frozen=True)
 class Account(_Parsed):
     """The `account`, `owner` and `manager` objects."""
@@ -169,7 +165,6 @@ class Account(_Parsed):
     company_name: str | None = None
 
 
-@_nested
 @dataclass(frozen=True)
 class FaxBridge(_Parsed):
     """The `faxbridge` device object."""
@@ -182,7 +177,6 @@ class FaxBridge(_Parsed):
 # --- faxes ---------------------------------------------------------------------------------
 
 
-@_nested
 @dataclass(frozen=True)
 class Fax(_Parsed):
     """A fax, as answered by send, resend, cancel, update, info and history.
@@ -266,7 +260,6 @@ class HistoryPage(_Page):
     rows: list[Fax]
 
 
-@_nested
 @dataclass(frozen=True)
 class BatchError(_Parsed):
     """One recipient a batch send (multiple, resend, blast) could not send to."""
@@ -301,7 +294,6 @@ class CoverPage(_Parsed):
 # --- numbers -------------------------------------------------------------------------------
 
 
-@_nested
 @dataclass(frozen=True)
 class FaxNumber(_Parsed):
     """A fax number owned by the account.
