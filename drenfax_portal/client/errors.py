@@ -216,21 +216,16 @@ def _message_from_json(data: Any, depth: int = 0) -> str | None:
     parts: list[str] = []
     for key in ("error", "message", "errors", "detail"):
         found = _message_from_json(data.get(key), depth + 1)
-        if not found or any(found in part for part in parts):
-            continue  # often `message` repeats `error` without its prefix
-        parts = [part for part in parts if part not in found]
-        parts.append(found)
-    if parts:
-        return ": ".join(parts)
-    if depth > 0:
-        # Inside `errors`: a {field: message} map, as many validation layers answer.
-        fields = [
-            f"{key}: {m}"
-            for key, value in data.items()
-            if (m := _message_from_json(value, depth + 1))
-        ]
-        return "; ".join(fields) or None
-    return None
+        # Often `message` repeats `error` without its prefix: keep the longer one.
+        if found and not any(found in part for part in parts):
+            parts = [part for part in parts if part not in found] + [found]
+    if parts or depth == 0:
+        return ": ".join(parts) or None
+    # Inside `errors`: a {field: message} map, as many validation layers answer.
+    fields = [
+        f"{key}: {m}" for key, value in data.items() if (m := _message_from_json(value, depth + 1))
+    ]
+    return "; ".join(fields) or None
 
 
 def _one_line(text: str) -> str | None:
