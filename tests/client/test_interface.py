@@ -73,9 +73,8 @@ def test_method_has_the_promised_signature(name, signature):
 def test_the_shared_keywords_are_typed_options():
     assert FaxPages.__optional_keys__ == PAGES_KEYWORDS
     assert SendOptions.__optional_keys__ == SEND_KEYWORDS
-    for name, options in (("send_fax", SendOptions), ("send_multiple", SendOptions)):
-        hints = get_type_hints(getattr(DrenfaxClient, name))
-        assert hints["options"] == Unpack[options]
+    for name in ("send_fax", "send_multiple"):
+        assert get_type_hints(getattr(DrenfaxClient, name))["options"] == Unpack[SendOptions]
     assert get_type_hints(DrenfaxClient.preview_fax)["pages"] == Unpack[FaxPages]
 
 
