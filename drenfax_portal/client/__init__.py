@@ -31,7 +31,7 @@ from .models import (
     NumbersPage,
     User,
 )
-from .wire import Attachment
+from .wire import Attachment, FaxPages, SendOptions
 
 __all__ = [
     "TERMINAL_STATUSES",
@@ -48,6 +48,7 @@ __all__ = [
     "Fax",
     "FaxBridge",
     "FaxNumber",
+    "FaxPages",
     "GetRetry",
     "HistoryPage",
     "InvalidInputError",
@@ -56,6 +57,7 @@ __all__ = [
     "NotFoundError",
     "NumbersPage",
     "RateLimitedError",
+    "SendOptions",
     "ServerError",
     "TransportError",
     "User",

@@ -6,9 +6,9 @@ Only GETs are retried: a POST, PATCH or DELETE is sent once, so no fax goes out 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime
-from typing import IO, Any, overload
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import IO, Any, Unpack, overload
 from urllib.parse import urlencode, urlsplit
 
 import requests
@@ -37,8 +37,6 @@ from .models import (
 )
 
 USER_AGENT = f"drenfax-portal/{__version__} (+python-requests)"
-
-Timeout = float | tuple[float, float]
 
 
 class GetRetry(Retry):
@@ -78,19 +76,16 @@ def default_retries() -> GetRetry:
     )
 
 
-class _ApiKeyAuth(requests.auth.AuthBase):
+def _api_key_auth(api_key: str) -> Callable[[requests.PreparedRequest], Any]:
     """`Authorization: Basic <key>` with the key as is (not base64 of user:password); an
-    auth hook rather than a header, so a `~/.netrc` entry can never replace it."""
+    auth hook rather than a header, so a `~/.netrc` entry can never replace it (and a
+    closure, whose repr never shows the key)."""
 
-    def __init__(self, api_key: str) -> None:
-        self._header = f"Basic {api_key}"
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = self._header
+    def auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Basic {api_key}"
         return request
 
-    def __repr__(self) -> str:
-        return "_ApiKeyAuth(<hidden>)"
+    return auth
 
 
 class DrenfaxClient:
@@ -106,19 +101,14 @@ class DrenfaxClient:
         base_url: str,
         api_key: str,
         *,
-        timeout: Timeout = (5, 60),
+        timeout: float | tuple[float, float] = (5, 60),
         session: requests.Session | None = None,
         retries: GetRetry | None = None,
     ) -> None:
         parts = urlsplit(base_url if isinstance(base_url, str) else "")
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
-        if (
-            not isinstance(api_key, str)
-            or not api_key.strip()
-            or "\n" in api_key
-            or "\r" in api_key
-        ):
+        if not isinstance(api_key, str) or not api_key.strip() or not api_key.isprintable():
             raise ValueError("api_key must be a non-empty single-line string")
         if not _valid_timeout(timeout):
             # requests reads None as "wait forever"; every call must have a deadline.
@@ -130,7 +120,7 @@ class DrenfaxClient:
         # Mounted for this API's URLs only, so a shared session's other adapters stay as they are.
         adapter = HTTPAdapter(max_retries=retries if retries is not None else default_retries())
         self.session.mount(self.base_url + "/", adapter)
-        self._auth = _ApiKeyAuth(api_key)
+        self._auth = _api_key_auth(api_key)
 
     def __repr__(self) -> str:
         return f"DrenfaxClient({self.base_url!r})"
@@ -148,29 +138,12 @@ class DrenfaxClient:
 
     # --- faxes ---------------------------------------------------------------------------
 
-    def send_fax(
-        self,
-        fax_number: str,
-        *,
-        attachments: Sequence[wire.Attachment] = (),
-        cover_page: bool = False,
-        cover_page_id: str | None = None,
-        tags: Sequence[str] = (),
-        recipient_name: str | None = None,
-        sender_name: str | None = None,
-        subject: str | None = None,
-        caller_id: str | None = None,
-        notes: str | None = None,
-        custom_fields: Mapping[str, Any] | None = None,
-        scheduled_date: datetime | None = None,
-        webhook_id: str | None = None,
-    ) -> Fax:
+    def send_fax(self, fax_number: str, **options: Unpack[wire.SendOptions]) -> Fax:
         """Send a fax to one number (`POST /v1/faxes`, multipart). Never retried.
 
         The field is `faxNumber`, as the reference's example and every other client send
-        (its table's `recipientFax` is a copy slip, see API-NOTES). `attachments` are
-        rendered in order; one, or `cover_page=True`, is required. On a `TransportError` with
-        `request_sent`, or a `ServerError`, look the fax up before sending again.
+        (its table's `recipientFax` is a copy slip, see API-NOTES). On a `TransportError`
+        with `request_sent`, or a `ServerError`, look the fax up before sending again.
         """
         fax_number = wire.required_text("fax_number", fax_number)
         if "," in fax_number:
@@ -178,40 +151,15 @@ class DrenfaxClient:
                 "fax_number is one destination; use send_multiple for several",
                 field="fax_number",
             )
-        parts = self._send_parts(
-            [("faxNumber", fax_number)],
-            attachments=attachments,
-            cover_page=cover_page,
-            cover_page_id=cover_page_id,
-            tags=tags,
-            recipient_name=recipient_name,
-            sender_name=sender_name,
-            subject=subject,
-            caller_id=caller_id,
-            notes=notes,
-            custom_fields=custom_fields,
-            scheduled_date=scheduled_date,
-            webhook_id=webhook_id,
-        )
-        return Fax.from_api(self._call("POST", "/v1/faxes", files=parts, expect=dict))
+        parts = _send_parts([("faxNumber", fax_number)], options, wire.SendOptions)
+        return Fax.from_api(self._call("POST", "/v1/faxes", files=parts))
 
     def send_multiple(
         self,
         recipients: Sequence[str],
         *,
-        attachments: Sequence[wire.Attachment] = (),
-        cover_page: bool = False,
-        cover_page_id: str | None = None,
         recipient_contacts: Sequence[str] = (),
-        tags: Sequence[str] = (),
-        recipient_name: str | None = None,
-        sender_name: str | None = None,
-        subject: str | None = None,
-        caller_id: str | None = None,
-        notes: str | None = None,
-        custom_fields: Mapping[str, Any] | None = None,
-        scheduled_date: datetime | None = None,
-        webhook_id: str | None = None,
+        **options: Unpack[wire.SendOptions],
     ) -> BatchResult:
         """Send one fax to each recipient number and contact (`POST /v1/faxes/multiple`).
         Never retried; recipients the provider refused are in the result's `errors`."""
@@ -221,24 +169,9 @@ class DrenfaxClient:
             raise InvalidInputError(
                 "recipients or recipient_contacts is required", field="recipients"
             )
-        parts = self._send_parts(
-            [("recipientFax", numbers), ("recipientContacts", contacts)],
-            attachments=attachments,
-            cover_page=cover_page,
-            cover_page_id=cover_page_id,
-            tags=tags,
-            recipient_name=recipient_name,
-            sender_name=sender_name,
-            subject=subject,
-            caller_id=caller_id,
-            notes=notes,
-            custom_fields=custom_fields,
-            scheduled_date=scheduled_date,
-            webhook_id=webhook_id,
-        )
-        return BatchResult.from_api(
-            self._call("POST", "/v1/faxes/multiple", files=parts, expect=dict)
-        )
+        destinations = [("recipientFax", numbers), ("recipientContacts", contacts)]
+        parts = _send_parts(destinations, options, wire.SendOptions)
+        return BatchResult.from_api(self._call("POST", "/v1/faxes/multiple", files=parts))
 
     def resend_fax(self, message_id: str, *, recipient_fax: str | None = None) -> BatchResult:
         """Send a previous fax again, optionally to another number. Never retried."""
@@ -246,41 +179,11 @@ class DrenfaxClient:
             ("messageId", wire.required_text("message_id", message_id)),
             ("recipientFax", wire.optional_id("recipient_fax", recipient_fax)),
         )
-        return BatchResult.from_api(self._call("POST", "/v1/fax/resend", form=form, expect=dict))
+        return BatchResult.from_api(self._call("POST", "/v1/fax/resend", form=form))
 
-    def preview_fax(
-        self,
-        *,
-        attachments: Sequence[wire.Attachment] = (),
-        cover_page: bool = False,
-        cover_page_id: str | None = None,
-        recipient_name: str | None = None,
-        sender_name: str | None = None,
-        subject: str | None = None,
-        caller_id: str | None = None,
-        notes: str | None = None,
-    ) -> bytes:
+    def preview_fax(self, **pages: Unpack[wire.FaxPages]) -> bytes:
         """Render a fax without sending it (`POST /v1/fax/preview`, multipart): the PDF."""
-        fields = wire.pairs(
-            *_cover_page_fields(
-                cover_page=cover_page,
-                cover_page_id=cover_page_id,
-                recipient_name=recipient_name,
-                sender_name=sender_name,
-                subject=subject,
-                caller_id=caller_id,
-                notes=notes,
-            )
-        )
-        files = _documents(attachments, cover_page)
-        path = "/v1/fax/preview"
-        with self._request(
-            "POST", path, files=_multipart(fields, "attachments", files)
-        ) as response:
-            _check_pdf(response, "POST", path)
-            if not response.content:
-                raise malformed_response(response, method="POST", path=path, expected="a PDF")
-            return response.content
+        return self._pdf("POST", "/v1/fax/preview", files=_send_parts([], pages, wire.FaxPages))
 
     def send_blast(
         self,
@@ -296,18 +199,16 @@ class DrenfaxClient:
             ("coverPageId", wire.optional_id("cover_page_id", cover_page_id)),
         )
         parts = _multipart(fields, "recipient", [file])
-        return BatchResult.from_api(self._call("POST", "/v1/fax/blast", files=parts, expect=dict))
+        return BatchResult.from_api(self._call("POST", "/v1/fax/blast", files=parts))
 
     def cancel_fax(self, message_id: str) -> Fax:
         """Cancel a `processing` or `scheduled` fax; answers it with status `cancelled`."""
-        path = f"/v1/fax/{wire.path_segment('message_id', message_id)}/cancel"
-        return Fax.from_api(self._call("POST", path, expect=dict))
+        return Fax.from_api(self._call("POST", _fax_path(message_id, "/cancel")))
 
     def update_fax(self, message_id: str, *, is_archived: bool) -> Fax:
         """Archive or unarchive a fax (`PATCH /v1/fax/{messageId}`, urlencoded)."""
-        path = f"/v1/fax/{wire.path_segment('message_id', message_id)}"
         form = wire.pairs(("isArchived", wire.boolean("is_archived", is_archived)))
-        return Fax.from_api(self._call("PATCH", path, form=form, expect=dict))
+        return Fax.from_api(self._call("PATCH", _fax_path(message_id), form=form))
 
     @overload
     def download_fax(self, message_id: str, *, to: None = None) -> bytes: ...
@@ -318,25 +219,9 @@ class DrenfaxClient:
     def download_fax(self, message_id: str, *, to: IO[bytes] | None = None) -> bytes | int:
         """The fax as PDF: the bytes, or streamed into `to` and the number of bytes written
         (a broken stream raises `TransportError` and may leave part of the file in `to`)."""
-        path = f"/v1/fax/{wire.path_segment('message_id', message_id)}/download"
         if to is not None and not callable(getattr(to, "write", None)):
             raise InvalidInputError("to must be a binary file object", field="to")
-        with self._request("GET", path, stream=True) as response:
-            _check_pdf(response, "GET", path)
-            try:
-                if to is None:
-                    content = response.content
-                    size = len(content)
-                else:
-                    size = 0
-                    for chunk in response.iter_content(chunk_size=64 * 1024):
-                        to.write(chunk)
-                        size += len(chunk)
-            except requests.RequestException as exc:
-                raise transport_error(exc, method="GET", path=path) from exc
-            if size == 0:
-                raise malformed_response(response, method="GET", path=path, expected="a PDF")
-            return content if to is None else size
+        return self._pdf("GET", _fax_path(message_id, "/download"), to)
 
     def fax_history(
         self,
@@ -360,6 +245,7 @@ class DrenfaxClient:
         to_date = wire.day("to_date", to_date)
         if from_date and to_date and from_date > to_date:
             raise InvalidInputError("from_date must not be after to_date", field="from_date")
+        archived = None if is_archived is None else wire.boolean("is_archived", is_archived)
         params = wire.pairs(
             ("accountId", account_id),
             ("offset", wire.integer("offset", offset, minimum=0)),
@@ -371,29 +257,22 @@ class DrenfaxClient:
             ("userId", wire.optional_id("user_id", user_id)),
             ("query", wire.text("query", query)),
             ("tags", wire.strings("tags", tags)),
-            (
-                "isArchived",
-                None if is_archived is None else wire.boolean("is_archived", is_archived),
-            ),
+            ("isArchived", archived),
             ("include", wire.strings("include", include)),
         )
-        data = self._call("GET", "/v1/fax/history", params=params, expect=dict)
-        return HistoryPage.from_api(data)
+        return HistoryPage.from_api(self._call("GET", "/v1/fax/history", params=params))
 
     def fax_info(self, message_id: str) -> Fax:
         """One fax (`GET /v1/fax/{messageId}/info`)."""
-        path = f"/v1/fax/{wire.path_segment('message_id', message_id)}/info"
-        return Fax.from_api(self._call("GET", path, expect=dict))
+        return Fax.from_api(self._call("GET", _fax_path(message_id, "/info")))
 
     def delete_fax(self, message_id: str) -> None:
         """Remove a fax (`DELETE /v1/fax/{messageId}`, no body). Never retried."""
-        path = f"/v1/fax/{wire.path_segment('message_id', message_id)}"
-        self._call("DELETE", path, expect=None)
+        self._call("DELETE", _fax_path(message_id), expect=None)
 
     def cover_pages(self) -> list[CoverPage]:
         """The cover pages available to the key (`GET /coverpages`, no `/v1`)."""
-        data = self._call("GET", "/coverpages", expect=list)
-        return [CoverPage.from_api(item) for item in data if isinstance(item, dict)]
+        return CoverPage.from_api_list(self._call("GET", "/coverpages", expect=list))
 
     # --- numbers -------------------------------------------------------------------------
 
@@ -414,12 +293,12 @@ class DrenfaxClient:
             ("limit", wire.integer("limit", limit, minimum=1)),
             ("query", wire.text("query", query)),
         )
-        return NumbersPage.from_api(self._call("GET", "/v1/numbers", params=params, expect=dict))
+        return NumbersPage.from_api(self._call("GET", "/v1/numbers", params=params))
 
     def add_number_user(self, number_id: str, user_id: str) -> FaxNumber:
         """Give a user access to a number's faxes; answers the number."""
         path = self._number_user_path(number_id, user_id)
-        return FaxNumber.from_api(self._call("POST", path, expect=dict))
+        return FaxNumber.from_api(self._call("POST", path))
 
     def remove_number_user(self, number_id: str, user_id: str) -> None:
         """Take a user off a number."""
@@ -448,7 +327,7 @@ class DrenfaxClient:
             ("storage", wire.json_object("storage", storage)),
         )
         data = self._call("POST", "/v1/numbers/provision", form=form, expect=list)
-        return [FaxNumber.from_api(item) for item in data if isinstance(item, dict)]
+        return FaxNumber.from_api_list(data)
 
     def search_numbers(
         self,
@@ -472,13 +351,8 @@ class DrenfaxClient:
         if not any(value and value.strip() for value in (npa, city, zipcode)):
             raise InvalidInputError("npa, city or zipcode is required to search", field="npa")
         path = "/v1/numbers/provision/search"
-        with self._request("GET", path, params=params) as response:
-            result = _json(response, "GET", path, dict).get("result")
-            if not isinstance(result, list):
-                raise malformed_response(
-                    response, method="GET", path=path, expected="a result list"
-                )
-        return [AvailableNumber.from_api(item) for item in result if isinstance(item, dict)]
+        result = self._call("GET", path, params=params, expect=list, key="result")
+        return AvailableNumber.from_api_list(result)
 
     def update_number(
         self,
@@ -493,7 +367,7 @@ class DrenfaxClient:
             ("storage", wire.json_object("storage", storage)),
             ("managedBy", wire.optional_id("managed_by", managed_by)),
         )
-        return FaxNumber.from_api(self._call("PATCH", path, form=form, expect=dict))
+        return FaxNumber.from_api(self._call("PATCH", path, form=form))
 
     def release_number(self, number_id: str) -> None:
         """Release a number; it becomes `pending`. Never retried."""
@@ -509,14 +383,7 @@ class DrenfaxClient:
                 f"country must be a two-letter country code (got {country!r})", field="country"
             )
         params = [("number", number), ("country", country)]
-        path = "/v1/numbers/validate"
-        with self._request("GET", path, params=params) as response:
-            is_valid = _json(response, "GET", path, dict).get("isValid")
-            if not isinstance(is_valid, bool):
-                raise malformed_response(
-                    response, method="GET", path=path, expected="a boolean isValid"
-                )
-        return is_valid
+        return self._call("GET", "/v1/numbers/validate", params=params, expect=bool, key="isValid")
 
     # --- plumbing --------------------------------------------------------------------------
 
@@ -525,53 +392,41 @@ class DrenfaxClient:
         user = wire.path_segment("user_id", user_id)
         return f"/v1/numbers/{number}/user/{user}"
 
-    def _send_parts(
-        self,
-        destinations: list[tuple[str, Any]],
-        *,
-        attachments: Sequence[wire.Attachment],
-        cover_page: bool,
-        cover_page_id: str | None,
-        tags: Sequence[str],
-        recipient_name: str | None,
-        sender_name: str | None,
-        subject: str | None,
-        caller_id: str | None,
-        notes: str | None,
-        custom_fields: Mapping[str, Any] | None,
-        scheduled_date: datetime | None,
-        webhook_id: str | None,
-    ) -> list[tuple[str, tuple[Any, ...]]]:
-        """The checked multipart parts of a send, after its own destination fields."""
-        fields = wire.pairs(
-            *destinations,
-            ("tags", wire.strings("tags", tags)),
-            *_cover_page_fields(
-                cover_page=cover_page,
-                cover_page_id=cover_page_id,
-                recipient_name=recipient_name,
-                sender_name=sender_name,
-                subject=subject,
-                caller_id=caller_id,
-                notes=notes,
-            ),
-            ("cf", wire.json_object("custom_fields", custom_fields)),
-            ("scheduledDate", wire.aware_datetime("scheduled_date", scheduled_date)),
-            ("webhookId", wire.optional_id("webhook_id", webhook_id)),
-        )
-        return _multipart(fields, "attachments", _documents(attachments, cover_page))
-
     def _call(
         self,
         method: str,
         path: str,
         *,
-        expect: type[dict] | type[list] | None,
+        expect: type[dict | list | bool] | None = dict,
+        key: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        """The request's JSON body, checked to be an `expect` (None: the body is ignored)."""
+        """The answer's JSON body, or its member `key`, checked to be an `expect` (None: the
+        body is ignored)."""
         with self._request(method, path, **kwargs) as response:
-            return None if expect is None else _json(response, method, path, expect)
+            return None if expect is None else _json(response, method, path, expect, key)
+
+    def _pdf(self, method: str, path: str, to: IO[bytes] | None = None, **kwargs: Any) -> Any:
+        """The PDF answer, or the number of its bytes streamed into `to`."""
+        with self._request(method, path, stream=True, **kwargs) as response:
+            content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            # A 2xx that declares JSON or text is an error in disguise.
+            if content_type.startswith("text/") or content_type.endswith(("/json", "+json")):
+                raise malformed_response(response, method=method, path=path, expected="a PDF")
+            try:
+                if to is None:
+                    content = response.content
+                    size = len(content)
+                else:
+                    size = 0
+                    for chunk in response.iter_content(chunk_size=64 * 1024):
+                        to.write(chunk)
+                        size += len(chunk)
+            except requests.RequestException as exc:
+                raise transport_error(exc, method=method, path=path) from exc
+            if size == 0:
+                raise malformed_response(response, method=method, path=path, expected="a PDF")
+            return content if to is None else size
 
     def _request(
         self,
@@ -612,41 +467,44 @@ class DrenfaxClient:
         return response
 
 
+def _fax_path(message_id: str, action: str = "") -> str:
+    return f"/v1/fax/{wire.path_segment('message_id', message_id)}{action}"
+
+
 def _valid_timeout(timeout: Any) -> bool:
     values = timeout if isinstance(timeout, tuple) and len(timeout) == 2 else (timeout,)
     return all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in values)
 
 
-def _cover_page_fields(
-    *,
-    cover_page: bool,
-    cover_page_id: str | None,
-    recipient_name: str | None,
-    sender_name: str | None,
-    subject: str | None,
-    caller_id: str | None,
-    notes: str | None,
-) -> list[tuple[str, Any]]:
-    """The checked cover-page fields of send, multiple and preview."""
-    return [
-        ("coverPage", wire.boolean("cover_page", cover_page)),
-        ("coverPageId", wire.optional_id("cover_page_id", cover_page_id)),
-        ("recipientName", wire.text("recipient_name", recipient_name, max_length=NAME_MAX)),
-        ("senderName", wire.text("sender_name", sender_name, max_length=NAME_MAX)),
-        ("subject", wire.text("subject", subject, max_length=SUBJECT_MAX)),
-        ("callerId", wire.caller_id(caller_id)),
-        ("notes", wire.text("notes", notes, max_length=NOTES_MAX)),
-    ]
-
-
-def _documents(attachments: Any, cover_page: bool) -> list[wire.Attachment]:
-    files = wire.attachments("attachments", attachments)
+def _send_parts(
+    destinations: list[tuple[str, Any]], options: Mapping[str, Any], allowed: type
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """The checked multipart parts of a send or preview, after its destination fields."""
+    if unknown := sorted(options.keys() - allowed.__optional_keys__):
+        raise TypeError(f"unexpected keyword argument {unknown[0]!r}")
+    get = options.get
+    cover_page = wire.boolean("cover_page", get("cover_page", False))
+    fields = wire.pairs(
+        *destinations,
+        ("tags", wire.strings("tags", get("tags"))),
+        ("coverPage", cover_page),
+        ("coverPageId", wire.optional_id("cover_page_id", get("cover_page_id"))),
+        ("recipientName", wire.text("recipient_name", get("recipient_name"), max_length=NAME_MAX)),
+        ("senderName", wire.text("sender_name", get("sender_name"), max_length=NAME_MAX)),
+        ("subject", wire.text("subject", get("subject"), max_length=SUBJECT_MAX)),
+        ("callerId", wire.caller_id(get("caller_id"))),
+        ("notes", wire.text("notes", get("notes"), max_length=NOTES_MAX)),
+        ("cf", wire.json_object("custom_fields", get("custom_fields"))),
+        ("scheduledDate", wire.aware_datetime("scheduled_date", get("scheduled_date"))),
+        ("webhookId", wire.optional_id("webhook_id", get("webhook_id"))),
+    )
+    files = wire.attachments("attachments", get("attachments"))
     if not files and not cover_page:
         raise InvalidInputError(
             "attachments is required unless cover_page is True (a fax needs a page)",
             field="attachments",
         )
-    return files
+    return _multipart(fields, "attachments", files)
 
 
 def _multipart(
@@ -659,24 +517,22 @@ def _multipart(
     return parts
 
 
-def _check_pdf(response: requests.Response, method: str, path: str) -> None:
-    """A 2xx that should be a PDF but declares JSON or text is an error in disguise."""
-    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    json_type = content_type == "application/json" or content_type.endswith("+json")
-    if json_type or content_type.startswith("text/"):
-        raise malformed_response(response, method=method, path=path, expected="a PDF")
-
-
 def _json(
-    response: requests.Response, method: str, path: str, expect: type[dict] | type[list]
+    response: requests.Response,
+    method: str,
+    path: str,
+    expect: type[dict | list | bool],
+    key: str | None,
 ) -> Any:
-    """The JSON body of a 2xx answer, which must be an `expect` (dict or list)."""
-
+    """The JSON body of a 2xx answer, or its member `key`, which must be an `expect`."""
     try:
         data = response.json()
     except ValueError:  # not JSON, empty, or undecodable
         data = None
+    if key is not None:
+        data = data.get(key) if isinstance(data, dict) else None
     if not isinstance(data, expect):
-        expected = "a JSON object" if expect is dict else "a JSON array"
+        expected = {dict: "a JSON object", list: "a JSON array", bool: "a boolean"}[expect]
+        expected += f" in {key!r}" if key else ""
         raise malformed_response(response, method=method, path=path, expected=expected)
     return data

@@ -16,13 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
-from urllib3.exceptions import (
-    ConnectTimeoutError,
-    MaxRetryError,
-    NewConnectionError,
-)
-from urllib3.exceptions import ProxyError as Urllib3ProxyError
-from urllib3.exceptions import SSLError as Urllib3SSLError
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 # Long HTML error pages from proxies would drown the useful part of a message.
 _MAX_DETAIL = 300
@@ -45,15 +39,12 @@ class DrenfaxError(Exception):
         status_code: int | None = None,
         detail: str | None = None,
         provider_error: str | None = None,
-        permanent: bool | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status_code = status_code
         self.detail = detail
         self.provider_error = provider_error
-        if permanent is not None:
-            self.permanent = permanent
 
     def __str__(self) -> str:
         return self.message
@@ -125,9 +116,7 @@ _BY_STATUS: dict[int, type[DrenfaxError]] = {
 }
 
 
-def error_from_response(
-    response: requests.Response, *, method: str, path: str, now: datetime | None = None
-) -> DrenfaxError:
+def error_from_response(response: requests.Response, *, method: str, path: str) -> DrenfaxError:
     """The typed error for a non-2xx answer, whichever shape its body has."""
     status = response.status_code
     name, detail = provider_error(response)
@@ -138,13 +127,13 @@ def error_from_response(
     if status in _BY_STATUS:
         return _BY_STATUS[status](message, **kwargs)
     if status == 429:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"), now=now)
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
         return RateLimitedError(message, retry_after=retry_after, **kwargs)
     if 500 <= status <= 599:
         return ServerError(message, **kwargs)
     # Other statuses (405, 409, 413, an unexpected 3xx, ...) are not documented; whatever
     # they mean, the same request will get the same answer.
-    return DrenfaxError(message, permanent=True, **kwargs)
+    return DrenfaxError(message, **kwargs)
 
 
 def malformed_response(
@@ -176,8 +165,10 @@ def provider_error(response: requests.Response) -> tuple[str | None, str | None]
     try:
         data = json.loads(text)
     except ValueError:
-        if _looks_like_html(response, text):
-            text = _strip_html(text)
+        content_type = response.headers.get("Content-Type", "").lower()
+        if "html" in content_type or text.lstrip().startswith("<"):
+            text = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", text)
+            text = re.sub(r"<[^>]*>", " ", text)
         return None, _one_line(text)
     name = _error_name(data)
     message = _message_from_json(data) or text
@@ -188,17 +179,15 @@ def provider_error(response: requests.Response) -> tuple[str | None, str | None]
 
 
 def _body_text(response: requests.Response) -> str | None:
+    # Without a declared charset the body is the API's UTF-8, not one for requests to guess;
+    # an unknown charset falls back to UTF-8, and undecodable bytes are replaced.
+    response.encoding = response.encoding or "utf-8"
     try:
-        body = response.content
+        text = response.text
     except (requests.RequestException, OSError):
         # A broken stream while reading an error body: the status is all we have.
         return None
-    if not body or not body.strip():
-        return None
-    try:
-        return body.decode(response.encoding or "utf-8", errors="replace")
-    except LookupError:  # a charset Python does not know
-        return body.decode("utf-8", errors="replace")
+    return text if text.strip() else None
 
 
 def _error_name(data: Any) -> str | None:
@@ -227,31 +216,16 @@ def _message_from_json(data: Any, depth: int = 0) -> str | None:
     parts: list[str] = []
     for key in ("error", "message", "errors", "detail"):
         found = _message_from_json(data.get(key), depth + 1)
-        if not found or any(found in part for part in parts):
-            continue  # often `message` repeats `error` without its prefix
-        parts = [part for part in parts if part not in found]
-        parts.append(found)
-    if parts:
-        return ": ".join(parts)
-    if depth > 0:
-        # Inside `errors`: a {field: message} map, as many validation layers answer.
-        fields = [
-            f"{key}: {m}"
-            for key, value in data.items()
-            if (m := _message_from_json(value, depth + 1))
-        ]
-        return "; ".join(fields) or None
-    return None
-
-
-def _looks_like_html(response: requests.Response, text: str) -> bool:
-    content_type = response.headers.get("Content-Type", "").lower()
-    return "html" in content_type or text.lstrip().startswith("<")
-
-
-def _strip_html(text: str) -> str:
-    text = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", text)
-    return re.sub(r"<[^>]*>", " ", text)
+        # Often `message` repeats `error` without its prefix: keep the longer one.
+        if found and not any(found in part for part in parts):
+            parts = [part for part in parts if part not in found] + [found]
+    if parts or depth == 0:
+        return ": ".join(parts) or None
+    # Inside `errors`: a {field: message} map, as many validation layers answer.
+    fields = [
+        f"{key}: {m}" for key, value in data.items() if (m := _message_from_json(value, depth + 1))
+    ]
+    return "; ".join(fields) or None
 
 
 def _one_line(text: str) -> str | None:
@@ -262,19 +236,17 @@ def _one_line(text: str) -> str | None:
 
 
 def _reason(response: requests.Response) -> str:
-    if response.reason:
-        return str(response.reason)
     try:
-        return http.HTTPStatus(response.status_code).phrase
+        return response.reason or http.HTTPStatus(response.status_code).phrase
     except ValueError:
         return "(unknown status)"
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
     """Seconds to wait from a `Retry-After` of `"120"` or an HTTP-date (past: 0.0)."""
-    if value is None or not value.strip():
+    value = (value or "").strip()
+    if not value:
         return None
-    value = value.strip()
     try:
         seconds = float(value)
     except ValueError:
@@ -299,7 +271,10 @@ _NOT_SENT_WORDS = ("connection refused", "failed to establish a new connection",
 
 def transport_error(exc: requests.RequestException, *, method: str, path: str) -> TransportError:
     """The `TransportError` for a `requests` exception: may the request have been sent?"""
-
+    # urllib3 messages repeat the pool and URL; the innermost reason reads best.
+    reason: Any = exc.args[0] if exc.args else exc
+    if isinstance(reason, MaxRetryError) and reason.reason is not None:
+        reason = reason.reason
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         what, sent = "could not connect in time", False
     elif isinstance(exc, requests.exceptions.ReadTimeout):
@@ -310,7 +285,12 @@ def transport_error(exc: requests.RequestException, *, method: str, path: str) -
     elif isinstance(exc, requests.exceptions.ProxyError):
         what, sent = "could not go through the proxy", False
     elif isinstance(exc, requests.exceptions.ConnectionError):
-        sent = _connection_error_sent(exc)
+        # NewConnectionError covers refused connections and (its subclass) DNS failures;
+        # connect timeouts, TLS and proxy failures were caught above. Otherwise (a reset,
+        # ProtocolError "Connection aborted", a read timeout while streaming) the
+        # connection existed, so the server may have the request.
+        refused = isinstance(reason, NewConnectionError | ConnectionRefusedError | socket.gaierror)
+        sent = not refused and not any(word in str(exc).lower() for word in _NOT_SENT_WORDS)
         what = "lost the connection" if sent else "could not connect"
     elif isinstance(
         exc,
@@ -324,36 +304,7 @@ def transport_error(exc: requests.RequestException, *, method: str, path: str) -
         # ChunkedEncodingError, ContentDecodingError, a generic Timeout...: the request went
         # out, the answer broke.
         what, sent = "got a broken answer", True
-    message = f"Drenfax: {method} {path} {what}: {_exception_text(exc)}"
+    message = f"Drenfax: {method} {path} {what}: {_one_line(str(reason)) or type(exc).__name__}"
     if sent and method != "GET":
         message += " (the request may have been processed)"
     return TransportError(message, request_sent=sent)
-
-
-def _connection_error_sent(exc: requests.exceptions.ConnectionError) -> bool:
-    reason: Any = exc.args[0] if exc.args else None
-    if isinstance(reason, MaxRetryError):
-        reason = reason.reason
-    # NewConnectionError covers refused connections and (its subclass) DNS failures.
-    if isinstance(
-        reason,
-        NewConnectionError
-        | ConnectTimeoutError
-        | Urllib3SSLError
-        | Urllib3ProxyError
-        | ConnectionRefusedError
-        | socket.gaierror,
-    ):
-        return False
-    text = str(exc).lower()
-    # Otherwise (ProtocolError "Connection aborted", a reset, a read timeout while
-    # streaming) the connection existed, so the server may have the request.
-    return not any(word in text for word in _NOT_SENT_WORDS)
-
-
-def _exception_text(exc: BaseException) -> str:
-    # urllib3 messages repeat the pool and URL; the innermost reason reads best.
-    reason: Any = exc.args[0] if exc.args else exc
-    if isinstance(reason, MaxRetryError) and reason.reason is not None:
-        reason = reason.reason
-    return _one_line(str(reason)) or type(exc).__name__

@@ -12,10 +12,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any, Self, TypeVar
-
-_T = TypeVar("_T")
-
+from typing import Any, ClassVar, Self
 
 #: Fax statuses that never change again.
 TERMINAL_STATUSES = frozenset({"success", "failed", "cancelled"})
@@ -24,40 +21,31 @@ TERMINAL_STATUSES = frozenset({"success", "failed", "cancelled"})
 # --- coercion: never raise, return None when the value cannot mean the type --------------
 
 
+def _int(value: Any) -> int | None:
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _str(value: Any) -> str | None:
     if isinstance(value, str):
         return value
     # Ids sometimes arrive as JSON numbers (faxbridgeId: 210000000000); bools are not ids.
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            return None
-    return None
+    number = _int(value)
+    return None if number is None else str(number)
 
 
 def _bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    return None
+    if isinstance(value, str):
+        value = {"true": True, "false": False}.get(value.strip().lower())
+    elif isinstance(value, int) and value in (0, 1):  # True and False included
+        value = bool(value)
+    return value if isinstance(value, bool) else None
 
 
 def _datetime(value: Any) -> datetime | None:
@@ -87,37 +75,53 @@ def _list(value: Any) -> list[Any] | None:
     return value if isinstance(value, list) else None
 
 
-def _objects(value: Any, parse: Callable[[Mapping[str, Any]], _T]) -> list[_T] | None:
-    """A list of parsed objects; items that are not JSON objects are skipped (see .raw)."""
-    if not isinstance(value, list):
-        return None
-    return [parse(item) for item in value if isinstance(item, dict)]
-
-
-def _object(value: Any, parse: Callable[[Mapping[str, Any]], _T]) -> _T | None:
-    return parse(value) if isinstance(value, dict) else None
-
-
 def _camel(name: str) -> str:
     first, *rest = name.split("_")
     return first + "".join(word.capitalize() for word in rest)
 
 
-def _scalars(cls: type, data: Mapping[str, Any], **keys: str) -> dict[str, Any]:
-    """Each optional scalar field of `cls`, converted by its annotation, from its camelCase
-    key (or the key `keys` names)."""
-    return {
-        f.name: _CONVERTERS[f.type](data.get(keys.get(f.name) or _camel(f.name)))
-        for f in fields(cls)
-        if f.type in _CONVERTERS
-    }
+def _values(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Each field of `cls` that `_CONVERTERS` knows, converted by its annotation, from its
+    camelCase key or the first usable of the keys `cls._keys` names."""
+    values = {}
+    for f in fields(cls):
+        if f.type in _CONVERTERS:
+            keys = cls._keys.get(f.name, (_camel(f.name),))
+            converted = (_CONVERTERS[f.type](data.get(key)) for key in keys)
+            values[f.name] = next((v for v in converted if v is not None), None)
+    return values
 
 
+@dataclass(frozen=True)
 class _Parsed:
+    # The provider's object as it came, with any field not read into an attribute.
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, kw_only=True)
+    # Wire keys of the fields not sent under their camelCase name, in order of preference.
+    _keys: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Make each result, and a list of them, a field type of the others."""
+        super().__init_subclass__(**kwargs)
+
+        def one(value: Any) -> _Parsed | None:
+            return cls.from_api(value) if isinstance(value, dict) else None
+
+        def many(value: Any) -> list[_Parsed] | None:
+            return cls.from_api_list(value) if isinstance(value, list) else None
+
+        _CONVERTERS[f"{cls.__name__} | None"] = one
+        _CONVERTERS[f"list[{cls.__name__}] | None"] = many
+        _CONVERTERS[f"list[{cls.__name__}]"] = lambda value: many(value) or []
+
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         """Parse the provider's object."""
-        return cls(**_scalars(cls, data), raw=dict(data))
+        return cls(**_values(cls, data), raw=dict(data))
+
+    @classmethod
+    def from_api_list(cls, data: list[Any]) -> list[Self]:
+        """Parse each object of a list; items that are not JSON objects are skipped."""
+        return [cls.from_api(item) for item in data if isinstance(item, dict)]
 
 
 # Keyed by the annotation as written: this module's annotations are postponed (strings).
@@ -135,8 +139,11 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
 
 
 @dataclass(frozen=True)
-class User:
+class User(_Parsed):
     """A portal user as the provider lists them on faxes and numbers (`users` arrays)."""
+
+    # Fax examples carry both `userId` and `uuid`; number examples only `userId`.
+    _keys = {"user_id": ("userId", "uuid")}
 
     user_id: str | None = None
     account_id: str | None = None
@@ -144,15 +151,6 @@ class User:
     first_name: str | None = None
     last_name: str | None = None
     avatar_url: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> User:
-        """Parse one entry of a `users` array."""
-        values = _scalars(cls, data)
-        # Fax examples carry both `userId` and `uuid`; number examples only `userId`.
-        values["user_id"] = values["user_id"] or _str(data.get("uuid"))
-        return cls(**values, raw=dict(data))
 
 
 @dataclass(frozen=True)
@@ -165,7 +163,6 @@ class Account(_Parsed):
     account_type: str | None = None
     support_code: str | None = None
     company_name: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -175,20 +172,26 @@ class FaxBridge(_Parsed):
     device_code: str | None = None
     name: str | None = None
     is_active: bool | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 # --- faxes ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Fax:
+class Fax(_Parsed):
     """A fax, as answered by send, resend, cancel, update, info and history.
 
     `fax_number` is the remote number of an outbound fax and *our* number of an inbound
     one (the sender is then in `fax_caller_id` / `fax_csid`). `custom_fields` is the
     wire's `cf`. `duration` is as the provider gives it (undocumented unit).
     """
+
+    # The examples spell `faxbridgeId` both ways (and once as a number).
+    _keys = {
+        "fax_ecm": ("faxECM",),
+        "custom_fields": ("cf",),
+        "faxbridge_id": ("faxbridgeId", "faxbridge_id"),
+    }
 
     message_id: str | None = None
     status: str | None = None
@@ -231,79 +234,48 @@ class Fax:
     users: list[User] | None = None
     account: Account | None = None
     faxbridge: FaxBridge | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def is_terminal(self) -> bool:
         """True once the status can no longer change (success, failed, cancelled)."""
         return self.status in TERMINAL_STATUSES
 
+
+class _Page(_Parsed):
     @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Fax:
-        """Parse a fax object."""
-        values = _scalars(cls, data, fax_ecm="faxECM", custom_fields="cf")
-        # The examples spell it both ways (and once as a number).
-        values["faxbridge_id"] = values["faxbridge_id"] or _str(data.get("faxbridge_id"))
-        return cls(
-            **values,
-            users=_objects(data.get("users"), User.from_api),
-            account=_object(data.get("account"), Account.from_api),
-            faxbridge=_object(data.get("faxbridge"), FaxBridge.from_api),
-            raw=dict(data),
-        )
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        """Parse a page (`count` arrives as a string)."""
+        values = _values(cls, data)
+        count = _int(data.get("count"))
+        # Without a usable total, what we can vouch for is the rows we hold.
+        values["count"] = len(values["rows"]) if count is None else count
+        return cls(**values, raw=dict(data))
 
 
 @dataclass(frozen=True)
-class HistoryPage:
+class HistoryPage(_Page):
     """One page of `GET /v1/fax/history`: `count` faxes match in total, `rows` is this page."""
 
     count: int
     rows: list[Fax]
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> HistoryPage:
-        """Parse a history page (`count` arrives as a string)."""
-        rows = _objects(data.get("rows"), Fax.from_api) or []
-        count = _int(data.get("count"))
-        # Without a usable total, what we can vouch for is the rows we hold.
-        return cls(count=len(rows) if count is None else count, rows=rows, raw=dict(data))
 
 
 @dataclass(frozen=True)
-class BatchError:
+class BatchError(_Parsed):
     """One recipient a batch send (multiple, resend, blast) could not send to."""
+
+    _keys = {"error": ("error", "message")}
 
     error: str | None = None
     recipient_fax: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> BatchError:
-        """Parse one entry of `errors`."""
-        return cls(
-            error=_str(data.get("error")) or _str(data.get("message")),
-            recipient_fax=_str(data.get("recipientFax")),
-            raw=dict(data),
-        )
 
 
 @dataclass(frozen=True)
-class BatchResult:
+class BatchResult(_Parsed):
     """The `{success: [...], errors: [...]}` answer of multiple send, resend and blast."""
 
     success: list[Fax]
     errors: list[BatchError]
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> BatchResult:
-        """Parse a batch answer."""
-        return cls(
-            success=_objects(data.get("success"), Fax.from_api) or [],
-            errors=_objects(data.get("errors"), BatchError.from_api) or [],
-            raw=dict(data),
-        )
 
 
 @dataclass(frozen=True)
@@ -317,14 +289,13 @@ class CoverPage(_Parsed):
     user_id: str | None = None
     is_public: bool | None = None
     preview_link: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 # --- numbers -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class FaxNumber:
+class FaxNumber(_Parsed):
     """A fax number owned by the account.
 
     `number` is kept as the provider sends it (`"3144508380"`, without `+1`: normalising
@@ -343,46 +314,20 @@ class FaxNumber:
     owner: Account | None = None
     manager: Account | None = None
     faxbridge: FaxBridge | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> FaxNumber:
-        """Parse a number object."""
-        return cls(
-            **_scalars(cls, data),
-            users=_objects(data.get("users"), User.from_api),
-            owner=_object(data.get("owner"), Account.from_api),
-            manager=_object(data.get("manager"), Account.from_api),
-            faxbridge=_object(data.get("faxbridge"), FaxBridge.from_api),
-            raw=dict(data),
-        )
 
 
 @dataclass(frozen=True)
-class NumbersPage:
+class NumbersPage(_Page):
     """One page of `GET /v1/numbers`."""
 
     count: int
     rows: list[FaxNumber]
     limit: int | None = None
     offset: int | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> NumbersPage:
-        """Parse a numbers page."""
-        rows = _objects(data.get("rows"), FaxNumber.from_api) or []
-        count = _int(data.get("count"))
-        return cls(
-            **_scalars(cls, data),
-            count=len(rows) if count is None else count,
-            rows=rows,
-            raw=dict(data),
-        )
 
 
 @dataclass(frozen=True)
-class AvailableNumber:
+class AvailableNumber(_Parsed):
     """A number offered by `GET /v1/numbers/provision/search`, with its regional data."""
 
     number_e164: str | None = None
@@ -390,7 +335,6 @@ class AvailableNumber:
     rate_center: str | None = None
     state: str | None = None
     preferable: bool | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> AvailableNumber:

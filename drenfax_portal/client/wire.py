@@ -9,15 +9,40 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import IO, Any, TypeAlias
+from typing import IO, Any, TypeAlias, TypedDict
 from urllib.parse import quote
 
 from .errors import InvalidInputError
 
 # (filename, bytes or binary file, content type), as requests takes a file part.
 Attachment: TypeAlias = tuple[str, bytes | IO[bytes], str | None]
+
+
+class FaxPages(TypedDict, total=False):
+    """What a fax shows, for `preview_fax` and the sends; what is left out is not sent
+    (`cover_page`: False). `attachments` are rendered in order; one, or `cover_page=True`,
+    is required."""
+
+    attachments: Sequence[Attachment]
+    cover_page: bool
+    cover_page_id: str | None
+    recipient_name: str | None
+    sender_name: str | None
+    subject: str | None
+    caller_id: str | None
+    notes: str | None
+
+
+class SendOptions(FaxPages, total=False):
+    """The keywords of `send_fax` and `send_multiple`: the pages and how they are sent."""
+
+    tags: Sequence[str]
+    custom_fields: Mapping[str, Any] | None
+    scheduled_date: datetime | None
+    webhook_id: str | None
+
 
 # Punctuation people write phone numbers with; it carries no digits.
 _PHONE_PUNCTUATION = re.compile(r"[\s().-]")
@@ -192,18 +217,13 @@ def attachment(field: str, value: Any) -> Attachment:
     return (filename, content, content_type)
 
 
-def format_datetime(value: datetime) -> str:
-    """`2020-01-01T00:00:00.000Z`: ISO 8601 in UTC with milliseconds, as the API's examples."""
-    utc = value.astimezone(UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
-
-
 def encode(value: Any) -> str:
     """One value as the API spells it."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        return format_datetime(value)
+        # `2020-01-01T00:00:00.000Z`: ISO 8601 in UTC with milliseconds, as the API's examples.
+        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple):
@@ -213,8 +233,4 @@ def encode(value: Any) -> str:
 
 def pairs(*fields: tuple[str, Any]) -> list[tuple[str, str]]:
     """`(wire name, value)` pairs ready to send, leaving out None and empty lists."""
-    return [
-        (name, encode(value))
-        for name, value in fields
-        if value is not None and not (isinstance(value, list | tuple) and not value)
-    ]
+    return [(name, encode(value)) for name, value in fields if value not in (None, [])]

@@ -6,31 +6,33 @@ import inspect
 import subprocess
 import sys
 from pathlib import Path
+from typing import Unpack, get_type_hints
 
 import pytest
 
 import drenfax_portal.client as client_module
-from drenfax_portal.client import DrenfaxClient
+from drenfax_portal.client import DrenfaxClient, FaxPages, SendOptions
 
-SEND_KEYWORDS = (
-    "attachments=(), cover_page=False, cover_page_id=None, tags=(), "
-    "recipient_name=None, sender_name=None, subject=None, caller_id=None, notes=None, "
-    "custom_fields=None, scheduled_date=None, webhook_id=None"
-)
+# The keywords the sends and the preview share, as typed options (`**options:
+# Unpack[SendOptions]`): the issue's table, keyword for keyword.
+PAGES_KEYWORDS = {
+    "attachments",
+    "cover_page",
+    "cover_page_id",
+    "recipient_name",
+    "sender_name",
+    "subject",
+    "caller_id",
+    "notes",
+}
+SEND_KEYWORDS = PAGES_KEYWORDS | {"tags", "custom_fields", "scheduled_date", "webhook_id"}
 
 # The issue's table, parameter for parameter (issue 19: one number on a single send).
 PROMISED = {
-    "send_fax": f"(fax_number, *, {SEND_KEYWORDS})",
-    "send_multiple": (
-        "(recipients, *, attachments=(), cover_page=False, cover_page_id=None, "
-        "recipient_contacts=(), tags=(), recipient_name=None, sender_name=None, subject=None, "
-        "caller_id=None, notes=None, custom_fields=None, scheduled_date=None, webhook_id=None)"
-    ),
+    "send_fax": "(fax_number, **options)",
+    "send_multiple": "(recipients, *, recipient_contacts=(), **options)",
     "resend_fax": "(message_id, *, recipient_fax=None)",
-    "preview_fax": (
-        "(*, attachments=(), cover_page=False, cover_page_id=None, recipient_name=None, "
-        "sender_name=None, subject=None, caller_id=None, notes=None)"
-    ),
+    "preview_fax": "(**pages)",
     "send_blast": "(recipients_file, *, cover_page=False, cover_page_id=None)",
     "cancel_fax": "(message_id)",
     "update_fax": "(message_id, *, is_archived)",
@@ -66,6 +68,28 @@ def unannotated(function) -> str:
 @pytest.mark.parametrize(("name", "signature"), PROMISED.items())
 def test_method_has_the_promised_signature(name, signature):
     assert unannotated(getattr(DrenfaxClient, name)) == signature
+
+
+def test_the_shared_keywords_are_typed_options():
+    assert FaxPages.__optional_keys__ == PAGES_KEYWORDS
+    assert SendOptions.__optional_keys__ == SEND_KEYWORDS
+    for name in ("send_fax", "send_multiple"):
+        assert get_type_hints(getattr(DrenfaxClient, name))["options"] == Unpack[SendOptions]
+    assert get_type_hints(DrenfaxClient.preview_fax)["pages"] == Unpack[FaxPages]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.send_fax("+13125550100", cover_page=True, subjet="typo"),
+        lambda c: c.send_multiple(["+13125550100"], cover_page=True, recipient="x"),
+        lambda c: c.preview_fax(cover_page=True, tags=["a send option"]),
+    ],
+)
+def test_an_unknown_keyword_is_refused_before_sending(api, client, call):
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        call(client)
+    assert len(api.calls) == 0
 
 
 def test_there_are_twenty_public_methods():
