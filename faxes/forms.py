@@ -25,12 +25,14 @@ from drenfax_portal.forms import (
     LATEST_DATE,
     FilterForm,
     PortalDateField,
+    PortalForm,
 )
 from drenfax_portal.uuids import parse_uuid
 from fax_numbers.models import FaxNumber
 from fax_numbers.phone import InvalidNumber, parse_number
 from fax_numbers.selectors import MEMBER_STATES, visible_numbers
-from faxes.models import Direction, FaxStatus, StagedFile
+from faxes.models import NOTE_MAX, Direction, Fax, FaxStatus, StagedFile
+from faxes.selectors import visible_faxes
 from faxes.services.uploads import limits
 
 # One form sends one fax to each of these; a longer list is a blast (an Excel file).
@@ -172,6 +174,8 @@ class SendForm(forms.Form):
     scheduled_at = forms.CharField(label="Send at", required=False, max_length=40)
     # Staff only: naming a webhook sends this fax's events to it alone, not to the portal's.
     webhook_id = forms.CharField(label="Webhook id", required=False, max_length=64)
+    # A forward: the received fax whose document is the first file (linked on both pages).
+    forwarded_from = forms.CharField(required=False, max_length=64)
 
     def __init__(
         self,
@@ -337,6 +341,17 @@ class SendForm(forms.Form):
         except ValueError:
             raise forms.ValidationError("A webhook id looks like d1077489-5ea1-4db1-…") from None
 
+    def clean_forwarded_from(self) -> Fax | None:
+        value = self.cleaned_data["forwarded_from"]
+        if not value:
+            return None
+        fax = visible_faxes(self.user).filter(
+            message_id=parse_uuid(value), direction=Direction.INBOUND
+        )
+        if (found := fax.first()) is None:
+            raise forms.ValidationError("The fax being forwarded is no longer yours to see.")
+        return found
+
     def drop_errors(self, keep: Collection[str] = ()) -> None:
         """Forget the errors of fields outside `keep` (all of them by default)."""
         for name in list(self.errors):
@@ -351,6 +366,12 @@ STATUS_CHOICES = [
 ]
 ARCHIVED_CHOICES = [("", "Not archived"), ("yes", "Archived only"), ("all", "Archived or not")]
 DIRECTION_CHOICES = [("", "Both directions"), *Direction.choices]
+TEAM_CHOICES = [
+    ("", "Anyone's"),
+    ("mine", "My faxes"),
+    ("unassigned", "Unassigned"),
+    ("done", "Done"),
+]
 
 
 class HistoryFilterForm(FilterForm):
@@ -364,6 +385,7 @@ class HistoryFilterForm(FilterForm):
     date_to = PortalDateField(required=False, label="To")
     archived = forms.ChoiceField(required=False, choices=ARCHIVED_CHOICES)
     tag = forms.CharField(required=False, max_length=100)
+    team = forms.ChoiceField(required=False, choices=TEAM_CHOICES, label="Team")
 
     def __init__(self, data: Any, *, user: AbstractBaseUser) -> None:
         super().__init__(data)
@@ -375,3 +397,13 @@ class HistoryFilterForm(FilterForm):
     @property
     def active_count(self) -> int:
         return len([k for k in self.filters if k != "archived"])
+
+
+class NoteForm(PortalForm):
+    text = forms.CharField(
+        label="Add a note",
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For the team only: never sent anywhere.",
+        error_messages={"required": "Write the note first."},
+    )

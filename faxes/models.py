@@ -38,6 +38,14 @@ class Direction(models.TextChoices):
     OUTBOUND = "outbound", "Outbound"
 
 
+class TeamState(models.TextChoices):
+    """Where a received fax is in the team's hands (faxes.services.inbox)."""
+
+    NEW = "new", "New"
+    ASSIGNED = "assigned", "Assigned"
+    DONE = "done", "Done"
+
+
 class Fax(models.Model):
     """A fax as the provider reports it, cached locally, plus what the portal knows about it."""
 
@@ -117,6 +125,28 @@ class Fax(models.Model):
     last_checked_at = models.DateTimeField(null=True, blank=True)
     first_seen_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The team's handling of a received fax, which the provider knows nothing of: the sync
+    # and the webhooks never write these.
+    team_state = models.CharField(
+        max_length=8, choices=TeamState.choices, default=TeamState.NEW, db_default=TeamState.NEW
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # a partial index below
+    )
+    team_changed_at = models.DateTimeField(null=True, blank=True)
+    team_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         verbose_name_plural = "faxes"
@@ -148,6 +178,17 @@ class Fax(models.Model):
             ),
             models.Index(fields=["status", "last_checked_at"], name="fax_status_checked"),
             models.Index(fields=["pdf_state", "pdf_retry_at"], name="fax_pdf_state"),
+            # The history's team filters: "My faxes", "Unassigned" and "Done".
+            models.Index(
+                fields=["assignee", "-created_at", "-id"],
+                name="fax_assignee_created",
+                condition=Q(assignee__isnull=False),
+            ),
+            models.Index(
+                fields=["team_state", "-created_at", "-id"],
+                name="fax_team_created",
+                condition=Q(direction="inbound"),
+            ),
             # Faxes that finished recently (the notification worker's scan).
             models.Index(
                 fields=["direction", "status", "resolved_at"], name="fax_dir_status_resolved"
@@ -224,6 +265,10 @@ class Submission(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     reconcile_attempts = models.PositiveSmallIntegerField(default=0)
+    # A forward of a received fax: its document went out again with this send.
+    forwarded_from = models.ForeignKey(
+        Fax, null=True, blank=True, on_delete=models.SET_NULL, related_name="forwards"
+    )
 
     class Meta:
         indexes = [models.Index(fields=["state", "created_at"], name="submission_state_created")]
@@ -301,6 +346,24 @@ class FaxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fax_id} {self.status or self.note} ({self.source})"
+
+
+NOTE_MAX = 1000
+
+
+class FaxNote(models.Model):
+    """A note the team keeps on a fax; never sent anywhere."""
+
+    fax = models.ForeignKey(Fax, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    text = models.TextField(max_length=NOTE_MAX)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Note on {self.fax_id} by {self.author_id}"
 
 
 class WebhookDelivery(models.Model):

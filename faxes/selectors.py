@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -22,7 +23,7 @@ from django.shortcuts import get_object_or_404
 from drenfax_portal.forms import day_range
 from drenfax_portal.uuids import parse_uuid
 from fax_numbers.models import FaxNumber
-from faxes.models import TERMINAL_STATUSES, Fax, Submission
+from faxes.models import TERMINAL_STATUSES, Direction, Fax, FaxStatus, Submission, TeamState
 
 
 def visible_faxes(user: AbstractBaseUser) -> QuerySet[Fax]:
@@ -34,6 +35,16 @@ def visible_faxes(user: AbstractBaseUser) -> QuerySet[Fax]:
         return faxes
     mine = FaxNumber.objects.filter(assigned_users=user).values("id")
     return faxes.filter(Q(number_id__in=mine) | Q(sent_by=user))
+
+
+def assignable_users(fax: Fax) -> QuerySet[AbstractBaseUser]:
+    """The people who can see `fax`, and so may be given it: staff, and the members of its
+    number."""
+    people = get_user_model().objects.filter(is_active=True)
+    rule = Q(is_staff=True)
+    if fax.number_id is not None:
+        rule |= Q(fax_numbers=fax.number_id)
+    return people.filter(rule).distinct().order_by("first_name", "last_name", "username")
 
 
 def get_fax_for_user(user: AbstractBaseUser, message_id: object) -> Fax:
@@ -65,7 +76,16 @@ ROW_FIELDS = (
     "recipient_name",
     "created_at",
     "tags",
+    "team_state",
 )
+
+
+def history_rows(faxes: QuerySet[Fax]) -> QuerySet[Fax]:
+    """Only what a history row shows, its assignee's name included (in the same query)."""
+    assignee = ("assignee__username", "assignee__first_name", "assignee__last_name")
+    return faxes.select_related("assignee").only(*ROW_FIELDS, *assignee)
+
+
 # Above this many matches the page says "more than N" instead of counting them all.
 COUNT_LIMIT = 1000
 
@@ -92,6 +112,16 @@ def filter_faxes(user: AbstractBaseUser, filters: dict[str, Any]) -> QuerySet[Fa
         faxes = faxes.filter(created_at__gte=start)
     if end:
         faxes = faxes.filter(created_at__lt=end)
+    team = filters.get("team")
+    if team == "mine":
+        faxes = faxes.filter(assignee=user, team_state=TeamState.ASSIGNED)
+    elif team == "unassigned":
+        # A reception that failed brought no document: nothing for the team to take.
+        faxes = faxes.filter(
+            direction=Direction.INBOUND, status=FaxStatus.SUCCESS, team_state=TeamState.NEW
+        )
+    elif team == "done":
+        faxes = faxes.filter(direction=Direction.INBOUND, team_state=TeamState.DONE)
     if tag := filters.get("tag"):
         faxes = faxes.filter(tag_list__contains=f"|{tag.replace('|', '/')}|")
     if q := filters.get("q"):

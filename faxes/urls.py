@@ -1,6 +1,6 @@
 from django.urls import path
 
-from faxes.views import blast, detail, history, send
+from faxes.views import blast, detail, history, inbox, send
 
 app_name = "faxes"
 
@@ -26,4 +26,7 @@ urlpatterns = [
     path("<uuid:message_id>/cancel/", detail.fax_cancel, name="cancel"),
     path("<uuid:message_id>/delete/", detail.fax_delete, name="delete"),
     path("<uuid:message_id>/resend/", detail.fax_resend, name="resend"),
+    path("<uuid:message_id>/forward/", send.send_forward, name="forward"),
+    path("<uuid:message_id>/team/", inbox.fax_team, name="team"),
+    path("<uuid:message_id>/notes/", inbox.fax_note, name="note"),
 ]

@@ -20,8 +20,8 @@ from huey.contrib.djhuey import HUEY
 
 from fax_numbers.models import FaxNumber
 from fax_numbers.selectors import visible_numbers
-from faxes.models import Direction, Fax, FaxStatus, SyncState, WebhookDelivery
-from faxes.selectors import visible_faxes
+from faxes.models import Direction, Fax, FaxStatus, SyncState, TeamState, WebhookDelivery
+from faxes.selectors import count_matches, visible_faxes
 from faxes.services.ratelimit import history_limiter
 from faxes.services.reads import unread_inbound
 from faxes.services.sync import sync_state
@@ -77,6 +77,33 @@ def inbox(user: AbstractBaseUser, *, now: datetime, limit: int = 8) -> Inbox:
         return Inbox(count=0, by_number={}, faxes=[], has_numbers=has_numbers)
     faxes = list(unread.select_related("number")[:limit])
     return Inbox(count=count, by_number=by_number, faxes=faxes)
+
+
+# --- The team's received faxes ----------------------------------------------------------------
+
+UNASSIGNED_DAYS = 14  # older faxes nobody took are in the history's Unassigned view
+
+
+@dataclass
+class TeamQueue:
+    mine: list[Fax]
+    mine_count: int
+    unassigned: list[Fax]
+    unassigned_count: int | None  # None: more than COUNT_LIMIT
+    since: date
+
+
+def team_queue(user: AbstractBaseUser, *, now: datetime, limit: int = 6) -> TeamQueue:
+    """The received faxes assigned to the user, and those nobody has taken lately."""
+    inbound = _indexable(user, visible_faxes(user)).filter(direction=Direction.INBOUND)
+    mine, mine_count = _newest(inbound.filter(team_state=TeamState.ASSIGNED, assignee=user), limit)
+    since = now - timedelta(days=UNASSIGNED_DAYS)
+    new = inbound.filter(
+        team_state=TeamState.NEW, status=FaxStatus.SUCCESS, is_archived=False, created_at__gte=since
+    )
+    unassigned = list(new[:limit])
+    count = len(unassigned) if len(unassigned) < limit else count_matches(new)
+    return TeamQueue(mine, mine_count, unassigned, count, since.date())
 
 
 # --- Failed outbound --------------------------------------------------------------------------

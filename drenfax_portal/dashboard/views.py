@@ -28,6 +28,10 @@ def _inbox(user: AbstractBaseUser, now: datetime) -> dict[str, Any]:
     return {"inbox": selectors.inbox(user, now=now)}
 
 
+def _team(user: AbstractBaseUser, now: datetime) -> dict[str, Any]:
+    return {"team": selectors.team_queue(user, now=now)}
+
+
 def _activity(user: AbstractBaseUser, now: datetime) -> dict[str, Any]:
     activity = selectors.activity(user, now=now, tz=timezone.get_current_timezone())
     return {"activity": activity, "chart": daily_bar_chart(activity.days)}
@@ -38,7 +42,7 @@ def _health(user: AbstractBaseUser, now: datetime) -> dict[str, Any]:
 
 
 # The panels that refresh themselves, by the id of their element (the htmx target).
-LIVE_PANELS = {"inbox": _inbox, "activity": _activity, "health": _health}
+LIVE_PANELS = {"inbox": _inbox, "team": _team, "activity": _activity, "health": _health}
 
 
 @require_GET

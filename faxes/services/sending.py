@@ -7,6 +7,7 @@ recipients; more than QUEUE_ABOVE are written down and sent by a task (`send_cal
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,11 +22,15 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
+from drenfax_portal.accounts.services import profile_for
 from drenfax_portal.api import describe_error, get_client
 from drenfax_portal.client import DrenfaxClient, DrenfaxError
+from fax_numbers.phone import format_national
 from faxes.forms import DEFAULT_COVER, NO_COVER, CoverPageOption, CoverPages, SendForm
-from faxes.models import StagedFile, Submission
+from faxes.models import Fax, StagedFile, Submission
+from faxes.services.documents import open_document
 from faxes.services.submissions import submission_claim, submission_execute
 from faxes.services.uploads import (
     RefusedFile,
@@ -264,6 +269,31 @@ def draft_data_for_resend(submission: Submission) -> QueryDict | None:
     return data
 
 
+def draft_data_for_forward(*, user: AbstractBaseUser, fax: Fax) -> QueryDict:
+    """A send form for forwarding a received fax: its stored PDF as the first file (copied
+    for the sender, never uploaded again) and a cover page note saying what it is.
+    FileNotFoundError when the PDF is not stored, RefusedFile when it is over the limits."""
+    sender = format_national(fax.other_party) or "an unknown sender"
+    if fax.fax_csid and fax.fax_csid != fax.other_party:
+        sender += f" ({fax.fax_csid})"
+    received = timezone.localtime(fax.created_at, profile_for(user).tzinfo)
+    with open_document(fax.pdf_path) as handle:
+        name = f"fax-received-{received:%Y-%m-%d-%H%M}.pdf"
+        size = os.fstat(handle.fileno()).st_size
+        document = UploadedFile(handle, name=name, content_type="application/pdf", size=size)
+        staged = staged_file_create(user=user, upload=document)
+    data = QueryDict(mutable=True)
+    data.update(
+        {
+            "files": str(staged.token),
+            "forwarded_from": str(fax.message_id),
+            "cover_page": DEFAULT_COVER,
+            "notes": f"Forwarded fax from {sender} received {received:%b %-d, %Y %H:%M}.",
+        }
+    )
+    return data
+
+
 # --- sending -------------------------------------------------------------------------------
 
 
@@ -293,6 +323,7 @@ def fax_send(
         recipients=request["recipients"],
         summary=draft.summary(),
         queued=request if len(request["recipients"]) > QUEUE_ABOVE else None,
+        forwarded_from=draft.form.cleaned_data["forwarded_from"],
     )
     if created and submission.state == Submission.State.SUBMITTING:
         submission_execute(submission, _call(client, request, attachments))

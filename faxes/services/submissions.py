@@ -61,6 +61,7 @@ def submission_claim(
     recipients: Sequence[str],
     summary: dict[str, Any] | None = None,
     queued: dict[str, Any] | None = None,
+    forwarded_from: Fax | None = None,
 ) -> tuple[Submission, bool]:
     """Write the submission down before sending; (submission, True) if this call created it.
 
@@ -77,6 +78,7 @@ def submission_claim(
                 summary=summary or {},
                 state=Submission.State.QUEUED if queued else Submission.State.SUBMITTING,
                 request=queued or {},
+                forwarded_from=forwarded_from,
             )
         return submission, True
     except IntegrityError:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -18,8 +20,15 @@ from drenfax_portal.http import HtmxHttpRequest, safe_next
 from drenfax_portal.security import PDF_FRAME_POLICY
 from drenfax_portal.uuids import parse_uuid
 from fax_numbers.phone import InvalidNumber, parse_number
-from faxes.models import Direction, Submission
-from faxes.selectors import get_fax_for_user, get_submission_for_user
+from faxes.forms import NoteForm
+from faxes.models import Direction, Fax, Submission
+from faxes.selectors import (
+    ROW_FIELDS,
+    assignable_users,
+    get_fax_for_user,
+    get_submission_for_user,
+    visible_faxes,
+)
 from faxes.services import actions
 from faxes.services.blasts import blast_summary
 from faxes.services.documents import open_document
@@ -34,18 +43,41 @@ RESULTS_PER_PAGE = 250
 @require_GET
 def fax_detail(request: HtmxHttpRequest, message_id) -> HttpResponse:
     fax = get_fax_for_user(request.user, message_id)
-    context = {
-        "fax": fax,
-        "events": fax.events.select_related("user"),
-        "submission_key": new_submission_key(),
-    }
-    template = "faxes/detail.html"
     if request.htmx and request.htmx.target == "fax-status":
-        template += "#status"
-    else:  # the page itself was opened: the fax is read (its status polls are not)
-        fax_mark_read(user=request.user, fax=fax)
-        audit_record("fax.viewed", target=fax)
-    return render(request, template, context)
+        return render(request, "faxes/detail.html#status", _status_context(fax))
+    # The page itself was opened: the fax is read (its status polls are not).
+    fax_mark_read(user=request.user, fax=fax)
+    audit_record("fax.viewed", target=fax)
+    return fax_detail_page(request, fax)
+
+
+def fax_detail_page(request: HtmxHttpRequest, fax: Fax, **extra: Any) -> HttpResponse:
+    """A fax's whole page (shown again by a refused note, with what was typed)."""
+    visible = visible_faxes(request.user)
+    context = {
+        **_status_context(fax),
+        **team_context(fax),
+        **notes_context(fax, **extra),
+        "submission_key": new_submission_key(),
+        # A forward links both ways: the faxes that forwarded this one, or the one this was.
+        "forwards": visible.filter(submission__forwarded_from=fax).only(*ROW_FIELDS),
+        "forward_of": visible.filter(forwards__faxes=fax).first() if fax.submission_id else None,
+    }
+    return render(request, "faxes/detail.html", context)
+
+
+def _status_context(fax: Fax) -> dict[str, Any]:
+    return {"fax": fax, "events": fax.events.select_related("user")}
+
+
+def team_context(fax: Fax, **extra: Any) -> dict[str, Any]:
+    people = assignable_users(fax) if fax.direction == Direction.INBOUND else []
+    return {"fax": fax, "people": people, **extra}
+
+
+def notes_context(fax: Fax, **extra: Any) -> dict[str, Any]:
+    extra.setdefault("note_form", NoteForm())
+    return {"fax": fax, "notes": fax.notes.select_related("author"), **extra}
 
 
 @require_GET

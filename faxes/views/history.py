@@ -19,17 +19,25 @@ from drenfax_portal.http import HtmxHttpRequest, safe_next
 from faxes.forms import HistoryFilterForm
 from faxes.selectors import (
     COUNT_LIMIT,
-    ROW_FIELDS,
     count_matches,
     filter_faxes,
     get_fax_for_user,
+    history_rows,
     paginate,
 )
 from faxes.services.sync import request_refresh, sync_state
 from faxes.tasks import sync_requested
 from faxes.views.common import no_store
 
-TABS = [("", "All"), ("inbound", "Inbox"), ("outbound", "Sent")]
+# (query, label): the directions, then the team's views of received faxes.
+TABS = [
+    ("", "All"),
+    ("direction=inbound", "Inbox"),
+    ("direction=outbound", "Sent"),
+    ("team=mine", "My faxes"),
+    ("team=unassigned", "Unassigned"),
+    ("team=done", "Done"),
+]
 
 
 @require_GET
@@ -37,7 +45,7 @@ def fax_list(request: HtmxHttpRequest) -> HttpResponse:
     form = HistoryFilterForm(request.GET, user=request.user)
     filters = form.filters
     page = paginate(
-        filter_faxes(request.user, filters).only(*ROW_FIELDS),
+        history_rows(filter_faxes(request.user, filters)),
         before=request.GET.get("before"),
         after=request.GET.get("after"),
     )
@@ -45,13 +53,19 @@ def fax_list(request: HtmxHttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "tabs": TABS,
-        "direction": filters.get("direction", ""),
+        "current_tab": _current_tab(filters),
         "query": _query_without(request, "before", "after"),
     }
     template = "faxes/history.html"
     if request.htmx and request.htmx.target == "results":
         template += "#results"
     return render(request, template, context)
+
+
+def _current_tab(filters: dict) -> str:
+    if team := filters.get("team"):
+        return f"team={team}"
+    return f"direction={filters['direction']}" if filters.get("direction") else ""
 
 
 def _query_without(request: HtmxHttpRequest, *names: str) -> str:

@@ -25,8 +25,9 @@ from drenfax_portal.http import HtmxHttpRequest
 from drenfax_portal.security import PDF_FRAME_POLICY
 from drenfax_portal.uuids import parse_uuid
 from faxes.forms import MAX_RECIPIENTS, CoverPages, check_recipients
-from faxes.models import StagedFile, Submission
-from faxes.selectors import get_submission_for_user
+from faxes.models import Direction, StagedFile, Submission
+from faxes.selectors import get_fax_for_user, get_submission_for_user
+from faxes.services.actions import fax_fetch_pdf
 from faxes.services.blasts import recipient_list_load, staged_list_for_user
 from faxes.services.documents import open_document
 from faxes.services.sending import (
@@ -35,13 +36,20 @@ from faxes.services.sending import (
     SendDraft,
     accept_uploads,
     cover_pages,
+    draft_data_for_forward,
     draft_data_for_resend,
     fax_preview,
     fax_send,
     retention_text,
 )
 from faxes.services.submissions import new_submission_key
-from faxes.services.uploads import fresh_previews, limits, parse_tokens, staged_uploads
+from faxes.services.uploads import (
+    RefusedFile,
+    fresh_previews,
+    limits,
+    parse_tokens,
+    staged_uploads,
+)
 from faxes.spreadsheets import RefusedList
 from faxes.tasks import submission_send
 from faxes.views.common import limited_uploads, no_store, redirect_to, used_submission
@@ -151,7 +159,13 @@ def _new_form(request: HtmxHttpRequest, covers: CoverPages) -> HttpResponse:
         return _form_from_blast(request, covers, request.GET["blast"])
     source = request.GET.get("from")
     if not source:
-        return _render(request, SendDraft.blank(user=request.user, covers=covers))
+        # A contact's "Send a fax" link names the number and the cover page's "To".
+        data = QueryDict(mutable=True)
+        data["recipients"] = request.GET.get("to", "")[:100]
+        data["recipient_name"] = request.GET.get("name", "")[:100]
+        if not any(data.values()):
+            return _render(request, SendDraft.blank(user=request.user, covers=covers))
+        return _render(request, SendDraft.from_data(data, user=request.user, covers=covers))
     submission = get_submission_for_user(request.user, source)
     if submission.user_id != request.user.pk or submission.kind != Submission.Kind.SEND:
         raise Http404("No such send")
@@ -165,6 +179,30 @@ def _new_form(request: HtmxHttpRequest, covers: CoverPages) -> HttpResponse:
         return _render(request, SendDraft.blank(user=request.user, covers=covers))
     draft = SendDraft.from_data(data, user=request.user, covers=covers)
     return _render(request, draft, error=_gone_message() if draft.missing_files else "")
+
+
+@require_POST
+def send_forward(request: HtmxHttpRequest, message_id) -> HttpResponse:
+    """The send form for forwarding a received fax, its document already attached."""
+    fax = get_fax_for_user(request.user, message_id)
+    if fax.direction != Direction.INBOUND:
+        raise Http404("Only received faxes are forwarded")
+    try:
+        if not fax.pdf_path and not fax.is_file_purged:
+            with get_client() as client:
+                fax_fetch_pdf(client=client, fax=fax)
+        data = draft_data_for_forward(user=request.user, fax=fax)
+    except DrenfaxError as exc:
+        problem = f"The fax's document could not be fetched. {describe_error(exc)}"
+    except FileNotFoundError:
+        problem = "This fax's document is no longer kept, so it cannot be forwarded."
+    except RefusedFile as exc:
+        problem = f"This fax cannot be forwarded: {exc}."
+    else:
+        draft = SendDraft.from_data(data, user=request.user, covers=cover_pages())
+        return _render(request, draft)
+    messages.error(request, problem)
+    return redirect("faxes:detail", message_id=fax.message_id)
 
 
 def _form_from_blast(request: HtmxHttpRequest, covers: CoverPages, token: str) -> HttpResponse:

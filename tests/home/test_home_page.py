@@ -148,14 +148,14 @@ def test_staff_see_every_number_with_its_last_inbound_fax(staff_client, world, n
 
 
 def test_each_live_panel_refreshes_alone_through_htmx(alice_client, world):
-    for target in ("inbox", "activity"):
+    for target in ("inbox", "team", "activity"):
         response = alice_client.get("/", headers={**HTMX, "HX-Target": target})
         html = response.content.decode().strip()
         assert html.startswith(f'<section id="{target}"'), target
         assert "<html" not in html
         assert 'hx-trigger="every' in html
     page = alice_client.get("/").content.decode()
-    assert page.count('hx-get="/"') == 2  # inbox and activity poll; members have no health
+    assert page.count('hx-get="/"') == 3  # inbox, team and activity; members have no health
 
 
 def test_a_member_asking_for_the_health_panel_gets_nothing(alice_client, world):

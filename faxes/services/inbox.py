@@ -1,0 +1,66 @@
+"""The team's handling of received faxes: who has one, whether it is done, notes on it.
+
+None of this reaches the provider. Each change is written on the fax, in its timeline and in
+the audit trail (a note's text stays out of the audit trail: it may name a patient).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from drenfax_portal.audit.services import audit_record
+from faxes.models import Fax, FaxEvent, FaxNote, TeamState
+from faxes.selectors import assignable_users
+
+
+class NotAssignable(ValueError):
+    """The change cannot be made; `str()` says why."""
+
+
+def person_name(user: AbstractBaseUser) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+@transaction.atomic
+def fax_set_team_state(
+    *,
+    fax: Fax,
+    by: AbstractBaseUser,
+    state: TeamState,
+    assignee: AbstractBaseUser | None = None,
+) -> Fax:
+    """Assign a received fax (to `assignee`), mark it done, or put it back among the new."""
+    if fax.direction != "inbound":
+        raise NotAssignable("Only received faxes are assigned and marked done.")
+    if state == TeamState.ASSIGNED:
+        if assignee is None or not assignable_users(fax).filter(pk=assignee.pk).exists():
+            raise NotAssignable("That person cannot see this fax, so it cannot be theirs.")
+    else:
+        assignee = fax.assignee if state == TeamState.DONE else None
+    fax = Fax.objects.select_for_update().get(pk=fax.pk)
+    fax.team_state = state
+    fax.assignee = assignee
+    fax.team_changed_by = by
+    fax.team_changed_at = timezone.now()
+    fax.save(update_fields=["team_state", "assignee", "team_changed_by", "team_changed_at"])
+    if state == TeamState.ASSIGNED:
+        note, action = f"assigned to {person_name(assignee)}", "fax.assigned"
+    elif state == TeamState.DONE:
+        note, action = "marked done", "fax.done"
+    else:
+        note, action = "back to new", "fax.reopened"
+    FaxEvent.objects.create(
+        fax=fax, source=FaxEvent.Source.USER, status=fax.status, user=by, note=note
+    )
+    details = {"assignee": assignee.get_username()} if assignee is not None else {}
+    audit_record(action, target=fax, user=by, details=details)
+    return fax
+
+
+def fax_note_add(*, fax: Fax, author: AbstractBaseUser, text: str) -> FaxNote:
+    """A note for the team, kept with the fax and never sent anywhere."""
+    note = FaxNote.objects.create(fax=fax, author=author, text=text)
+    audit_record("fax.note_added", target=fax, user=author, details={"characters": len(text)})
+    return note
