@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from bench.common import BENCH_VAR, Row, django_setup, emit, median_ms, p95_ms
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 
 def main() -> None:
@@ -117,7 +117,8 @@ def measure(args, seed_time: float | None) -> list[Row]:
 
     from faxes.forms import HistoryFilterForm
     from faxes.models import Fax
-    from faxes.selectors import Page, encode_cursor, filter_faxes
+    from faxes.selectors import Page, encode_cursor, filter_faxes, history_rows
+    from faxes.views.history import TABS
 
     users = get_user_model().objects
     people = {"member": users.get(username="alice"), "staff": users.get(username="manager")}
@@ -131,15 +132,15 @@ def measure(args, seed_time: float | None) -> list[Row]:
 
     # Baseline: the same template rendering 25 rows held in memory.
     staff = people["staff"]
-    in_memory = list(Fax.objects.order_by("-created_at")[:25])
+    in_memory = list(history_rows(Fax.objects.order_by("-created_at"))[:25])
     request = RequestFactory().get("/faxes/")
     request.user = staff
     get_token(request)
     context = {
         "form": HistoryFilterForm({}, user=staff),
         "page": Page(faxes=in_memory, newer_cursor=None, older_cursor="x"),
-        "tabs": [("", "All"), ("inbound", "Inbox"), ("outbound", "Sent")],
-        "direction": "",
+        "tabs": TABS,
+        "current_tab": "",
         "query": "",
     }
 
@@ -157,6 +158,9 @@ def measure(args, seed_time: float | None) -> list[Row]:
             ("status + direction + dates", f"/faxes/?{filters}", 2.0),
             ("search, a name", "/faxes/?q=patel", 5.0),
             ("search, a number", f"/faxes/?q={deep_row.other_party.lstrip('+')[-7:]}", 5.0),
+            ("team: my faxes", "/faxes/?team=mine", 2.0),
+            ("team: unassigned", "/faxes/?team=unassigned", 2.0),
+            ("team: done", "/faxes/?team=done", 2.0),
         ]
         for name, url, limit in scenarios:
             assert client.get(url).status_code == 200, url

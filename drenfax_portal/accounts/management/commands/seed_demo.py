@@ -18,7 +18,7 @@ from drenfax_portal.accounts.services import profile_for
 from drenfax_portal.notifications.services import NOTIFY_WITHIN, notifications_enqueue
 from fax_numbers.models import FaxNumber
 from faxes.loader import bulk_insert_faxes
-from faxes.models import Direction, Fax, FaxEvent, FaxStatus
+from faxes.models import Direction, Fax, FaxEvent, FaxStatus, TeamState
 
 # (username, first name, last name, staff)
 DEMO_USERS = [
@@ -189,7 +189,18 @@ class Command(BaseCommand):
         duration = pages * rng.randint(20_000, 40_000)
         resolved = min(created + timedelta(milliseconds=duration + 20_000), now) if done else None
         sender = senders.get(number.pk)
+        # The team's hands: older receptions mostly done, some recent ones taken.
+        team: dict[str, Any] = {}
+        if inbound and ok and sender is not None:
+            if now - created > timedelta(days=2) and rng.random() < 0.9:
+                team = {"team_state": TeamState.DONE, "assignee_id": sender.pk}
+            elif rng.random() < 0.3:
+                team = {"team_state": TeamState.ASSIGNED, "assignee_id": sender.pk}
+            if team:
+                team["team_changed_by_id"] = sender.pk
+                team["team_changed_at"] = min(created + timedelta(hours=1), now)
         return {
+            **team,
             "message_id": uuid.UUID(int=rng.getrandbits(128), version=4),
             "direction": direction,
             "status": status,
