@@ -30,10 +30,15 @@ def redirect_to(request: HttpRequest, url: str) -> HttpResponse:
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
-    """The form's `next` URL if it stays on this site, else the default."""
+    """The form's `next` path if it stays on this site, else the default."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # A path of this site: redirect() would take any other word for a view's name.
+    if (
+        candidate.startswith("/")
+        and candidate.isprintable()
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return candidate
     return default

@@ -26,6 +26,7 @@ from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from contacts.forms import ContactForm
 from drenfax_portal.accounts.forms import ProfileForm
 from drenfax_portal.audit.forms import AuditFilterForm
 from fax_numbers.forms import (
@@ -99,7 +100,7 @@ GET_FORMS = [
     ("/faxes/count/", HISTORY),
     ("/faxes/export.csv", HISTORY),
     ("/faxes/sync-status/", ["after_refresh"]),
-    ("/faxes/send/", ["from", "blast"]),
+    ("/faxes/send/", ["from", "blast", "to", "name"]),
     ("/faxes/{fax}/", ["page"]),
     ("/faxes/{fax}/pdf", ["download"]),
     ("/numbers/", names(NumberFilterForm, "page")),
@@ -111,6 +112,9 @@ GET_FORMS = [
     ("/audit/export.csv", names(AuditFilterForm)),
     ("/audit/lockouts/", ["page"]),
     ("/", ["page"]),
+    ("/contacts/", ["q", "page"]),
+    ("/contacts/suggest", ["contact"]),
+    ("/contacts/new/", ["fax_number", "name", "next"]),
 ]
 SEND = names(SendForm, "cf_key", "cf_value", "submission_key", "action", "files")
 POST_FORMS = [
@@ -122,6 +126,11 @@ POST_FORMS = [
     ("/faxes/{fax}/cancel/", ["next"]),
     ("/faxes/{fax}/delete/", ["next"]),
     ("/faxes/{fax}/resend/", ["recipient", "submission_key"]),
+    ("/faxes/{fax}/team/", ["action", "assignee", "where", "next"]),
+    ("/faxes/{fax}/notes/", ["text"]),
+    ("/faxes/{fax}/forward/", []),
+    ("/contacts/new/", names(ContactForm, "next")),
+    ("/contacts/import/", ["file", "action", "token"]),
     ("/numbers/refresh/", []),
     ("/numbers/provision/", names(ProvisionForm, "key")),
     ("/numbers/{number}/assign/", names(PersonForm)),
@@ -297,6 +306,7 @@ def test_no_posted_value_gives_a_server_error_and_a_refusal_changes_nothing(
             for file in value if isinstance(value, list) else [value]:
                 if hasattr(file, "seek"):
                     file.seek(0)
+        client.get("/")  # shows (and so clears) the messages an earlier example left
         before = snapshot()
         response = client.post(path.format(**ids), data)
         assert_served(response)
