@@ -183,3 +183,17 @@ def test_a_list_over_the_size_limit_is_refused_while_it_is_read(staff_client, se
     )
     assert "was not read: it is larger than" in response.text
     assert not Contact.objects.exists()
+
+
+def test_a_contacts_send_link_fills_in_its_number_and_name(alice_client, alice, patel, api):
+    from tests.conftest import API_URL
+    from tests.factories import make_number
+    from tests.send.helpers import COVER_PAGES
+
+    api.get(f"{API_URL}/coverpages", json=COVER_PAGES)
+    make_number("+12065550100", alice)
+    link = "/faxes/send/?to=%2B12065550142&amp;name=Dr.%20Asha%20Patel"
+    assert link in alice_client.get("/contacts/").text
+    form = alice_client.get(link.replace("&amp;", "&")).text
+    assert "+12065550142</textarea>" in form
+    assert 'value="Dr. Asha Patel"' in form
