@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from drenfax_portal.audit.services import audit_record
-from faxes.models import Fax, FaxEvent, FaxNote, TeamState
+from faxes.models import Direction, Fax, FaxEvent, FaxNote, TeamState
 from faxes.selectors import assignable_users
 
 
@@ -32,7 +32,7 @@ def fax_set_team_state(
     assignee: AbstractBaseUser | None = None,
 ) -> Fax:
     """Assign a received fax (to `assignee`), mark it done, or put it back among the new."""
-    if fax.direction != "inbound":
+    if fax.direction != Direction.INBOUND:
         raise NotAssignable("Only received faxes are assigned and marked done.")
     if state == TeamState.ASSIGNED:
         if assignee is None or not assignable_users(fax).filter(pk=assignee.pk).exists():
