@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
 from contacts.models import Contact
 from drenfax_portal.audit.services import audit_record
@@ -51,6 +52,7 @@ def contacts_import(
     existing = Contact.objects.select_for_update().in_bulk(
         [row.fax_number for row in rows], field_name="fax_number"
     )
+    now = timezone.now()
     added: list[Contact] = []
     updated: list[Contact] = []
     for row in rows:
@@ -58,11 +60,12 @@ def contacts_import(
         if contact := existing.get(row.fax_number):
             for name, value in values.items():
                 setattr(contact, name, value)
+            contact.updated_at = now  # bulk_update does not apply auto_now
             updated.append(contact)
         else:
             added.append(Contact(created_by=user, **values))
     Contact.objects.bulk_create(added, batch_size=500)
-    Contact.objects.bulk_update(updated, FIELDS, batch_size=500)
+    Contact.objects.bulk_update(updated, [*FIELDS, "updated_at"], batch_size=500)
     audit_record(
         "contact.imported",
         user=user,
