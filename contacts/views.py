@@ -27,10 +27,11 @@ from contacts.services import (
     contacts_import,
 )
 from drenfax_portal.audit.services import audit_record
+from drenfax_portal.exports import csv_cell
 from drenfax_portal.http import HtmxHttpRequest, safe_next, staff_or_404
 from fax_numbers.phone import format_national
-from faxes.services.uploads import CappedUploadHandler
-from faxes.spreadsheets import RefusedList, max_file_size
+from faxes.services.blasts import RecipientListUploadHandler
+from faxes.spreadsheets import RefusedList
 from faxes.views.common import limited_uploads
 
 PAGE_SIZE = 50
@@ -105,25 +106,15 @@ def contact_export(request: HtmxHttpRequest) -> HttpResponse:
     contacts = Contact.objects.all()
     for contact in contacts:
         cells = [contact.name, contact.organisation, format_national(contact.fax_number)]
-        writer.writerow([_safe_cell(c) for c in (*cells, contact.notes, contact.tags)])
+        writer.writerow([csv_cell(c) for c in (*cells, contact.notes, contact.tags)])
     audit_record("contact.exported", details={"contacts": len(contacts)})
     return response
 
 
-def _safe_cell(text: str) -> str:
-    """Text a spreadsheet will not run as a formula ("=HYPERLINK(...)" typed into a note)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-class ContactsUploadHandler(CappedUploadHandler):
+class ContactsUploadHandler(RecipientListUploadHandler):
     """One contacts list, as large as a blast's recipient list may be."""
 
     what = "an import"
-    per = "per list"
-
-    def __init__(self, request: Any = None) -> None:
-        size = max_file_size()
-        super().__init__(request, max_file=size, max_total=size, max_files=1)
 
 
 IMPORT_KEY = "contacts_import"

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from drenfax_portal.audit.forms import AuditFilterForm, filter_events
 from drenfax_portal.audit.services import audit_record
+from drenfax_portal.exports import csv_cell
 from drenfax_portal.http import HtmxHttpRequest, no_store, staff_or_404
 
 PAGE_SIZE = 50
@@ -47,14 +48,6 @@ def event_list(request: HtmxHttpRequest) -> HttpResponse:
         "query": query.urlencode(),
     }
     return render(request, "audit/events.html", context)
-
-
-def csv_cell(value: object) -> str:
-    """A CSV cell a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r", "|", "%"):
-        text = "'" + text
-    return text
 
 
 class _Echo:

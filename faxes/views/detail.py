@@ -60,7 +60,11 @@ def fax_detail_page(request: HtmxHttpRequest, fax: Fax, **extra: Any) -> HttpRes
         **notes_context(fax, **extra),
         "submission_key": new_submission_key(),
         # A forward links both ways: the faxes that forwarded this one, or the one this was.
-        "forwards": visible.filter(submission__forwarded_from=fax).only(*ROW_FIELDS),
+        "forwards": (
+            visible.filter(submission__forwarded_from=fax).only(*ROW_FIELDS)
+            if fax.direction == Direction.INBOUND
+            else []
+        ),
         "forward_of": visible.filter(forwards__faxes=fax).first() if fax.submission_id else None,
     }
     return render(request, "faxes/detail.html", context)
