@@ -13,6 +13,8 @@ from base64 import b64decode
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import phonenumbers
+
 from . import blast, faxes, numbers
 from .core import SandboxCore
 from .coverpages import SAMPLE_TOKENS, cover_page_list, get_cover_page
@@ -366,17 +368,44 @@ def sandbox_seed(core: SandboxCore, req: Request) -> Response:
         raise InvalidInput("days must be between 0 and 3650")
     seed_value = data.get("seed")
     rng = random.Random(seed_value if seed_value is not None else time.time_ns())
+    regulars = _correspondents(data.get("correspondents", []))
     started = time.monotonic()
     with core.store.read() as conn:
         active = numbers.active_numbers(conn, core.account_id)
     rows = faxes.seed_rows(
-        active, account_id=core.account_id, count=count, days=days, now=core.clock.now(), rng=rng
+        active,
+        account_id=core.account_id,
+        count=count,
+        days=days,
+        now=core.clock.now(),
+        rng=rng,
+        correspondents=regulars,
     )
     with core.store.tx() as conn:
         faxes.insert_seed_rows(conn, rows)
     return json_response(
         {"created": len(rows), "seconds": round(time.monotonic() - started, 3)}, 201
     )
+
+
+def _correspondents(value: object) -> list[tuple[str, str]]:
+    """`[{"number": E.164, "name": CSID}]`: the offices a seeded history mostly deals with."""
+    if not isinstance(value, list) or len(value) > 100:
+        raise InvalidInput("correspondents must be a list of at most 100 objects")
+    out = []
+    for item in value:
+        number = item.get("number") if isinstance(item, dict) else None
+        name = item.get("name", "") if isinstance(item, dict) else None
+        if not isinstance(number, str) or not isinstance(name, str) or len(name) > 40:
+            raise InvalidInput("each correspondent needs a number and a name of at most 40")
+        try:
+            valid = phonenumbers.is_valid_number(phonenumbers.parse(number))
+        except phonenumbers.NumberParseException:
+            valid = False
+        if not valid or not number.startswith("+1"):
+            raise InvalidInput(f"correspondent number {number!r} is not a valid +1 number")
+        out.append((number, name))
+    return out
 
 
 def sandbox_contacts(core: SandboxCore, req: Request) -> Response:

@@ -13,6 +13,7 @@ import random
 import re
 import sqlite3
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -763,9 +764,17 @@ def inbound_fax(
 
 
 def seed_rows(
-    numbers: list[sqlite3.Row], *, account_id: str, count: int, days: float, now: float, rng
+    numbers: list[sqlite3.Row],
+    *,
+    account_id: str,
+    count: int,
+    days: float,
+    now: float,
+    rng,
+    correspondents: Sequence[tuple[str, str]] = (),
 ) -> list[tuple]:
-    """Rows of `count` terminal faxes spread over the past `days` days on `numbers`.
+    """Rows of `count` terminal faxes spread over the past `days` days on `numbers`; two
+    in three with one of the `correspondents` (number, CSID) when there are any.
 
     Built outside the store lock; `insert_seed_rows` writes them in one transaction.
     """
@@ -783,7 +792,9 @@ def seed_rows(
         )
         pages = rng.choice((1, 1, 1, 2, 2, 3, 4, 6, 10))
         ours = rng.choice(own)
-        other = random_sender(rng)
+        other, csid = random_sender(rng), rng.choice(CSIDS)
+        if correspondents and rng.random() < 2 / 3:
+            other, csid = rng.choice(correspondents)
         fax["pagesCount"] = pages
         fax["deliveryId"] = str(2180614133420000000 + _digest(message_id) % 10**12)
         fax["messageNumber"] = str(8900000 + _digest(message_id) % 100000)
@@ -792,7 +803,7 @@ def seed_rows(
             fax.update(
                 faxNumber=ours,
                 faxCallerId=ten_digits(other),
-                faxCsid=rng.choice(CSIDS),
+                faxCsid=csid,
                 pagesComplete=pages,
                 users=[people.fax_user(u, account_id) for u in users_by_number.get(ours, [])],
             )

@@ -243,3 +243,27 @@ def test_reset_stats_also_resets_the_rate_limit(sandbox_factory):
     assert api.get("/v1/fax/history").status_code == 429
     api.post("/_sandbox/reset-stats")
     assert api.get("/v1/fax/history").status_code == 200
+
+
+def test_a_seeded_history_deals_mostly_with_the_correspondents_it_is_given(sandbox, api):
+    regulars = [{"number": "+12127360143", "name": "Northside Clinic"}]
+    created = sandbox._json(
+        "POST", "/_sandbox/seed", json={"count": 90, "seed": 2, "correspondents": regulars}
+    )["created"]
+    rows = api.get("/v1/fax/history", params={"limit": 100}).json()["rows"]
+    theirs = [r for r in rows if "+12127360143" in (r["faxNumber"], "+1" + r["faxCallerId"])]
+    assert created == len(rows) == 90
+    assert 40 < len(theirs) < 80
+    assert {r["faxCsid"] for r in theirs if r["direction"] == "inbound"} == {"Northside Clinic"}
+
+
+@pytest.mark.parametrize(
+    "correspondents",
+    ["+12127360143", [{"number": "555"}], [{"number": "+12127360143", "name": "x" * 41}]],
+)
+def test_seeding_with_bad_correspondents_is_refused_and_seeds_nothing(sandbox, api, correspondents):
+    response = sandbox.request(
+        "POST", "/_sandbox/seed", json={"count": 5, "correspondents": correspondents}
+    )
+    assert response.status_code == 400
+    assert api.get("/v1/fax/history").json()["count"] == "0"
