@@ -5,16 +5,18 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from datetime import datetime, tzinfo
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from drenfax_portal.audit.services import audit_record
+from drenfax_portal.exports import csv_cell
 from drenfax_portal.http import HtmxHttpRequest, safe_next
 from faxes.forms import HistoryFilterForm
 from faxes.selectors import (
@@ -42,6 +44,14 @@ TABS = [
 
 @require_GET
 def fax_list(request: HtmxHttpRequest) -> HttpResponse:
+    template = "faxes/history.html"
+    if request.htmx and request.htmx.target == "results":
+        template += "#results"
+    return render(request, template, history_context(request))
+
+
+def history_context(request: HttpRequest) -> dict[str, Any]:
+    """The page of faxes the request's filters and cursor ask for, and its filter form."""
     form = HistoryFilterForm(request.GET, user=request.user)
     filters = form.filters
     page = paginate(
@@ -49,17 +59,13 @@ def fax_list(request: HtmxHttpRequest) -> HttpResponse:
         before=request.GET.get("before"),
         after=request.GET.get("after"),
     )
-    context = {
+    return {
         "form": form,
         "page": page,
         "tabs": TABS,
         "current_tab": _current_tab(filters),
         "query": _query_without(request, "before", "after"),
     }
-    template = "faxes/history.html"
-    if request.htmx and request.htmx.target == "results":
-        template += "#results"
-    return render(request, template, context)
 
 
 def _current_tab(filters: dict) -> str:
@@ -68,7 +74,7 @@ def _current_tab(filters: dict) -> str:
     return f"direction={filters['direction']}" if filters.get("direction") else ""
 
 
-def _query_without(request: HtmxHttpRequest, *names: str) -> str:
+def _query_without(request: HttpRequest, *names: str) -> str:
     query = request.GET.copy()
     for name in names:
         query.pop(name, None)
@@ -149,15 +155,11 @@ class _Echo:
 
 
 def _cell(value: object, tz: tzinfo) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
     if isinstance(value, datetime):
         value = value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
     elif isinstance(value, list):
         value = ", ".join(str(v) for v in value)
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not text.lstrip("+").isdigit():
-        text = "'" + text
-    return text
+    return csv_cell(value)
 
 
 @require_GET

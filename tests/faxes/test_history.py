@@ -308,6 +308,17 @@ def test_csv_export_follows_the_filter_and_the_access_rule(alice_client, faxes):
     assert str(faxes["bobs"].message_id) not in {r[0] for r in rows}
 
 
+@pytest.mark.parametrize("subject", ["|calc", "%0A", "-2+3", "+1 (206)", "@SUM(A1)"])
+def test_csv_export_keeps_numbers_as_they_are_and_defuses_every_formula(
+    alice_client, faxes, subject
+):
+    make_fax(direction="outbound", faxCallerId="+12065550100", subject=subject)
+    response = alice_client.get("/faxes/export.csv?direction=outbound")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert "'" + subject in {r[9] for r in rows[1:]}
+    assert "+12065550100" in {r[8] for r in rows[1:]}
+
+
 def test_a_page_costs_the_same_few_queries_whatever_it_shows(
     alice_client, faxes, django_assert_max_num_queries
 ):
