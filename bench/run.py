@@ -51,7 +51,7 @@ def main() -> int:
                 "--faxes",
                 faxes,
                 "--repeat",
-                "10" if args.quick else "25",
+                "10" if args.quick else "50",
             )
         if label != "PostgreSQL":
             continue
