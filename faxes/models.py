@@ -178,11 +178,12 @@ class Fax(models.Model):
             ),
             models.Index(fields=["status", "last_checked_at"], name="fax_status_checked"),
             models.Index(fields=["pdf_state", "pdf_retry_at"], name="fax_pdf_state"),
-            # The history's team filters: "My faxes", "Unassigned" and "Done".
+            # The history's team filters: "My faxes" (only the faxes still assigned: a done
+            # fax keeps its assignee), "Unassigned" and "Done".
             models.Index(
                 fields=["assignee", "-created_at", "-id"],
-                name="fax_assignee_created",
-                condition=Q(assignee__isnull=False),
+                name="fax_assigned_created",
+                condition=Q(team_state="assigned"),
             ),
             models.Index(
                 fields=["team_state", "-created_at", "-id"],
