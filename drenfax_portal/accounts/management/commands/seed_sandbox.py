@@ -20,9 +20,9 @@ from faxes.services.sync import sync_numbers
 # The offices the demo team faxes with again and again: the contacts book starts with them,
 # and the sandbox's seeded history deals mostly with them (name, organisation, fax, tags).
 DEMO_CONTACTS = [
-    ("Dr. Anita Patel", "Northside Clinic", "+12127360143", "referrals, cardiology"),
-    ("Records desk", "County Records", "+13123451290", "records"),
-    ("Billing", "Acme Supplies", "+14159872210", "billing"),
+    ("Dr. Anita Patel", "Riverside Cardiology", "+12127360143", "referrals, cardiology"),
+    ("Records desk", "Cook County Clerk", "+13123451290", "records"),
+    ("Billing", "Bayview Medical Supply", "+14159872210", "billing"),
     ("Dr. James Lee", "Harbor Family Practice", "+16177340088", "referrals"),
     ("Intake", "Lee & Park LLP", "+17135201466", "legal"),
     ("Pharmacy", "Mercy Hospital", "+12068894102", "pharmacy"),
