@@ -2,8 +2,9 @@
 task consumer with honcho (`Procfile.dev`); Ctrl-C stops all.
 
 `python -m drenfax_portal.devrun` prepares and starts honcho; honcho runs this module again as
-`devrun sandbox` (the sandbox, with the portal's credentials) and `devrun web` (waits for the
-sandbox, seeds the demo data, then the dev server).
+`devrun sandbox` (the sandbox, with the portal's credentials), `devrun web` (waits for the
+sandbox, seeds the demo data, then the dev server) and `devrun worker` (waits for the sandbox,
+then the task consumer).
 """
 
 from __future__ import annotations
@@ -42,8 +43,10 @@ def main(argv: list[str]) -> int:
         os.execve(command[0], command, sandbox_env(settings))  # noqa: S606 - our own argv
     if argv == ["web"]:
         return web(settings)
+    if argv == ["worker"]:
+        return worker(settings)
     if argv:
-        print("usage: python -m drenfax_portal.devrun [sandbox|web]", file=sys.stderr)
+        print("usage: python -m drenfax_portal.devrun [sandbox|web|worker]", file=sys.stderr)
         return 2
     from django.core.management import call_command
 
@@ -66,6 +69,15 @@ def web(settings) -> int:
         call_command("seed_sandbox")
     print(f"\n  Drenfax Portal: http://{PORTAL_ADDR}/  (Ctrl-C stops everything)\n", flush=True)
     manage = [sys.executable, str(BASE_DIR / "manage.py"), "runserver", PORTAL_ADDR]
+    os.execv(manage[0], manage)  # noqa: S606 - our own argv
+    return 0  # not reached
+
+
+def worker(settings) -> int:
+    """The task consumer, once the sandbox answers: its first sync would find nobody."""
+    if settings.DRENFAX_SANDBOX:
+        wait_for(f"{settings.DRENFAX_API_URL}/_sandbox/info", settings.DRENFAX_API_KEY)
+    manage = [sys.executable, str(BASE_DIR / "manage.py"), "run_huey"]
     os.execv(manage[0], manage)  # noqa: S606 - our own argv
     return 0  # not reached
 
