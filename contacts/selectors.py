@@ -12,7 +12,8 @@ SUGGESTIONS = 8
 def contact_search(text: str) -> QuerySet[Contact]:
     """Contacts whose name, organisation, number or tags contain every word of `text`."""
     contacts = Contact.objects.all()
-    for word in text.split():
+    # No contact holds a NUL, and PostgreSQL refuses one in a query's text.
+    for word in text.replace("\x00", "").split():
         digits = "".join(ch for ch in word if ch.isdigit())
         match = Q(name__icontains=word) | Q(organisation__icontains=word)
         match |= Q(tags__icontains=word)

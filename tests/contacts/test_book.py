@@ -197,3 +197,9 @@ def test_a_contacts_send_link_fills_in_its_number_and_name(alice_client, alice, 
     form = alice_client.get(link.replace("&amp;", "&")).text
     assert "+12065550142</textarea>" in form
     assert 'value="Dr. Asha Patel"' in form
+
+
+def test_a_search_with_a_nul_byte_finds_what_the_rest_of_it_finds(alice_client, patel):
+    response = alice_client.get("/contacts/suggest", {"contact": "pat\x00"})
+    assert response.status_code == 200
+    assert 'data-contact-name="Dr. Asha Patel"' in response.text
