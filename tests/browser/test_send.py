@@ -29,6 +29,9 @@ def test_a_member_uploads_reorders_previews_and_sends_to_two_numbers(portal, pag
     sign_in(page, live_server.url, "alice", PASSWORD)
     page.goto(f"{live_server.url}/faxes/send/")
     page.fill("#id_recipients", "(206) 555-0123, 206-555-0001")
+    # The check shows while the field still has focus: it must not land (and move the
+    # buttons below it) on the next click, which would then miss its target.
+    expect(page.locator("#recipients-check")).to_contain_text("2 numbers ready")
     page.set_input_files("#id_attachments", [str(first), str(second)])
     files = page.locator(".file-list .file-name")
     expect(files).to_have_count(2)

@@ -24,6 +24,7 @@ def send_one(page, base: str, number: str, *, subject: str, scheduled: str = "")
     """Send a cover-page fax to one number from the send form; the new fax's page URL."""
     page.goto(f"{base}/faxes/send/")
     page.fill("#id_recipients", number)
+    expect(page.locator("#recipients-check")).to_contain_text("1 number ready")
     page.check("input[name=cover_page][value=default]")
     page.fill("#id_subject", subject)
     if scheduled:
