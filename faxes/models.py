@@ -224,6 +224,12 @@ class Fax(models.Model):
         return self.fax_number
 
     @property
+    def team_seen(self) -> str:
+        """The team state a page shows; its team forms send it back, so that a change made
+        meanwhile by someone else is not overwritten (`fax_set_team_state`)."""
+        return f"{self.team_state}:{self.assignee_id or ''}"
+
+    @property
     def our_number(self) -> str:
         return self.fax_number if self.direction == Direction.INBOUND else self.fax_caller_id
 

@@ -30,16 +30,30 @@ def fax_set_team_state(
     by: AbstractBaseUser,
     state: TeamState,
     assignee: AbstractBaseUser | None = None,
+    seen: str | None = None,
 ) -> Fax:
-    """Assign a received fax (to `assignee`), mark it done, or put it back among the new."""
+    """Assign a received fax (to `assignee`), mark it done, or reopen a done one.
+
+    `seen` is the state the user's page showed (`Fax.team_seen`): when someone changed the fax
+    since, nothing changes and NotAssignable says who did. A change already made (a double
+    click) records nothing."""
     if fax.direction != Direction.INBOUND:
         raise NotAssignable("Only received faxes are assigned and marked done.")
+    fax = Fax.objects.select_for_update().get(pk=fax.pk)
     if state == TeamState.ASSIGNED:
         if assignee is None or not assignable_users(fax).filter(pk=assignee.pk).exists():
             raise NotAssignable("That person cannot see this fax, so it cannot be theirs.")
     else:
         assignee = fax.assignee if state == TeamState.DONE else None
-    fax = Fax.objects.select_for_update().get(pk=fax.pk)
+    if (fax.team_state, fax.assignee_id) == (state, assignee.pk if assignee else None):
+        return fax
+    if seen is not None and seen != fax.team_seen:
+        who = person_name(fax.team_changed_by) if fax.team_changed_by else "Someone"
+        raise NotAssignable(f"{who} changed this fax meanwhile, so nothing was changed.")
+    if state == TeamState.ASSIGNED and fax.team_state == TeamState.DONE:
+        raise NotAssignable("This fax is done: reopen it first.")
+    if state == TeamState.NEW and fax.team_state != TeamState.DONE:
+        raise NotAssignable("Only a fax marked done can be reopened.")
     fax.team_state = state
     fax.assignee = assignee
     fax.team_changed_by = by

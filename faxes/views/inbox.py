@@ -29,6 +29,7 @@ def fax_team(request: HtmxHttpRequest, message_id) -> HttpResponse:
         error = ""
     except NotAssignable as exc:
         error = str(exc)
+        fax.refresh_from_db()  # the piece shows where the fax stands now
     # htmx swaps only 2xx answers: a refusal comes back as the piece, with the reason in it.
     if request.htmx and request.POST.get("where") == "row":
         return render(request, "faxes/history.html#row", {"fax": fax, "team_error": error})
@@ -40,21 +41,19 @@ def fax_team(request: HtmxHttpRequest, message_id) -> HttpResponse:
 
 
 def _change_team_state(request: HtmxHttpRequest, fax: Fax, action: str) -> Fax:
+    change = {"fax": fax, "by": request.user, "seen": request.POST.get("seen")}
     if action == "take":
-        return fax_set_team_state(
-            fax=fax, by=request.user, state=TeamState.ASSIGNED, assignee=request.user
-        )
+        return fax_set_team_state(**change, state=TeamState.ASSIGNED, assignee=request.user)
     if action == "assign":
         chosen = request.POST.get("assignee", "")
-        person = assignable_users(fax).filter(pk=chosen).first() if chosen.isdigit() else None
+        is_id = chosen.isascii() and chosen.isdecimal() and len(chosen) < 19
+        person = assignable_users(fax).filter(pk=int(chosen)).first() if is_id else None
         if person is None:
             raise NotAssignable("Choose someone who can see this fax.")
-        return fax_set_team_state(
-            fax=fax, by=request.user, state=TeamState.ASSIGNED, assignee=person
-        )
+        return fax_set_team_state(**change, state=TeamState.ASSIGNED, assignee=person)
     if action in ("done", "reopen"):
         state = TeamState.DONE if action == "done" else TeamState.NEW
-        return fax_set_team_state(fax=fax, by=request.user, state=state)
+        return fax_set_team_state(**change, state=state)
     raise NotAssignable("Choose what to do with the fax.")
 
 

@@ -87,6 +87,52 @@ def test_a_sent_fax_has_no_team_state(alice_client, alice, received):
     assert sent.team_state == TeamState.NEW and sent.assignee is None
 
 
+def test_a_stale_page_does_not_overwrite_a_colleagues_change(
+    alice_client, staff_client, alice, staff, received
+):
+    seen = received.team_seen  # alice's page shows the fax as new
+    team(staff_client, received, "take", seen=seen)
+    refused = alice_client.post(
+        f"/faxes/{received.message_id}/team/",
+        {"action": "take", "seen": seen, "where": "row"},
+        headers={"HX-Request": "true"},
+    )
+    received.refresh_from_db()
+    assert (received.team_state, received.assignee) == (TeamState.ASSIGNED, staff)
+    assert "staffer changed this fax meanwhile, so nothing was changed." in refused.text
+    assert ">staffer</span>" in refused.text  # the row shows where the fax stands now
+    team(staff_client, received, "done", seen=f"assigned:{staff.pk}")
+    team(alice_client, received, "reopen", seen=f"assigned:{staff.pk}")  # still stale
+    received.refresh_from_db()
+    assert (received.team_state, received.assignee) == (TeamState.DONE, staff)
+
+
+def test_a_done_fax_is_reopened_before_anyone_takes_it(alice_client, received):
+    team(alice_client, received, "done")
+    team(alice_client, received, "take")
+    received.refresh_from_db()
+    assert received.team_state == TeamState.DONE
+    page = alice_client.get(f"/faxes/{received.message_id}/")
+    assert "This fax is done: reopen it first." in page.text
+
+
+def test_a_double_click_on_done_records_it_once(alice_client, received):
+    for _ in range(2):
+        team(alice_client, received, "done", seen=received.team_seen)
+    assert received.events.filter(note="marked done").count() == 1
+    assert AuditEvent.objects.filter(action="fax.done").count() == 1
+
+
+@pytest.mark.parametrize("assignee", ["\u00b2", "\u0661", "9" * 30, "-1", ""])
+def test_an_assignee_that_is_not_an_id_is_refused_with_a_message(staff_client, received, assignee):
+    response = team(staff_client, received, "assign", assignee=assignee)
+    assert response.status_code == 302
+    received.refresh_from_db()
+    assert received.team_state == TeamState.NEW
+    page = staff_client.get(f"/faxes/{received.message_id}/")
+    assert "Choose someone who can see this fax." in page.text
+
+
 @pytest.mark.parametrize("path", ["team/", "notes/", "forward/"])
 def test_a_member_gets_404_on_another_members_fax(bob_client, received, path):
     response = bob_client.post(
