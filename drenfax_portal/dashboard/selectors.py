@@ -96,7 +96,8 @@ class TeamQueue:
 def team_queue(user: AbstractBaseUser, *, now: datetime, limit: int = 6) -> TeamQueue:
     """The received faxes assigned to the user, and those nobody has taken lately."""
     inbound = _indexable(user, visible_faxes(user)).filter(direction=Direction.INBOUND)
-    mine, mine_count = _newest(inbound.filter(team_state=TeamState.ASSIGNED, assignee=user), limit)
+    mine = inbound.filter(team_state=TeamState.ASSIGNED, assignee=user, is_archived=False)
+    mine, mine_count = _newest(mine, limit)
     since = now - timedelta(days=UNASSIGNED_DAYS)
     new = inbound.filter(
         team_state=TeamState.NEW, status=FaxStatus.SUCCESS, is_archived=False, created_at__gte=since

@@ -30,13 +30,15 @@ def test_home_lists_my_faxes_and_the_unassigned_received_lately(alice_client, al
         return fax
 
     received(csid="MINE", team_state=TeamState.ASSIGNED, assignee=alice)
+    # Archived, it is out of My faxes in the history too, where "All my faxes" leads.
+    received(csid="PUT AWAY", team_state=TeamState.ASSIGNED, assignee=alice, is_archived=True)
     received(csid="WAITING")
     received(csid="OLD WAITING", days=20)
     received(csid="BOBS", number="+13125550100")
     received(csid="FINISHED", team_state=TeamState.DONE)
     page = alice_client.get("/").text
     mine, unassigned = page.split('id="team-title"')[1].split("Unassigned inbound")
-    assert "MINE" in mine and "WAITING" not in mine
+    assert "MINE" in mine and "WAITING" not in mine and "PUT AWAY" not in mine
     unassigned = unassigned.split("</section>")[0]
     assert "WAITING" in unassigned
     for absent in ("OLD WAITING", "BOBS", "FINISHED", "MINE"):
