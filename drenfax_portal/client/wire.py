@@ -138,7 +138,7 @@ def choice(field: str, value: Any, allowed: tuple[str, ...]) -> str:
 def digits(field: str, value: Any, *, length: int) -> str | None:
     """An optional string of exactly `length` digits (area code, exchange)."""
     checked = text(field, value)
-    if checked is not None and not (len(checked) == length and checked.isdigit()):
+    if checked is not None and not re.fullmatch(f"[0-9]{{{length}}}", checked):
         raise _fail(field, f"must be {length} digits (got {checked!r})")
     return checked
 
@@ -154,7 +154,7 @@ def caller_id(value: Any) -> str | None:
         number = number[2:]
     elif len(number) == 11 and number.startswith("1"):
         number = number[1:]
-    if not number.isdigit() or len(number) > 10:
+    if not re.fullmatch("[0-9]{1,10}", number):
         raise _fail("caller_id", f"must be a phone number of at most 10 digits (got {checked!r})")
     return number
 

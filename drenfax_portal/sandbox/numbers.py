@@ -314,7 +314,7 @@ def parse_storage(text: str) -> str | None:
     if not isinstance(host, str) or not re.fullmatch(r"[A-Za-z0-9.\-\[\]:]{1,255}", host.strip()):
         raise InvalidInput("storage.host must be a host name or IP address")
     port = data.get("port", 21 if protocol == "ftp" else 22)
-    if isinstance(port, str) and port.isdigit():
+    if isinstance(port, str) and port.isascii() and port.isdigit():
         port = int(port)
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
         raise InvalidInput("storage.port must be an integer between 1 and 65535")

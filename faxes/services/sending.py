@@ -8,6 +8,7 @@ recipients; more than QUEUE_ABOVE are written down and sent by a task (`send_cal
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -219,8 +220,8 @@ def _apply_action(action: str, files: list[StagedFile], cf_rows: list[tuple[str,
     verb, _, target = action.partition(":")
     if verb == "add_field":
         cf_rows.append(("", ""))
-    elif verb == "remove_field" and target.isdigit() and int(target) < len(cf_rows):
-        del cf_rows[int(target)]
+    elif verb == "remove_field" and re.fullmatch("[0-9]{1,3}", target):
+        del cf_rows[int(target) : int(target) + 1]
     index = next((i for i, f in enumerate(files) if str(f.token) == target), None)
     if index is None:
         return

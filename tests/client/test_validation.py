@@ -56,7 +56,8 @@ def test_limits_count_characters_not_bytes(api, client):
 
 
 @pytest.mark.parametrize(
-    "caller_id", ["22345678901", "+1509457005100", "509-457-005x", "+44 20 7946 0000", ""]
+    "caller_id",
+    ["22345678901", "+1509457005100", "509-457-005x", "+44 20 7946 0000", "", "509457005\u00b2"],
 )
 def test_send_refuses_a_caller_id_that_is_not_ten_digits(api, client, caller_id):
     refused(
@@ -212,8 +213,9 @@ def test_search_needs_npa_city_or_zipcode(api, client):
     assert "npa, city or zipcode" in str(error)
 
 
-def test_search_refuses_an_npa_that_is_not_three_digits(api, client):
-    refused(api, lambda: client.search_numbers(npa="70"), "npa")
+@pytest.mark.parametrize("npa", ["70", "70\u00b2", "\u0667\u0660\u0661"])
+def test_search_refuses_an_npa_that_is_not_three_digits(api, client, npa):
+    refused(api, lambda: client.search_numbers(npa=npa), "npa")
 
 
 def test_validate_number_refuses_a_bad_country_code(api, client):

@@ -308,7 +308,7 @@ def test_csv_export_follows_the_filter_and_the_access_rule(alice_client, faxes):
     assert str(faxes["bobs"].message_id) not in {r[0] for r in rows}
 
 
-@pytest.mark.parametrize("subject", ["|calc", "%0A", "-2+3", "+1 (206)", "@SUM(A1)"])
+@pytest.mark.parametrize("subject", ["|calc", "%0A", "-2+3", "+1 (206)", "@SUM(A1)", "+1\u00b2"])
 def test_csv_export_keeps_numbers_as_they_are_and_defuses_every_formula(
     alice_client, faxes, subject
 ):

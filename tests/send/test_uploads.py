@@ -250,6 +250,14 @@ def test_custom_field_rows_can_be_added_and_removed_without_javascript(alice_cli
     assert page.count('name="cf_key"') == 1 and 'value="b"' in page and 'value="a"' not in page
 
 
+@pytest.mark.parametrize("target", ["\u00b2", "\u0661", "7", "x"])
+def test_removing_a_custom_field_row_that_is_not_there_changes_nothing(
+    alice_client, covers, target
+):
+    response = post(alice_client, action=f"remove_field:{target}", cf_key=["a"], cf_value=["1"])
+    assert response.status_code == 200 and 'value="a"' in text(response)
+
+
 # --- retention --------------------------------------------------------------------------------
 
 
