@@ -29,15 +29,19 @@ def clean_tags(value: str) -> str:
 
 
 class ContactForm(forms.ModelForm):
+    # As typed ("+1 (206) 555-0142" is longer than the E.164 the model keeps).
+    fax_number = forms.CharField(
+        label="Fax number",
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        help_text="Any usual form: (206) 555-0100, +44 20 7946 0000.",
+    )
+
     class Meta:
         model = Contact
         fields = ["name", "organisation", "fax_number", "notes", "tags"]
-        widgets = {
-            "notes": forms.Textarea(attrs={"rows": 3}),
-            "fax_number": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
-        }
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
-            "fax_number": "Any usual form: (206) 555-0100, +44 20 7946 0000.",
             "tags": "Words separated by commas, for finding contacts: cardiology, referrals.",
         }
 

@@ -11,6 +11,7 @@ from typing import IO, Any
 from contacts.forms import clean_tags
 from contacts.models import Contact
 from contacts.services import ImportedContact
+from drenfax_portal.exports import csv_cell_read
 from fax_numbers.phone import InvalidNumber, parse_number
 from faxes.spreadsheets import RefusedList, cell_text, workbook_rows
 
@@ -82,15 +83,22 @@ def _csv_rows(upload: IO[bytes]) -> list[tuple[int, tuple[Any, ...]]]:
     if "\x00" in text:
         raise RefusedList("This is not a CSV file (it holds binary data). Save the list as CSV.")
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+        delimiter = ","
+    # Only the delimiter is guessed: the sniffer reads the quote our export puts before a
+    # formula-like cell ("'+Plus Medical") as the quoting character, and merges rows.
+    reader = csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter)
     rows = []
-    for line, values in enumerate(reader, start=1):
-        if line > MAX_ROWS + 100:
-            raise RefusedList(f"The list holds more than {MAX_ROWS:,} rows; import at most that.")
-        rows.append((line, tuple(values)))
+    try:
+        for line, values in enumerate(reader, start=1):
+            if line > MAX_ROWS + 100:
+                raise RefusedList(
+                    f"The list holds more than {MAX_ROWS:,} rows; import at most that."
+                )
+            rows.append((line, tuple(csv_cell_read(value) for value in values)))
+    except csv.Error as exc:
+        raise RefusedList(f"Line {reader.line_num} could not be read as CSV ({exc}).") from exc
     return rows
 
 
@@ -111,7 +119,11 @@ def _header(rows: list[tuple[int, tuple[Any, ...]]]) -> tuple[int, list[tuple[in
 
 
 def _checked(row: PreviewRow) -> PreviewRow:
-    fields = {name: row.fields.get(name, "").strip() for name in ImportedContact.__annotations__}
+    # A column the list does not have is None: an updated contact keeps what it has there.
+    fields: dict[str, Any] = {
+        name: row.fields[name].strip() if name in row.fields else None
+        for name in ImportedContact.__annotations__
+    }
     if not fields["name"]:
         row.problem = "no name"
         return row
@@ -120,9 +132,10 @@ def _checked(row: PreviewRow) -> PreviewRow:
     except InvalidNumber as exc:
         row.problem = f"fax number “{fields['fax_number']}”: {exc}"
         return row
-    fields["tags"] = clean_tags(fields["tags"])
+    if fields["tags"] is not None:
+        fields["tags"] = clean_tags(fields["tags"])
     for name, limit in LIMITS.items():
-        if len(fields[name]) > limit:
+        if len(fields[name] or "") > limit:
             row.problem = f"{name} longer than {limit} characters"
             return row
     row.contact = ImportedContact(**fields)

@@ -21,6 +21,7 @@ from contacts.models import Contact
 from contacts.selectors import SUGGESTIONS, contact_search
 from contacts.services import (
     ImportedContact,
+    NumberTaken,
     contact_create,
     contact_delete,
     contact_update,
@@ -35,6 +36,8 @@ from faxes.spreadsheets import RefusedList
 from faxes.views.common import limited_uploads
 
 PAGE_SIZE = 50
+# A double click on Add, or a colleague saving the same number at the same moment.
+TAKEN_MEANWHILE = "This fax number was just added to the contacts: look it up in the list."
 
 
 @require_GET
@@ -62,9 +65,13 @@ def contact_add(request: HtmxHttpRequest) -> HttpResponse:
     initial = {"fax_number": request.GET.get("fax_number", ""), "name": request.GET.get("name", "")}
     form = ContactForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        contact = contact_create(user=request.user, **form.cleaned_data)
-        messages.success(request, f"Added {contact} to the contacts.")
-        return redirect(safe_next(request, "contacts:list"))
+        try:
+            contact = contact_create(user=request.user, **form.cleaned_data)
+        except NumberTaken:
+            form.add_error("fax_number", TAKEN_MEANWHILE)
+        else:
+            messages.success(request, f"Added {contact} to the contacts.")
+            return redirect(safe_next(request, "contacts:list"))
     return render(request, "contacts/form.html", {"form": form, "next": safe_next(request, "")})
 
 
@@ -74,9 +81,13 @@ def contact_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(Contact, pk=pk)
     form = ContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
-        contact_update(contact=form.instance, user=request.user, changed=form.changed_data)
-        messages.success(request, f"Saved {contact}.")
-        return redirect("contacts:list")
+        try:
+            contact_update(contact=form.instance, user=request.user, changed=form.changed_data)
+        except NumberTaken:
+            form.add_error("fax_number", TAKEN_MEANWHILE)
+        else:
+            messages.success(request, f"Saved {contact}.")
+            return redirect("contacts:list")
     return render(request, "contacts/form.html", {"form": form, "contact": contact})
 
 

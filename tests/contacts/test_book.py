@@ -185,6 +185,104 @@ def test_a_list_over_the_size_limit_is_refused_while_it_is_read(staff_client, se
     assert not Contact.objects.exists()
 
 
+def test_a_csv_cell_too_long_to_read_is_refused_with_the_reason(staff_client):
+    text = "Name,Fax number\n" + "A" * 200_000 + ",2065550142\n"
+    response = staff_client.post("/contacts/import/", {"file": csv_upload(text)})
+    assert response.status_code == 200
+    assert "Line 2 could not be read as CSV" in response.text
+    assert "No contact was changed" in response.text
+
+
+def import_list(client, text: str):
+    preview = client.post("/contacts/import/", {"file": csv_upload(text)})
+    done = client.post("/contacts/import/", {"action": "import", "token": preview.context["token"]})
+    assert done.status_code == 302
+
+
+def test_the_export_imports_back_as_the_same_contacts(staff_client, patel):
+    Contact.objects.create(name="+Plus Medical", fax_number="+12065550100", notes="- urgent only")
+    Contact.objects.create(
+        name="Dr Brown", organisation="St Mary's", fax_number="+442079460000", tags="uk"
+    )
+    Contact.objects.create(name="Dr Chen", fax_number="+13125550111", notes="=call first")
+    fields = ("name", "organisation", "fax_number", "notes", "tags")
+    before = list(Contact.objects.values_list(*fields))
+    exported = staff_client.get("/contacts/export.csv").content.decode()
+    Contact.objects.all().delete()
+
+    import_list(staff_client, exported)
+    assert list(Contact.objects.values_list(*fields)) == before
+
+
+def test_an_import_without_a_column_keeps_what_contacts_have_there(staff_client, patel):
+    Contact.objects.filter(pk=patel.pk).update(notes="Call first")
+    import_list(staff_client, "Name,Fax number\nDr. A. Patel,206-555-0142\nDr. New,312-555-0100\n")
+    patel.refresh_from_db()
+    assert (patel.name, patel.organisation, patel.notes, patel.tags) == (
+        "Dr. A. Patel",
+        "Northside Cardiology",
+        "Call first",
+        "cardiology, referrals",
+    )
+    new = Contact.objects.get(fax_number="+13125550100")
+    assert (new.organisation, new.notes, new.tags) == ("", "", "")
+
+
+def test_an_import_updates_a_number_another_import_added_meanwhile(staff, patel, monkeypatch):
+    from django.db.models import QuerySet
+
+    from contacts.services import ImportedContact, contacts_import
+
+    # As if the lock ran before the other import's commit: patel's number is not seen.
+    monkeypatch.setattr(QuerySet, "in_bulk", lambda self, *args, **kwargs: {})
+    row = ImportedContact("Dr. A. Patel", None, "+12065550142", None, None)
+    contacts_import(rows=[row], user=staff, filename="late.csv")
+    patel.refresh_from_db()
+    assert (patel.name, patel.organisation) == ("Dr. A. Patel", "Northside Cardiology")
+    assert Contact.objects.count() == 1
+
+
+def test_a_number_typed_with_its_punctuation_is_accepted(staff_client):
+    typed = "+1 (206) 555-0199"  # longer than the E.164 kept
+    response = staff_client.post("/contacts/new/", {"name": "Dr. Kim", "fax_number": typed})
+    assert response.status_code == 302
+    assert Contact.objects.get().fax_number == "+12065550199"
+
+
+def test_an_international_contact_saves_unchanged(staff_client):
+    contact = Contact.objects.create(name="Beijing Lab", fax_number="+8613800138000")
+    form = staff_client.get(f"/contacts/{contact.pk}/").context["form"]
+    data = {name: form[name].value() or "" for name in ("name", "organisation", "fax_number")}
+    assert staff_client.post(f"/contacts/{contact.pk}/", data).status_code == 302
+    contact.refresh_from_db()
+    assert contact.fax_number == "+8613800138000"
+
+
+def test_a_number_saved_meanwhile_is_refused_with_a_message_and_keeps_what_was_typed(
+    staff_client, patel, monkeypatch
+):
+    from contacts import forms
+    from fax_numbers.phone import parse_number
+
+    # The form checked the number before a colleague (or a double click) saved it.
+    monkeypatch.setattr(forms, "clean_fax_number", lambda value, instance=None: parse_number(value))
+    monkeypatch.setattr(forms.ContactForm, "validate_unique", lambda self: None)
+    response = staff_client.post(
+        "/contacts/new/", {"name": "Dr. Kim", "fax_number": "206-555-0142"}
+    )
+    assert response.status_code == 200
+    assert "This fax number was just added to the contacts" in response.text
+    assert 'value="Dr. Kim"' in response.text
+    assert Contact.objects.count() == 1
+    other = Contact.objects.create(name="Dr. Lee", fax_number="+13125550100")
+    response = staff_client.post(
+        f"/contacts/{other.pk}/", {"name": "Dr. Lee", "fax_number": "206-555-0142"}
+    )
+    assert "This fax number was just added to the contacts" in response.text
+    other.refresh_from_db()
+    assert other.fax_number == "+13125550100"
+
+
 def test_a_contacts_send_link_fills_in_its_number_and_name(alice_client, alice, patel, api):
     from tests.conftest import API_URL
     from tests.factories import make_number
