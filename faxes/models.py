@@ -448,6 +448,11 @@ class SyncState(models.Model):
     newest_created_at = models.DateTimeField(null=True, blank=True)
     backfill_done = models.BooleanField(default=False)
     backfill_offset = models.PositiveIntegerField(default=0)
+    # An incremental walk cut short (a 429, an error, the call cap): the offset it resumes
+    # at and the newest createdAt it has read. newest_created_at moves only when a walk
+    # ends, so the faxes it has not read yet stay inside its window.
+    walk_offset = models.PositiveIntegerField(default=0)
+    walk_newest = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)

@@ -94,9 +94,11 @@ def sync_faxes_step(
 
 
 def _fetch_pages(client, limiter, account_id, state: SyncState, report: SyncReport, max_calls):
-    """Backfill from the saved offset, or read what is new since the newest known fax."""
+    """Backfill from the saved offset, or read what is new since the newest known fax (from
+    where an earlier step stopped, if it was cut short)."""
     backfill = not state.backfill_done
-    offset = state.backfill_offset if backfill else 0
+    resumed = not backfill and state.walk_offset > 0
+    offset = state.backfill_offset if backfill else state.walk_offset
     from_date = None
     if not backfill and state.newest_created_at:
         from_date = (state.newest_created_at - OVERLAP).date()
@@ -113,16 +115,35 @@ def _fetch_pages(client, limiter, account_id, state: SyncState, report: SyncRepo
             report.fetched += len(page.rows)
             report.created += merged.created
             report.updated += merged.updated
-            dates = [state.newest_created_at, *(r.created_at for r in page.rows)]
-            state.newest_created_at = max((d for d in dates if d), default=None)
+            newest = _newest(state.walk_newest, *(r.created_at for r in page.rows))
+            # A page holding a fax already known unchanged: the rest is known too, unless
+            # an earlier step stopped before reading it (then the walk goes to its end).
+            met_known = any(not o.created and not o.changed for o in merged.outcomes)
+            ends = last or (met_known and not backfill and not resumed)
             if backfill:
+                state.newest_created_at = _newest(state.newest_created_at, newest)
                 state.backfill_offset, state.backfill_done = offset, last
-            state.save(update_fields=["backfill_offset", "newest_created_at", "backfill_done"])
-        # A page holding a fax already known unchanged: the rest is known too.
-        met_known = any(not o.created and not o.changed for o in merged.outcomes)
-        if last or (met_known and not backfill):
+            elif ends:
+                state.newest_created_at = _newest(state.newest_created_at, newest)
+                state.walk_offset, state.walk_newest = 0, None
+            else:
+                state.walk_offset, state.walk_newest = offset, newest
+            state.save(
+                update_fields=[
+                    "backfill_offset",
+                    "backfill_done",
+                    "newest_created_at",
+                    "walk_offset",
+                    "walk_newest",
+                ]
+            )
+        if ends:
             report.backfill_done = state.backfill_done
             return
+
+
+def _newest(*dates):
+    return max((d for d in dates if d), default=None)
 
 
 def reconcile_open_faxes(*, client: DrenfaxClient) -> int:

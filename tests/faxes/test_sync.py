@@ -91,6 +91,24 @@ def test_a_second_run_fetches_only_the_new_page(sandbox):
 
 
 @pytest.mark.django_db
+def test_an_increment_cut_short_goes_on_where_it_stopped(sandbox):
+    sandbox.seed(10, days=1)
+    step(sandbox)
+    sandbox.advance(3 * 86_400)
+    sandbox.seed(1200, days=1)  # newer than every cached fax, and no webhook brought them
+    first = step(sandbox, max_calls=1)
+    assert first.calls == 1 and Fax.objects.count() == 510
+    sandbox.reset_stats()
+    second = step(sandbox)  # its first page is all known: not a reason to stop this time
+    assert Fax.objects.count() == 1210
+    assert second.calls == 2 == history_calls(sandbox)
+    state = SyncState.objects.get()
+    assert state.walk_offset == 0 and state.walk_newest is None
+    sandbox.reset_stats()
+    assert step(sandbox).calls == 1  # and the next increment stops at its first known page
+
+
+@pytest.mark.django_db
 def test_a_429_from_the_provider_is_waited_out(sandbox):
     sandbox.seed(10, days=1)
     sandbox.add_fault(endpoint="GET /v1/fax/history", fault="429", count=1, retry_after=1)
