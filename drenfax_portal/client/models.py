@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Self
 
@@ -268,6 +268,16 @@ class BatchError(_Parsed):
 
     error: str | None = None
     recipient_fax: str | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        """Also reads the nested form `{"error": {"name": ..., "message": ...}}`."""
+        parsed = super().from_api(data)
+        nested = data.get("error")
+        if parsed.error is None and isinstance(nested, dict):
+            parts = [nested[k] for k in ("name", "message") if isinstance(nested.get(k), str)]
+            return replace(parsed, error=": ".join(parts) or None)
+        return parsed
 
 
 @dataclass(frozen=True)

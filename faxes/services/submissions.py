@@ -154,9 +154,15 @@ RECORD_CHUNK = 1000
 
 def _record_answer(submission: Submission, answer: Any) -> Submission:
     if isinstance(answer, BatchResult):
+        if not answer.success and not answer.errors:
+            # A 2xx that names no fax and no refusal: Drenfax may well have sent them, so
+            # the reconciler finds out; "nothing was sent" would invite a second send.
+            error = "Drenfax's answer did not say which faxes it accepted."
+            return _finish(submission, Submission.State.UNKNOWN, error=error)
         accepted = [fax.raw for fax in answer.success]
         refused = [
-            {"recipient": err.recipient_fax or "", "error": err.error} for err in answer.errors
+            {"recipient": err.recipient_fax or "", "error": err.error or "refused by Drenfax"}
+            for err in answer.errors
         ]
     else:  # a single Fax
         accepted, refused = [answer.raw], []
@@ -204,9 +210,16 @@ def _finish(
     return submission
 
 
+# A recipient an unknown send settled without: not refused, so never offered for a resend.
+UNCONFIRMED = (
+    "not found in Drenfax's history; ask the recipient whether it arrived before sending again"
+)
+
+
 @transaction.atomic
-def submission_settle_from_cache(submission: Submission) -> bool:
-    """Settle an unknown submission from faxes already in the cache; True if settled."""
+def submission_settle_from_cache(submission: Submission, *, partly: bool = False) -> bool:
+    """Settle an unknown submission from faxes already in the cache once every recipient's
+    fax is there (`partly`: with those found, the others unconfirmed); True if settled."""
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
     if submission.state != Submission.State.UNKNOWN:
         return True
@@ -220,7 +233,7 @@ def submission_settle_from_cache(submission: Submission) -> bool:
     found: dict[str, Fax] = {}
     for fax in candidates:
         found.setdefault(fax.fax_number, fax)
-    if not found:
+    if not found or (len(found) < len(set(submission.recipients)) and not partly):
         return False
     for fax in found.values():
         Fax.objects.filter(pk=fax.pk).update(
@@ -229,7 +242,7 @@ def submission_settle_from_cache(submission: Submission) -> bool:
     results = [
         {"recipient": r, "message_id": str(found[r].message_id)}
         if r in found
-        else {"recipient": r, "error": "no fax found at Drenfax for this number"}
+        else {"recipient": r, "unconfirmed": UNCONFIRMED}
         for r in submission.recipients
     ]
     _finish(submission, Submission.State.DONE, results=results, error="")
@@ -278,9 +291,10 @@ def reconcile_unknown_submissions(
         Submission.objects.filter(pk=submission.pk).update(
             reconcile_attempts=submission.reconcile_attempts + 1
         )
-        if submission_settle_from_cache(submission):
+        given_up = timezone.now() - submission.created_at > GIVE_UP_AFTER
+        if submission_settle_from_cache(submission, partly=given_up):
             settled += 1
-        elif timezone.now() - submission.created_at > GIVE_UP_AFTER:
+        elif given_up:
             _finish(
                 submission,
                 Submission.State.NOT_SENT,

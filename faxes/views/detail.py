@@ -230,7 +230,7 @@ def submission_detail(request: HtmxHttpRequest, key) -> HttpResponse:
         "submission": submission,
         "rows": rows,
         "page": page,
-        "accepted": len(submission.results) - refused,
+        "accepted": sum(1 for r in submission.results if r.get("message_id")),
         "refused": refused,
         "send": send_summary(submission, request.user),
         "blast": blast_summary(submission),

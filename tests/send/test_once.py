@@ -141,6 +141,38 @@ def test_an_answer_that_cannot_be_read_is_unknown_too(alice_client, covers):
     assert Submission.objects.get().state == Submission.State.UNKNOWN
 
 
+@pytest.mark.parametrize("answer", [{}, {"data": {"success": [{"messageId": "x"}]}}])
+def test_a_2xx_that_names_no_fax_is_unknown_and_never_sent_again(alice_client, covers, answer):
+    covers.post(f"{API_URL}/v1/faxes/multiple", json=answer)
+    response = post(alice_client, recipients="206 555 0111, 312 555 0122")
+    assert response["Location"].startswith("/faxes/submissions/")
+    submission = Submission.objects.get()
+    assert submission.state == Submission.State.UNKNOWN
+    # The page offers no "send again"; a retry of the same form sends nothing.
+    page = text(alice_client.get(f"/faxes/submissions/{submission.key}/"))
+    assert "Nothing was sent" not in page
+    post(alice_client, submission_key=str(submission.key), recipients="206 555 0111, 312 555 0122")
+    assert len(sent_once(covers)) == 1
+
+
+@pytest.mark.parametrize(
+    ("refusal", "reason"),
+    [
+        ({"error": {"name": "InvalidInputError", "message": "not a fax number"}}, ""),
+        ({}, "refused by Drenfax"),
+    ],
+)
+def test_a_refusal_without_a_plain_reason_still_brings_the_form_back(
+    alice_client, covers, refusal, reason
+):
+    errors = [{"recipientFax": n, **refusal} for n in ("+12065550111", "+13125550122")]
+    covers.post(f"{API_URL}/v1/faxes/multiple", json={"success": [], "errors": errors})
+    page = text(post(alice_client, recipients="206 555 0111, 312 555 0122"))
+    reason = reason or "InvalidInputError: not a fax number"
+    assert f"Nothing was sent. {reason}; {reason}" in page
+    assert Submission.objects.get().state == Submission.State.FAILED
+
+
 def test_a_refusal_brings_the_form_back_with_its_files_and_a_new_key(alice_client, covers):
     covers.post(
         f"{API_URL}/v1/faxes", status=400, json={"error": "InvalidInputError: bad callerId"}
@@ -281,6 +313,30 @@ def test_a_send_stuck_while_sending_is_reconciled_to_the_fax_that_exists(alice, 
     assert stuck.state == Submission.State.DONE and fax.submission == stuck
     assert fax.sent_by == alice
     assert not [c for c in api.calls if c.request.method == "POST"]
+
+
+def test_an_unknown_send_waits_for_every_recipient_before_it_settles(alice_client, covers):
+    covers.post(f"{API_URL}/v1/faxes/multiple", body=requests.ReadTimeout("read timed out"))
+    key = post(alice_client, recipients="206 555 0111, 312 555 0122")["Location"].split("/")[-2]
+    now = timezone.now().isoformat()
+    make_fax(faxNumber="+12065550111", direction="outbound", createdAt=now)  # one webhook so far
+    history = covers.get(
+        re.compile(rf"{API_URL}/v1/fax/history.*"),
+        json={"count": "1", "rows": [fax_answer("+12065550111", createdAt=now)]},
+    )
+    client = DrenfaxClient(API_URL, "test-key")
+    reconcile_unknown_submissions(client=client)
+    assert Submission.objects.get().state == Submission.State.UNKNOWN  # Drenfax was asked
+    assert history.call_count == 1
+    # Past the time to give up, the second number is not confirmed, and not offered again.
+    Submission.objects.update(created_at=timezone.now() - timedelta(days=3))
+    Fax.objects.update(created_at=timezone.now() - timedelta(days=3))
+    reconcile_unknown_submissions(client=client)
+    submission = Submission.objects.get()
+    assert submission.state == Submission.State.DONE
+    assert "error" not in submission.results[1] and "unconfirmed" in submission.results[1]
+    page = text(alice_client.get(f"/faxes/submissions/{key}/"))
+    assert "Not confirmed" in page and "Send again to the refused numbers" not in page
 
 
 def test_a_recent_send_still_sending_is_left_alone(alice, api):
