@@ -138,7 +138,7 @@ def pdf_wanted(fax_pk: int) -> None:
     with get_client() as client:
         fetch_wanted_pdfs(client=client, pk=fax_pk)
     retry_at = (
-        Fax.objects.filter(pk=fax_pk, pdf_state=PdfState.WANTED)
+        Fax.objects.filter(pk=fax_pk, pdf_state=PdfState.WANTED, pdf_path="")
         .values_list("pdf_retry_at", flat=True)
         .first()
     )

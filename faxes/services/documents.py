@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from drenfax_portal.client import DrenfaxError
-from faxes.models import Fax
+from faxes.models import Fax, PdfState
 
 
 def documents_dir() -> Path:
@@ -58,9 +58,11 @@ def write_document(
 
 
 def fax_set_pdf(fax: Fax, relative: str) -> str:
-    """Point the cached fax at a stored PDF (deleting the copy it had before)."""
+    """Point the cached fax at a stored PDF (deleting the copy it had before); a fetch the
+    worker still had to make is no longer wanted."""
     old, now = fax.pdf_path, timezone.now()
-    Fax.objects.filter(pk=fax.pk).update(pdf_path=relative, pdf_fetched_at=now)
+    stored = {"pdf_state": PdfState.DONE, "pdf_error": "", "pdf_retry_at": None}
+    Fax.objects.filter(pk=fax.pk).update(pdf_path=relative, pdf_fetched_at=now, **stored)
     fax.pdf_path, fax.pdf_fetched_at = relative, now
     if old and old != relative:
         delete_document(old)

@@ -42,7 +42,7 @@ def fetch_wanted_pdfs(*, client: PdfDownloader, limit: int = 10, pk: int | None 
     abandoned = Q(pdf_state=PdfState.CLAIMED, pdf_claimed_at__lt=now - CLAIM_TTL)
     faxes = Fax.objects.filter(pk=pk) if pk is not None else Fax.objects.all()
     candidates = list(
-        faxes.filter(due | abandoned, deleted_at__isnull=True)
+        faxes.filter(due | abandoned, deleted_at__isnull=True, pdf_path="")
         .order_by(F("pdf_retry_at").asc(nulls_first=True), "id")
         .values_list("pk", "message_id", "pdf_state", "pdf_claimed_at")[:limit]
     )

@@ -191,3 +191,52 @@ def test_the_pdf_task_fetches_the_fax_and_tries_again_when_the_fetch_set_a_time(
     other.refresh_from_db()
     assert other.pdf_state == PdfState.WANTED and other.pdf_retry_at is not None
     assert [t.args for t in tasks.huey.pending()] == [(other.pk,)]
+
+
+def test_a_pdf_opened_on_its_page_is_no_longer_wanted(alice, alice_client, api, tasks):
+    from faxes import tasks as task_module
+    from tests.conftest import API_URL
+    from tests.factories import make_number
+
+    make_number("+12065550100", alice)
+    fax = wanted_fax()
+    # The worker's first try failed and set a time; the user opens the fax before it.
+    Fax.objects.filter(pk=fax.pk).update(pdf_retry_at=timezone.now() - timedelta(seconds=1))
+    api.get(f"{API_URL}/v1/fax/{fax.message_id}/download", body=PDF, content_type="application/pdf")
+    assert alice_client.get(f"/faxes/{fax.message_id}/pdf").status_code == 200
+    fax.refresh_from_db()
+    assert fax.pdf_path and fax.pdf_state == PdfState.DONE and fax.pdf_retry_at is None
+    task_module.pdf_wanted.call_local(fax.pk)
+    assert not tasks.names()  # before, it scheduled itself again at once, for ever
+
+
+def test_a_wanted_fax_that_has_its_pdf_already_is_not_fetched_again(tasks):
+    from faxes import tasks as task_module
+    from faxes.services.documents import write_document
+
+    # As an earlier version left them: stored by a page view, still marked wanted.
+    stuck = [wanted_fax() for _ in range(10)]
+    for fax in stuck:
+        relative, _ = write_document([PDF])
+        Fax.objects.filter(pk=fax.pk).update(pdf_path=relative)
+    waiting = wanted_fax()
+    client = FakeClient()
+    fetch_wanted_pdfs(client=client)
+    assert client.calls == [str(waiting.message_id)]
+    past = timezone.now() - timedelta(seconds=1)
+    Fax.objects.filter(pk=stuck[0].pk).update(pdf_retry_at=past)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(task_module, "get_client", lambda: _Entered(client))
+        task_module.pdf_wanted.call_local(stuck[0].pk)
+    assert not tasks.names()
+
+
+class _Entered:
+    def __init__(self, client):
+        self.client = client
+
+    def __enter__(self):
+        return self.client
+
+    def __exit__(self, *exc):
+        pass
