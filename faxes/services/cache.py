@@ -201,7 +201,7 @@ def _update(
 ) -> MergeOutcome:
     old_status, old_pages = fax.status, fax.pages_complete
     stale = is_stale(fax, fields)
-    changed = [] if stale else _apply_report(fax, fields)
+    changed = [] if stale else _apply_report(fax, fields, source=source)
     # Who sent it and from which of our numbers are the portal's to record, even from a stale
     # report: our own send's answer often arrives after the provider's webhook moved the fax
     # on, and the sender must still see the fax.
@@ -225,9 +225,17 @@ def _update(
     return MergeOutcome(fax=fax, changed=True)
 
 
-def _apply_report(fax: Fax, fields: dict[str, Any]) -> list[str]:
+def _apply_report(fax: Fax, fields: dict[str, Any], *, source: str) -> list[str]:
     """Set the provider's fields of a report that is not stale; returns those that changed.
-    A report without a creation time or with fewer pages done keeps the cached ones."""
+    A report without a creation time or with fewer pages done keeps the cached ones.
+
+    A deleted fax stays deleted (its document is gone), and a webhook does not unarchive one:
+    a delivery tells what the fax was when it was sent, and the provider retries one for a
+    day, so it may predate the user's archive. The sync brings a real unarchive."""
+    if fax.deleted_at is not None:
+        fields["deleted_at"] = fax.deleted_at
+    if source == FaxEvent.Source.WEBHOOK and fax.is_archived:
+        fields["is_archived"] = True
     if fields["created_at"] is None:
         fields["created_at"] = fax.created_at
     if fields["pages_complete"] is None or (

@@ -9,7 +9,8 @@ from django.db import connections
 from django.test import Client
 
 from faxes.models import Fax, FaxEvent, WebhookDelivery
-from tests.factories import fax_payload, make_fax
+from tests.conftest import API_URL
+from tests.factories import fax_payload, make_fax, make_number
 from tests.webhooks.helpers import PDF, basic, inbound, post_form, post_json
 
 
@@ -167,3 +168,34 @@ def test_identical_updates_racing_apply_once():
     assert fax.events.filter(applied=True).count() == 2  # first seen + the update
     assert fax.events.filter(applied=False).count() <= 1
     assert outcomes().count("applied") == 1
+
+
+@pytest.fixture
+def received(alice):
+    make_number("+12065550100", alice)
+    payload = inbound()
+    make_fax(**payload)
+    return payload
+
+
+@pytest.mark.django_db
+def test_a_delivery_retried_after_a_delete_leaves_the_fax_deleted(
+    alice_client, api, webhook, received
+):
+    mid = received["messageId"]
+    api.delete(f"{API_URL}/v1/fax/{mid}", body="OK")
+    alice_client.post(f"/faxes/{mid}/delete/")
+    post_json(webhook, received)  # sent before the delete, retried hours later
+    assert Fax.objects.get(message_id=mid).deleted_at is not None
+    assert alice_client.get(f"/faxes/{mid}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_delivery_retried_after_an_archive_leaves_the_fax_archived(
+    alice_client, api, webhook, received
+):
+    mid = received["messageId"]
+    api.patch(f"{API_URL}/v1/fax/{mid}", json={**received, "isArchived": True})
+    alice_client.post(f"/faxes/{mid}/archive/", {"archived": "1"})
+    post_json(webhook, received)
+    assert Fax.objects.get(message_id=mid).is_archived
