@@ -36,7 +36,7 @@ US_STATES = [
 
 def _digits(value: str, size: int, what: str, example: str) -> str:
     value = re.sub(r"[\s()\-.]", "", value or "")
-    if value and not re.fullmatch(rf"\d{{{size}}}", value):
+    if value and not re.fullmatch(rf"[0-9]{{{size}}}", value):
         raise ValidationError(f"{what} is {size} digits, like {example}.")
     return value
 
@@ -86,7 +86,7 @@ class SearchForm(PortalForm):
 
     def clean_zipcode(self) -> str:
         value = (self.cleaned_data["zipcode"] or "").strip()
-        if value and not re.fullmatch(r"\d{5}", value):
+        if value and not re.fullmatch(r"[0-9]{5}", value):
             raise ValidationError("A ZIP code is 5 digits, like 98101.")
         return value
 
@@ -121,7 +121,7 @@ class NumberListField(forms.Field):
         numbers: list[str] = []
         for item in values:
             text = str(item).strip()
-            if not re.fullmatch(r"\+\d{8,15}", text):
+            if not re.fullmatch(r"\+[0-9]{8,15}", text):
                 raise ValidationError(f"{text[:30]!r} is not a number from the search.")
             if text not in numbers:
                 numbers.append(text)

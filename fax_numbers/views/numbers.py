@@ -188,7 +188,10 @@ def number_unassign(request: HtmxHttpRequest, number_id) -> HttpResponse:
     except DrenfaxError as exc:
         text = f"{person_label(person)} still has this number. {describe_error(exc)}"
         return _done(request, number, "people", messages.ERROR, text)
-    text = f"{person_label(person)} no longer has this number. Their past faxes stay visible."
+    text = (
+        f"{person_label(person)} no longer has this number, nor its faxes; the faxes they "
+        "sent themselves stay visible to them."
+    )
     return _done(request, number, "people", messages.SUCCESS, text)
 
 

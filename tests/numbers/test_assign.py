@@ -123,7 +123,7 @@ def test_unassigning_is_mirrored_to_the_api(staff_client, api, alice_at_drenfax)
     response = staff_client.post(
         f"/numbers/{number.uuid}/unassign/", {"user": alice_at_drenfax.pk}, follow=True
     )
-    assert "no longer has this number" in response.content.decode()
+    assert "no longer has this number, nor its faxes" in response.content.decode()
     assert len(api.calls) == 1 and api.calls[0].request.method == "DELETE"
     number.refresh_from_db()
     assert not number.assigned_users.exists()

@@ -59,10 +59,14 @@ def test_nothing_ticked_goes_back_to_the_search_with_a_message(staff_client, api
     assert len(api.calls) == 0
 
 
-def test_a_forged_number_is_refused_before_anything_is_sent(staff_client, api):
+@pytest.mark.parametrize(
+    "forged",
+    ["not a number", "+\u0661\u0662\u0660\u0666\u0665\u0665\u0665\u0660\u0661\u0662\u0663"],
+)
+def test_a_forged_number_is_refused_before_anything_is_sent(staff_client, api, forged):
     response = staff_client.post(
         "/numbers/provision/",
-        {"kind": "order", "numbers": ["not a number"], "key": str(uuid.uuid4())},
+        {"kind": "order", "numbers": [forged], "key": str(uuid.uuid4())},
         follow=True,
     )
     assert "is not a number from the search" in response.content.decode()

@@ -49,6 +49,10 @@ def test_a_search_without_area_code_city_or_zip_says_so_and_calls_nothing(staff_
         ({"npa": "20"}, "An area code is 3 digits"),
         ({"npa": "206", "nxx": "5x5"}, "An exchange is 3 digits"),
         ({"zipcode": "981"}, "A ZIP code is 5 digits"),
+        # Other scripts' digits (Arabic-Indic 206, 555, 98101) are not dialled digits.
+        ({"npa": "\u0662\u0660\u0666"}, "An area code is 3 digits"),
+        ({"npa": "206", "nxx": "\u0665\u0665\u0665"}, "An exchange is 3 digits"),
+        ({"zipcode": "\u0669\u0668\u0661\u0660\u0661"}, "A ZIP code is 5 digits"),
         ({"city": "Seattle", "state": "XX"}, "Select a valid choice"),
         ({"npa": "206", "limit": "1000"}, "less than or equal to 100"),
     ],
