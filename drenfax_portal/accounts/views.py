@@ -84,14 +84,22 @@ def two_factor_overview(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "accounts/two_factor.html", context)
 
 
+def _code_first(request: HtmxHttpRequest, then: str) -> HttpResponse | None:
+    """To the code page when the user has an authenticator this session has not checked:
+    a session begun before it was set up (elsewhere) must not read or change its secrets."""
+    if two_factor.is_enrolled(request.user) and not request.user.is_verified():
+        return redirect(f"{reverse('two_factor_verify')}?next={reverse(then)}")
+    return None
+
+
 @otp_exempt
 @no_store
 @sensitive_post_parameters("token")
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request: HtmxHttpRequest) -> HttpResponse:
     """Scan the QR code (or type the key), then confirm with the app's first code."""
-    if two_factor.is_enrolled(request.user) and not request.user.is_verified():
-        return redirect(f"{reverse('two_factor_verify')}?next={reverse('two_factor')}")
+    if verify := _code_first(request, "two_factor"):
+        return verify
     device = two_factor.totp_setup_start(user=request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -148,6 +156,8 @@ def recovery_codes(request: HtmxHttpRequest) -> HttpResponse:
     """Show the unused recovery codes; POST replaces them with a new set."""
     if not two_factor.is_enrolled(request.user):
         return redirect("two_factor")
+    if verify := _code_first(request, "two_factor_recovery"):
+        return verify
     fresh = request.method == "POST"
     if fresh:
         codes = two_factor.recovery_codes_replace(user=request.user)
@@ -163,6 +173,8 @@ def recovery_codes(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 def two_factor_disable(request: HtmxHttpRequest) -> HttpResponse:
     """Turn two-factor sign-in off, after a current code proves the user holds it."""
+    if verify := _code_first(request, "two_factor"):
+        return verify
     form = TokenForm(request.POST)
     device = None
     if form.is_valid():

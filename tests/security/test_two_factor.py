@@ -220,3 +220,19 @@ def test_turning_it_off_under_require_2fa_leads_back_to_setup(settings, alice):
     response = client.post("/accounts/two-factor/disable/", {"token": code_for(device)})
     assert response["Location"] == "/accounts/two-factor/setup/"
     assert client.get("/faxes/")["Location"].startswith("/accounts/two-factor/setup/")
+
+
+def test_a_session_begun_before_enrolment_must_give_a_code_for_the_secrets(alice):
+    stale = password_sign_in()
+    assert stale.get("/").status_code == 200  # no authenticator yet: nothing to check
+    _, codes = enrol(alice)  # set up from another browser
+    for method, path in [
+        ("get", "/accounts/two-factor/recovery-codes/"),
+        ("post", "/accounts/two-factor/recovery-codes/"),
+        ("post", "/accounts/two-factor/disable/"),
+    ]:
+        response = getattr(stale, method)(path, {"token": codes[0]} if "disable" in path else {})
+        assert response.status_code == 302, path
+        assert response["Location"].startswith("/accounts/two-factor/verify/"), path
+    assert TOTPDevice.objects.filter(user=alice).exists()
+    assert two_factor.recovery_codes(alice) == codes
