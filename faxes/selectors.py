@@ -8,6 +8,7 @@ rule is two indexed conditions.
 
 from __future__ import annotations
 
+import string
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -137,11 +138,13 @@ def search_q(text: str) -> Q:
     except ValueError:
         pass
     needle = text.lower()
-    digits = "".join(ch for ch in needle if ch.isdigit())
-    # A typed phone number: "(206) 555-0100" finds +12065550100.
-    if len(digits) >= 4 and not any(ch.isalpha() for ch in needle):
-        needle = digits
-    return search_text_contains(needle)
+    found = search_text_contains(needle)
+    digits = "".join(ch for ch in needle if ch in string.digits)
+    # A typed phone number: "(206) 555-0100" finds +12065550100; "2026-118" still finds
+    # a subject that says so.
+    if len(digits) >= 4 and digits != needle and not any(ch.isalpha() for ch in needle):
+        found |= search_text_contains(digits)
+    return found
 
 
 def search_text_contains(needle: str) -> Q:

@@ -60,6 +60,7 @@ def faxes(numbers):
             subject="Referral",
             createdAt=at(2),
             tags=["urgent"],
+            cf={"ref": "2026-1180"},
         ),
         "archived": make_fax(
             direction="inbound",
@@ -120,6 +121,7 @@ def test_staff_see_every_members_faxes(staff_client, faxes):
         ("q=17185550111", ["in_ok"]),
         ("q=%2B17185550111", ["in_ok"]),
         ("q=A-778", ["out_failed"]),
+        ("q=2026-1180", ["out_open"]),  # digits and punctuation, found as typed
         ("q=patel", ["out_failed"]),
         ("direction=outbound&status=failed&date_from=2026-11-11", ["out_failed"]),
         ("direction=inbound&status=failed", []),
