@@ -4,6 +4,7 @@ fields, refusing a payload without a usable message id or status.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,9 +77,30 @@ def fax_fields(fax: Any) -> dict[str, Any]:
         # Some lines pass our own number on as the caller id: it says nothing of the sender
         # (the CSID, when there is one, still does). The provider's value stays in `raw`.
         fields["fax_caller_id"] = ""
+    fields = {name: storable(value) for name, value in fields.items()}
     fields["search_text"] = search_text(fields)
     fields["tag_list"] = _tag_list(fields["tags"])
     return fields
+
+
+def storable(value: Any) -> Any:
+    """Provider JSON made storable: no NUL or lone surrogates (PostgreSQL refuses both), no
+    infinite numbers."""
+    if isinstance(value, str):
+        return _storable_text(value)
+    if isinstance(value, dict):
+        return {_storable_text(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _storable_text(text: str) -> str:
+    if text.isascii():
+        return text.replace("\x00", "")
+    return text.replace("\x00", "").encode("utf-8", errors="replace").decode("utf-8")
 
 
 def search_text(fields: dict[str, Any]) -> str:

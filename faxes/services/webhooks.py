@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +31,7 @@ from faxes.models import (
     PdfState,
     WebhookDelivery,
 )
-from faxes.payload import InvalidPayload, fax_fields
+from faxes.payload import InvalidPayload, fax_fields, storable
 from faxes.services.cache import fax_merge_fields
 from faxes.services.documents import delete_document, link_document, write_document
 from faxes.tasks import pdf_wanted
@@ -72,8 +71,8 @@ def webhook_receive(*, body: Body, headers: dict[str, str]) -> WebhookDelivery:
         else:
             remark = "the attachment is not a PDF (no %PDF- header) and was not stored"
     delivery = WebhookDelivery(
-        event=_clean_text(body.event)[:100],
-        content_type=_clean_text(body.content_type)[:255],
+        event=storable(body.event)[:100],
+        content_type=storable(body.content_type)[:255],
         headers=headers,
         body_kind=body.kind,
         body=body.text,
@@ -122,7 +121,7 @@ def webhook_process(delivery: WebhookDelivery) -> None:
 
 def _record(delivery: WebhookDelivery, outcome: str, *, error: str, status: int) -> None:
     delivery.outcome = outcome
-    delivery.error = _clean_text(error)[:2000]
+    delivery.error = storable(error)[:2000]
     delivery.response_status = status
     delivery.processed_at = timezone.now()
     delivery.attempts += 1
@@ -194,7 +193,7 @@ def _load_json(text: str) -> Any:
         data = json.loads(text, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as exc:
         raise Rejected(f"malformed JSON: {exc}", status=400) from None
-    return _clean(data)
+    return storable(data)
 
 
 def _refuse_constant(name: str) -> Any:
@@ -242,26 +241,6 @@ def _inbound_document(fax: Fax, delivery: WebhookDelivery, created_files: list[s
             )
         )
     return False
-
-
-def _clean(value: Any) -> Any:
-    """Provider JSON made storable: no NUL or lone surrogates (PostgreSQL refuses both), no
-    infinite numbers."""
-    if isinstance(value, str):
-        return _clean_text(value)
-    if isinstance(value, dict):
-        return {_clean_text(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _clean_text(text: str) -> str:
-    if text.isascii():
-        return text.replace("\x00", "")
-    return text.replace("\x00", "").encode("utf-8", errors="replace").decode("utf-8")
 
 
 def webhook_reprocess(delivery_id: int) -> WebhookDelivery:

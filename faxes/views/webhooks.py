@@ -21,7 +21,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from faxes.models import WebhookDelivery
-from faxes.services.webhooks import Body, BodyKind, _clean_text, webhook_receive
+from faxes.payload import storable
+from faxes.services.webhooks import Body, BodyKind, webhook_receive
 
 log = logging.getLogger(__name__)
 
@@ -206,5 +207,5 @@ def delivery_headers(meta: dict[str, Any]) -> dict[str, str]:
         else:
             continue
         if isinstance(value, str) and value:
-            kept[name] = _clean_text(value)[:500]
+            kept[name] = storable(value)[:500]
     return kept

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from faxes.models import Fax, FaxEvent
@@ -213,3 +215,12 @@ def test_a_fax_created_by_another_worker_meanwhile_is_updated_and_the_others_cre
     assert Fax.objects.get(message_id=theirs["messageId"]).status == "success"
     assert Fax.objects.count() == 2
     assert FaxEvent.objects.filter(note="first seen").count() == 2
+
+
+def test_a_history_row_with_nul_bytes_is_stored_without_them():
+    # PostgreSQL refuses NUL in text: one such row made every sync step fail.
+    payload = fax_payload(subject="a\x00b", cf=json.dumps({"k": "v\u0000w"}), tags=["x\x00"])
+    fax_merge_payloads([payload], source="sync", skip_invalid=True)
+    fax = Fax.objects.get()
+    assert (fax.subject, fax.custom_fields, fax.tags) == ("ab", {"k": "vw"}, ["x"])
+    assert "\x00" not in fax.search_text
