@@ -270,6 +270,9 @@ class Submission(models.Model):
     # Faxes of the provider's answer recorded in the cache so far (progress of a long send).
     recorded = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the API call began (a queued send's task may start long after created_at): the
+    # reconciler looks for its faxes from then on.
+    started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     reconcile_attempts = models.PositiveSmallIntegerField(default=0)
     # A forward of a received fax: its document went out again with this send.

@@ -14,12 +14,13 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -77,6 +78,7 @@ def submission_claim(
                 recipients=list(recipients),
                 summary=summary or {},
                 state=Submission.State.QUEUED if queued else Submission.State.SUBMITTING,
+                started_at=None if queued else timezone.now(),
                 request=queued or {},
                 forwarded_from=forwarded_from,
             )
@@ -116,7 +118,7 @@ def submission_run(pk: int, call_for: Callable[[Submission], Callable[[], Any]])
     that leaves it "submitting", which `submissions_expire_stale` turns into "unknown", to be
     looked up in the history, never sent again."""
     taken = Submission.objects.filter(pk=pk, state=Submission.State.QUEUED).update(
-        state=Submission.State.SUBMITTING
+        state=Submission.State.SUBMITTING, started_at=timezone.now()
     )
     if not taken:
         return False
@@ -210,6 +212,11 @@ def _finish(
     return submission
 
 
+def _started(submission: Submission) -> datetime:
+    """When its API call began (submissions written before started_at: when written down)."""
+    return submission.started_at or submission.created_at
+
+
 # A recipient an unknown send settled without: not refused, so never offered for a resend.
 UNCONFIRMED = (
     "not found in Drenfax's history; ask the recipient whether it arrived before sending again"
@@ -226,8 +233,8 @@ def submission_settle_from_cache(submission: Submission, *, partly: bool = False
     candidates = Fax.objects.filter(
         direction=Direction.OUTBOUND,
         fax_number__in=submission.recipients,
-        created_at__gte=submission.created_at - timedelta(minutes=1),
-        created_at__lte=submission.created_at + RECONCILE_WINDOW,
+        created_at__gte=_started(submission) - timedelta(minutes=1),
+        created_at__lte=_started(submission) + RECONCILE_WINDOW,
         submission__isnull=True,
     ).order_by("created_at")
     found: dict[str, Fax] = {}
@@ -252,7 +259,10 @@ def submission_settle_from_cache(submission: Submission, *, partly: bool = False
 def submissions_expire_stale(*, now: Any = None) -> int:
     """Mark submissions stuck in "submitting" as unknown, to be reconciled; returns how many."""
     cutoff = (now or timezone.now()) - STALE_SUBMITTING_AFTER
-    stale = Submission.objects.filter(state=Submission.State.SUBMITTING, created_at__lt=cutoff)
+    started = Coalesce("started_at", "created_at")
+    stale = Submission.objects.alias(started=started).filter(
+        state=Submission.State.SUBMITTING, started__lt=cutoff
+    )
     count = stale.update(
         state=Submission.State.UNKNOWN, error="The portal stopped before Drenfax answered."
     )
@@ -280,7 +290,7 @@ def reconcile_unknown_submissions(
                 page = client.fax_history(
                     account_id,
                     direction="outbound",
-                    from_date=(submission.created_at - timedelta(days=1)).date(),
+                    from_date=(_started(submission) - timedelta(days=1)).date(),
                     query=submission.recipients[0] if len(submission.recipients) == 1 else None,
                     limit=500,
                 )
@@ -291,7 +301,7 @@ def reconcile_unknown_submissions(
         Submission.objects.filter(pk=submission.pk).update(
             reconcile_attempts=submission.reconcile_attempts + 1
         )
-        given_up = timezone.now() - submission.created_at > GIVE_UP_AFTER
+        given_up = timezone.now() - _started(submission) > GIVE_UP_AFTER
         if submission_settle_from_cache(submission, partly=given_up):
             settled += 1
         elif given_up:

@@ -60,9 +60,8 @@ def test_a_send_that_never_reached_the_provider_settles_as_not_sent(
     alice_client.post("/faxes/send/", form_data(submission_key=key, recipients="(206) 555-0123"))
     submission = Submission.objects.get(key=key)
     assert submission.state == Submission.State.UNKNOWN  # a 5xx may hide a created fax
-    Submission.objects.filter(pk=submission.pk).update(
-        created_at=submission.created_at - timedelta(minutes=30)
-    )
+    long_ago = submission.created_at - timedelta(minutes=30)
+    Submission.objects.filter(pk=submission.pk).update(created_at=long_ago, started_at=long_ago)
     with get_client() as client:
         reconcile_unknown_submissions(client=client)
     submission.refresh_from_db()

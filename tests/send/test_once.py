@@ -329,7 +329,8 @@ def test_an_unknown_send_waits_for_every_recipient_before_it_settles(alice_clien
     assert Submission.objects.get().state == Submission.State.UNKNOWN  # Drenfax was asked
     assert history.call_count == 1
     # Past the time to give up, the second number is not confirmed, and not offered again.
-    Submission.objects.update(created_at=timezone.now() - timedelta(days=3))
+    three_days_ago = timezone.now() - timedelta(days=3)
+    Submission.objects.update(created_at=three_days_ago, started_at=three_days_ago)
     Fax.objects.update(created_at=timezone.now() - timedelta(days=3))
     reconcile_unknown_submissions(client=client)
     submission = Submission.objects.get()

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 
+from drenfax_portal.api import get_client
 from faxes.models import Fax, StagedFile, Submission
+from faxes.services import submissions
 from faxes.services.sending import QUEUE_ABOVE
+from faxes.services.submissions import reconcile_unknown_submissions
+from faxes.tasks import submissions_periodic
 from tests.send.helpers import form_data, pdf_bytes, text, upload
 from tests.send.test_end_to_end import send_calls
 
@@ -57,3 +62,44 @@ def test_a_file_deleted_before_the_task_ran_sends_nothing_and_says_so(sandbox, a
 
     [refused] = AuditEvent.objects.filter(action="send.refused")
     assert refused.outcome == "failure" and refused.username == "alice"
+
+
+def queued_long_ago(alice_client, minutes: int) -> None:
+    """A queued send whose task starts `minutes` after the form was sent (a consumer down)."""
+    data = form_data(submission_key=str(uuid.uuid4()), recipients=", ".join(NUMBERS))
+    alice_client.post("/faxes/send/", data)
+    submission = Submission.objects.get()
+    assert submission.state == Submission.State.QUEUED
+    late = submission.created_at - timedelta(minutes=minutes)
+    Submission.objects.update(created_at=late)
+
+
+def test_a_late_start_that_times_out_is_found_at_drenfax(sandbox, alice_client, tasks):
+    queued_long_ago(alice_client, 20)
+    sandbox.add_fault(endpoint="POST /v1/faxes/multiple", fault="close_after_create", count=1)
+    tasks.run()
+    assert Submission.objects.get().state == Submission.State.UNKNOWN
+    with get_client() as client:
+        reconcile_unknown_submissions(client=client)
+    submission = Submission.objects.get()
+    # Before, its faxes fell outside the window counted from when it was queued: "not sent".
+    assert submission.state == Submission.State.DONE, submission.error
+    assert len(submission.results) == len(NUMBERS)
+
+
+def test_a_late_start_still_sending_is_left_alone_by_the_reconciler(
+    sandbox, alice_client, tasks, monkeypatch
+):
+    queued_long_ago(alice_client, 16)
+    during, execute = [], submissions.submission_execute
+
+    def execute_while_the_other_worker_reconciles(submission, call):
+        submissions_periodic.call_local()
+        during.append(Submission.objects.values_list("state", flat=True).get())
+        return execute(submission, call)
+
+    reconciling = execute_while_the_other_worker_reconciles
+    monkeypatch.setattr(submissions, "submission_execute", reconciling)
+    tasks.run()
+    assert during == [Submission.State.SUBMITTING]
+    assert Submission.objects.get().state == Submission.State.DONE
