@@ -363,7 +363,7 @@ def parse_tokens(values: Iterable[Any]) -> list[uuid.UUID]:
 
 def staged_uploads(user: AbstractBaseUser, tokens: Sequence[uuid.UUID]) -> list[StagedFile]:
     """The user's kept uploads for these tokens, in the tokens' order (someone else's token,
-    an expired one or a preview's is not found)."""
+    a purged one or a preview's is not found)."""
     uploads = StagedFile.objects.filter(user_id=user.pk, kind=StagedFile.Kind.UPLOAD)
     found = {f.token: f for f in uploads.filter(token__in=tokens)}
     return [found[t] for t in tokens if t in found]
@@ -423,6 +423,12 @@ def staged_files_purge(*, now: Any = None) -> PurgeReport:
     preview_cutoff = now - PREVIEW_TTL
     previews = StagedFile.objects.filter(kind=StagedFile.Kind.PREVIEW)
     uploads = StagedFile.objects.exclude(kind=StagedFile.Kind.PREVIEW)  # and recipient lists
+    # The files of a send written down for a task: kept until it has made its call.
+    waiting = Submission.objects.filter(
+        state__in=[Submission.State.QUEUED, Submission.State.SUBMITTING]
+    ).values_list("request", flat=True)
+    needed = {token for request in waiting for token in parse_tokens(request.get("files", []))}
+    uploads = uploads.exclude(token__in=needed)
     return PurgeReport(
         uploads=_delete_staged(uploads, before=upload_cutoff),
         previews=_delete_staged(previews, before=preview_cutoff),

@@ -6,12 +6,15 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from drenfax_portal.api import get_client
 from faxes.models import Fax, StagedFile, Submission
 from faxes.services import submissions
+from faxes.services.retention import documents_purge
 from faxes.services.sending import QUEUE_ABOVE
 from faxes.services.submissions import reconcile_unknown_submissions
+from faxes.services.uploads import upload_retention
 from faxes.tasks import submissions_periodic
 from tests.send.helpers import form_data, pdf_bytes, text, upload
 from tests.send.test_end_to_end import send_calls
@@ -53,7 +56,7 @@ def test_a_file_deleted_before_the_task_ran_sends_nothing_and_says_so(sandbox, a
     data = form_data(recipients=", ".join(NUMBERS), files=[str(staged.token)])
     response = alice_client.post("/faxes/send/", data)
     assert Submission.objects.get().state == Submission.State.QUEUED
-    staged.delete()  # the retention purge came first
+    staged.delete()  # gone all the same (the purge keeps it: see below)
     tasks.run()
     submission = Submission.objects.get()
     assert submission.state == Submission.State.FAILED and send_calls(sandbox) == 0
@@ -62,6 +65,22 @@ def test_a_file_deleted_before_the_task_ran_sends_nothing_and_says_so(sandbox, a
 
     [refused] = AuditEvent.objects.filter(action="send.refused")
     assert refused.outcome == "failure" and refused.username == "alice"
+
+
+def test_the_purge_keeps_the_files_of_a_send_waiting_for_its_task(sandbox, alice_client, tasks):
+    alice_client.post("/faxes/send/upload/", {"attachments": upload("letter.pdf", pdf_bytes())})
+    staged = StagedFile.objects.get()
+    almost_expired = timezone.now() - upload_retention() + timedelta(minutes=1)
+    StagedFile.objects.filter(pk=staged.pk).update(created_at=almost_expired)
+    data = form_data(recipients=", ".join(NUMBERS), files=[str(staged.token)])
+    alice_client.post("/faxes/send/", data)
+    assert Submission.objects.get().state == Submission.State.QUEUED
+    documents_purge(now=timezone.now() + timedelta(minutes=2))  # before the consumer's turn
+    tasks.run()
+    assert Submission.objects.get().state == Submission.State.DONE
+    assert send_calls(sandbox) == 1
+    documents_purge(now=timezone.now() + timedelta(minutes=2))  # sent: now it goes
+    assert not StagedFile.objects.exists()
 
 
 def queued_long_ago(alice_client, minutes: int) -> None:
