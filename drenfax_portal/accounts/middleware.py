@@ -35,13 +35,20 @@ POLL_HEADER = "X-Portal-Poll"
 
 def page_path(request: HttpRequest) -> str:
     """Where the user is: for htmx, the page they have open (HX-Current-URL) rather than
-    the fragment's URL, so signing in again brings them back to that page."""
+    the fragment's URL, and for a form post the page it came from (Referer), so signing in
+    again brings them back to that page."""
     htmx = getattr(request, "htmx", None)
     current = htmx.current_url if htmx else None
+    if not current and request.method not in ("GET", "HEAD"):
+        # A form posted after the session ended: back to the page it was on (a GET of the
+        # form's own URL would answer 405).
+        current = request.headers.get("Referer", "")
     if current:
         parts = urlsplit(current)
-        if parts.netloc in ("", request.get_host()):
+        if parts.netloc in ("", request.get_host()) and parts.path.startswith("/"):
             return parts.path + (f"?{parts.query}" if parts.query else "")
+        return resolve_url(settings.LOGIN_REDIRECT_URL)
+    if request.method not in ("GET", "HEAD"):
         return resolve_url(settings.LOGIN_REDIRECT_URL)
     return request.get_full_path()
 
@@ -73,17 +80,18 @@ class IdleTimeoutMiddleware(MiddlewareMixin):
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
-    """Django's middleware, answering htmx requests with HX-Redirect to the login page."""
+    """Django's middleware, answering htmx requests with HX-Redirect to the login page, and
+    sending a user back to the page they were on (not to a form's POST-only URL)."""
 
     def handle_no_permission(self, request: HttpRequest, view_func: Any) -> HttpResponse:
-        if not getattr(request, "htmx", False):
-            return super().handle_no_permission(request, view_func)
         login = redirect_to_login(
             page_path(request),
             resolve_url(self.get_login_url(view_func)),
             self.get_redirect_field_name(view_func),
         )
-        return HttpResponseClientRedirect(login["Location"])
+        if getattr(request, "htmx", False):
+            return HttpResponseClientRedirect(login["Location"])
+        return login
 
 
 def otp_exempt(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

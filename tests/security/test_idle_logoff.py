@@ -127,3 +127,21 @@ def test_the_webhook_needs_no_session_and_is_unaffected(client, settings):
     settings.DRENFAX_WEBHOOK_AUTH = "hooks:secret-for-test"
     response = client.post("/webhooks/drenfax/", data="{}", content_type="application/json")
     assert response.status_code == 401  # its own Basic auth answers, not a login redirect
+
+
+def test_a_form_posted_after_the_idle_time_signs_in_back_to_its_page(alice_client, alice):
+    from tests.conftest import PASSWORD
+
+    make_number("+12065550100", alice)
+    fax = make_fax(direction="inbound", status="success", faxNumber="+12065550100")
+    page = f"/faxes/{fax.message_id}/"
+    idle_for(alice_client, 16)
+    response = alice_client.post(
+        f"{page}notes/", {"text": "Called back"}, headers={"Referer": f"http://testserver{page}"}
+    )
+    # Not the note's POST-only URL, which a GET after signing in would answer with 405.
+    assert response["Location"] == f"/accounts/login/?next={page}"
+    signed_in = alice_client.post(
+        response["Location"], {"username": "alice", "password": PASSWORD}, follow=True
+    )
+    assert signed_in.status_code == 200 and signed_in.redirect_chain[-1][0] == page
