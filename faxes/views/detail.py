@@ -185,8 +185,8 @@ def fax_resend(request: HtmxHttpRequest, message_id) -> HttpResponse:
     try:
         recipient = parse_number(typed) if typed else fax.fax_number
     except InvalidNumber as exc:
-        messages.error(request, f"Not resent: {typed!r} is not a valid fax number ({exc}).")
-        return _back(fax)
+        error = f"Not resent: {typed!r} is not a valid fax number ({exc})."
+        return fax_detail_page(request, fax, resend_error=error, resend_typed=typed)
     if fax.direction != Direction.OUTBOUND:
         messages.error(request, "Only outbound faxes can be resent.")
         return _back(fax)

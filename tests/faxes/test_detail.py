@@ -243,7 +243,9 @@ def test_resend_to_a_bad_number_sends_nothing(alice_client, api, fax):
     response = alice_client.post(
         url(fax, "resend/"), {"submission_key": str(uuid.uuid4()), "recipient": "12"}, follow=True
     )
-    assert "is not a valid fax number" in response.content.decode()
+    page = response.content.decode()
+    assert "is not a valid fax number" in page
+    assert 'value="12"' in page  # what was typed, to correct
     assert len(api.calls) == 0 and Submission.objects.count() == 0
 
 
