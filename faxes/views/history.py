@@ -65,6 +65,7 @@ def history_context(request: HttpRequest) -> dict[str, Any]:
         "tabs": TABS,
         "current_tab": _current_tab(filters),
         "query": _query_without(request, "before", "after"),
+        "here": request.get_full_path(),  # where a row's team form comes back without htmx
     }
 
 

@@ -16,7 +16,7 @@ from drenfax_portal.http import HtmxHttpRequest, safe_next
 from faxes.forms import NoteForm
 from faxes.models import Fax, TeamState
 from faxes.selectors import assignable_users, get_fax_for_user
-from faxes.services.inbox import NotAssignable, fax_note_add, fax_set_team_state
+from faxes.services.inbox import NotAssignable, fax_note_add, fax_set_team_state, person_name
 from faxes.views.detail import fax_detail_page, notes_context, team_context
 
 
@@ -37,7 +37,15 @@ def fax_team(request: HtmxHttpRequest, message_id) -> HttpResponse:
         return render(request, "faxes/detail.html#team", team_context(fax, team_error=error))
     if error:
         messages.error(request, error)
+    else:
+        messages.success(request, _said(fax))
     return redirect(safe_next(request, reverse("faxes:detail", args=[fax.message_id])))
+
+
+def _said(fax: Fax) -> str:
+    if fax.team_state == TeamState.ASSIGNED:
+        return f"Assigned to {person_name(fax.assignee)}."
+    return "Marked done." if fax.team_state == TeamState.DONE else "Reopened: the fax is new."
 
 
 def _change_team_state(request: HtmxHttpRequest, fax: Fax, action: str) -> Fax:

@@ -80,6 +80,20 @@ def test_the_row_changes_in_one_click_with_htmx(alice_client, received):
     assert ">Me</span>" in response.text
 
 
+def test_a_row_button_without_javascript_comes_back_to_the_list_with_a_message(
+    alice_client, received
+):
+    listed = alice_client.get("/faxes/?direction=inbound").text
+    assert 'name="next" value="/faxes/?direction=inbound"' in listed
+    response = alice_client.post(
+        f"/faxes/{received.message_id}/team/",
+        {"action": "take", "seen": received.team_seen, "next": "/faxes/?direction=inbound"},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == "/faxes/?direction=inbound"
+    assert "Assigned to alice." in response.text
+
+
 def test_a_sent_fax_has_no_team_state(alice_client, alice, received):
     sent = make_fax(direction="outbound", faxCallerId="+12065550100", faxNumber="+14155550123")
     team(alice_client, sent, "take")
