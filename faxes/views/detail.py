@@ -52,12 +52,13 @@ def fax_detail(request: HtmxHttpRequest, message_id) -> HttpResponse:
 
 
 def fax_detail_page(request: HtmxHttpRequest, fax: Fax, **extra: Any) -> HttpResponse:
-    """A fax's whole page (shown again by a refused note, with what was typed)."""
+    """A fax's whole page (shown again by a refused note or resend, with what was typed:
+    `extra` goes to the template)."""
     visible = visible_faxes(request.user)
     context = {
         **_status_context(fax),
         **team_context(fax),
-        **notes_context(fax, **extra),
+        **notes_context(fax, note_form=extra.pop("note_form", NoteForm())),
         "submission_key": new_submission_key(),
         # A forward links both ways: the faxes that forwarded this one, or the one this was.
         "forwards": (
@@ -66,6 +67,7 @@ def fax_detail_page(request: HtmxHttpRequest, fax: Fax, **extra: Any) -> HttpRes
             else []
         ),
         "forward_of": visible.filter(forwards__faxes=fax).first() if fax.submission_id else None,
+        **extra,
     }
     return render(request, "faxes/detail.html", context)
 
