@@ -10,9 +10,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from contacts.forms import ContactForm, ImportForm
@@ -29,7 +31,7 @@ from contacts.services import (
 )
 from drenfax_portal.audit.services import audit_record
 from drenfax_portal.exports import csv_cell
-from drenfax_portal.http import HtmxHttpRequest, safe_next, staff_or_404
+from drenfax_portal.http import HtmxHttpRequest, htmx_fragment, safe_next, staff_or_404
 from fax_numbers.phone import format_national
 from faxes.services.blasts import RecipientListUploadHandler
 from faxes.spreadsheets import RefusedList
@@ -50,7 +52,13 @@ def contact_list(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, {"page": page, "query": query})
 
 
+def _the_list(request: HttpRequest) -> str:
+    query = request.GET.get("contact", "").strip()[:100]
+    return reverse("contacts:list") + (f"?{urlencode({'q': query})}" if query else "")
+
+
 @require_GET
+@htmx_fragment(_the_list)
 def contact_suggest(request: HtmxHttpRequest) -> HttpResponse:
     """The Send form's suggestions for what is typed in its contact search box."""
     query = request.GET.get("contact", "").strip()[:100]

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
 from django_htmx.http import HttpResponseClientRedirect
@@ -55,3 +56,23 @@ def staff_or_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def htmx_fragment(page: Callable[..., str]) -> Callable[..., Callable[..., HttpResponse]]:
+    """A fragment htmx loads into a page: its URL typed into the address bar (or opened from
+    the browser's history) leads to that page, `page(request, *args, **kwargs)`, instead of
+    showing the bare fragment. The page does its own access checks."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method == "GET" and not getattr(request, "htmx", False):
+                response = redirect(page(request, *args, **kwargs))
+            else:
+                response = view(request, *args, **kwargs)
+            patch_vary_headers(response, ["HX-Request"])
+            return response
+
+        return wrapper
+
+    return decorator

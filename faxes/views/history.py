@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from drenfax_portal.audit.services import audit_record
 from drenfax_portal.exports import csv_cell
-from drenfax_portal.http import HtmxHttpRequest, safe_next
+from drenfax_portal.http import HtmxHttpRequest, htmx_fragment, safe_next
 from faxes.forms import HistoryFilterForm
 from faxes.selectors import (
     COUNT_LIMIT,
@@ -82,7 +82,12 @@ def _query_without(request: HttpRequest, *names: str) -> str:
     return query.urlencode()
 
 
+def _the_list(request: HttpRequest) -> str:
+    return f"{reverse('faxes:list')}?{request.GET.urlencode()}".rstrip("?")
+
+
 @require_GET
+@htmx_fragment(_the_list)
 def fax_count(request: HtmxHttpRequest) -> HttpResponse:
     """How many faxes match the filters: loaded after the page, so counting never slows it."""
     form = HistoryFilterForm(request.GET, user=request.user)
@@ -95,6 +100,7 @@ def fax_count(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_GET
+@htmx_fragment(lambda request, message_id: reverse("faxes:detail", args=[message_id]))
 def fax_row(request: HtmxHttpRequest, message_id) -> HttpResponse:
     """One history row, polled while the fax is not finished."""
     fax = get_fax_for_user(request.user, message_id)
@@ -113,6 +119,7 @@ def sync_refresh(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_GET
+@htmx_fragment(lambda request: reverse("faxes:list"))
 def sync_status(request: HtmxHttpRequest) -> HttpResponse:
     """When the cache was last synced; polled after a Refresh until the step ran."""
     return _sync_status(request)

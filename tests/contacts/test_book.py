@@ -6,6 +6,8 @@ import pytest
 from contacts.models import Contact
 from drenfax_portal.audit.models import AuditEvent
 
+HTMX = {"HX-Request": "true"}  # what htmx sends: fragments answer it alone
+
 
 @pytest.fixture
 def patel(db):
@@ -97,10 +99,10 @@ def test_members_see_and_search_the_book(alice_client, patel):
 
 
 def test_the_send_form_suggests_contacts_by_part_of_a_name(alice_client, patel):
-    response = alice_client.get("/contacts/suggest", {"contact": "pat"})
+    response = alice_client.get("/contacts/suggest", {"contact": "pat"}, headers=HTMX)
     assert 'data-contact-number="+12065550142"' in response.text
     assert 'data-contact-name="Dr. Asha Patel"' in response.text
-    nothing = alice_client.get("/contacts/suggest", {"contact": "zzz"})
+    nothing = alice_client.get("/contacts/suggest", {"contact": "zzz"}, headers=HTMX)
     assert "No contact matches" in nothing.text
 
 
@@ -297,7 +299,13 @@ def test_a_contacts_send_link_fills_in_its_number_and_name(alice_client, alice, 
     assert 'value="Dr. Asha Patel"' in form
 
 
+def test_the_suggestions_typed_into_the_address_bar_lead_to_the_contacts_list(alice_client):
+    response = alice_client.get("/contacts/suggest", {"contact": " dr pat "})
+    assert response.status_code == 302 and response["Location"] == "/contacts/?q=dr+pat"
+    assert alice_client.get("/contacts/suggest")["Location"] == "/contacts/"
+
+
 def test_a_search_with_a_nul_byte_finds_what_the_rest_of_it_finds(alice_client, patel):
-    response = alice_client.get("/contacts/suggest", {"contact": "pat\x00"})
+    response = alice_client.get("/contacts/suggest", {"contact": "pat\x00"}, headers=HTMX)
     assert response.status_code == 200
     assert 'data-contact-name="Dr. Asha Patel"' in response.text

@@ -285,7 +285,7 @@ ACTIONS = [
 def test_another_members_fax_is_a_404_on_every_url(bob_client, api, fax, method, suffix):
     before = Fax.objects.values().get(pk=fax.pk)
     data = {"submission_key": str(uuid.uuid4()), "archived": "1"} if method == "post" else None
-    response = getattr(bob_client, method)(url(fax, suffix), data)
+    response = getattr(bob_client, method)(url(fax, suffix), data, headers=htmx_for(suffix))
     assert response.status_code == 404
     assert len(api.calls) == 0
     assert Fax.objects.values().get(pk=fax.pk) == before
@@ -302,7 +302,22 @@ def test_anonymous_visitors_are_sent_to_sign_in_on_every_fax_url(client, api, fa
 @pytest.mark.parametrize(("method", "suffix"), ACTIONS[:4])
 def test_staff_reach_every_fax(staff_client, api, fax, method, suffix):
     api.get(f"{API_URL}/v1/fax/{fax.message_id}/download", body=PDF, content_type="application/pdf")
-    assert getattr(staff_client, method)(url(fax, suffix)).status_code == 200
+    response = getattr(staff_client, method)(url(fax, suffix), headers=htmx_for(suffix))
+    assert response.status_code == 200
+
+
+def htmx_for(suffix: str) -> dict[str, str]:
+    # A history row is a fragment htmx polls: typed into the address bar it leads to the page.
+    return {"HX-Request": "true"} if suffix == "row/" else {}
+
+
+def test_a_rows_url_typed_into_the_address_bar_leads_to_the_faxs_page(
+    alice_client, bob_client, fax
+):
+    response = alice_client.get(url(fax, "row/"))
+    assert response.status_code == 302 and response["Location"] == url(fax)
+    assert "HX-Request" in response["Vary"]
+    assert bob_client.get(url(fax, "row/"), follow=True).status_code == 404
 
 
 def test_someone_elses_submission_is_a_404_and_its_key_sends_nothing(

@@ -13,6 +13,8 @@ from faxes.models import Fax, SyncState
 from faxes.services.cache import fax_merge_payloads
 from tests.factories import fax_payload, make_fax, make_number
 
+HTMX = {"HX-Request": "true"}  # what htmx sends: fragments answer it alone
+
 pytestmark = pytest.mark.django_db
 
 
@@ -212,7 +214,7 @@ def test_pages_walk_older_and_back_newer_without_gaps_or_repeats(staff_client, n
     newer = re.search(r'rel="prev" href="\?([^"]+)"', page3.content.decode()).group(1)
     assert ids(staff_client.get("/faxes/?" + newer.replace("&amp;", "&"))) == expected[25:50]
     assert 'hx-get="/faxes/count/?' in page1.content.decode()  # counted after the page
-    assert "60 faxes" in staff_client.get("/faxes/count/").content.decode()
+    assert "60 faxes" in staff_client.get("/faxes/count/", headers=HTMX).content.decode()
 
 
 def test_the_count_stops_at_its_limit(staff_client, numbers, monkeypatch):
@@ -220,11 +222,11 @@ def test_the_count_stops_at_its_limit(staff_client, numbers, monkeypatch):
     monkeypatch.setattr("faxes.selectors.COUNT_LIMIT", 3)
     for _ in range(5):
         make_fax()
-    assert "More than 3 faxes" in staff_client.get("/faxes/count/").content.decode()
+    assert "More than 3 faxes" in staff_client.get("/faxes/count/", headers=HTMX).content.decode()
 
 
 def test_the_count_follows_filters_and_the_access_rule(alice_client, faxes):
-    body = alice_client.get("/faxes/count/?direction=outbound").content.decode()
+    body = alice_client.get("/faxes/count/?direction=outbound", headers=HTMX).content.decode()
     assert "2 faxes match these filters" in body
 
 
@@ -261,29 +263,39 @@ def test_open_rows_poll_and_stop_once_finished(alice_client, faxes):
         direction="outbound",
         faxCallerId="+12065550100",
     )
-    row = alice_client.get(f"/faxes/{fax.message_id}/row/", headers={"HX-Request": "true"})
+    row = alice_client.get(f"/faxes/{fax.message_id}/row/", headers=HTMX)
     html = row.content.decode()
     assert "Delivered" in html and "hx-trigger" not in html
 
 
 def test_refresh_asks_the_worker_without_calling_the_api(alice_client, api, faxes):
-    response = alice_client.post("/faxes/refresh/", headers={"HX-Request": "true"})
+    response = alice_client.post("/faxes/refresh/", headers=HTMX)
     assert response.status_code == 200
     assert "Refreshing" in response.content.decode()
     assert SyncState.objects.get().refresh_requested_at is not None
     assert len(api.calls) == 0
 
 
+def test_the_count_and_sync_status_typed_into_the_address_bar_lead_to_the_history(
+    alice_client, faxes
+):
+    count = alice_client.get("/faxes/count/?direction=outbound&q=pat")
+    assert count.status_code == 302
+    assert count["Location"] == "/faxes/?direction=outbound&q=pat"
+    assert alice_client.get("/faxes/count/")["Location"] == "/faxes/"
+    assert alice_client.get("/faxes/sync-status/")["Location"] == "/faxes/"
+
+
 def test_sync_status_triggers_a_reload_once_the_worker_ran(alice_client, faxes, settings):
     from django.utils import timezone
 
-    alice_client.post("/faxes/refresh/", headers={"HX-Request": "true"})
+    alice_client.post("/faxes/refresh/", headers=HTMX)
     state = SyncState.objects.get()
-    pending = alice_client.get("/faxes/sync-status/?after_refresh=1")
+    pending = alice_client.get("/faxes/sync-status/?after_refresh=1", headers=HTMX)
     assert "HX-Trigger" not in pending
     state.last_attempt_at = state.last_success_at = timezone.now()
     state.save()
-    done = alice_client.get("/faxes/sync-status/?after_refresh=1")
+    done = alice_client.get("/faxes/sync-status/?after_refresh=1", headers=HTMX)
     assert done["HX-Trigger"] == "faxes-synced"
     assert "Last synced" in done.content.decode()
 
