@@ -3,6 +3,7 @@ staff add, change, delete, import and export them."""
 
 from __future__ import annotations
 
+import copy
 import csv
 import dataclasses
 import uuid
@@ -87,14 +88,15 @@ def contact_add(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contact_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(Contact, pk=pk)
-    form = ContactForm(request.POST or None, instance=contact)
+    # The form edits a copy: a refused edit leaves the page's title with the stored name.
+    form = ContactForm(request.POST or None, instance=copy.copy(contact))
     if request.method == "POST" and form.is_valid():
         try:
             contact_update(contact=form.instance, user=request.user, changed=form.changed_data)
         except NumberTaken:
             form.add_error("fax_number", TAKEN_MEANWHILE)
         else:
-            messages.success(request, f"Saved {contact}.")
+            messages.success(request, f"Saved {form.instance}.")
             return redirect("contacts:list")
     return render(request, "contacts/form.html", {"form": form, "contact": contact})
 

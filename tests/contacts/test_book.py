@@ -69,6 +69,17 @@ def test_staff_edit_and_delete_a_contact(staff_client, patel):
     assert AuditEvent.objects.filter(action="contact.deleted").exists()
 
 
+def test_a_refused_edit_keeps_what_was_typed_under_the_stored_name(staff_client, patel):
+    response = staff_client.post(
+        f"/contacts/{patel.pk}/", {"name": "Dr. Typed Name", "fax_number": "555"}
+    )
+    assert response.status_code == 200
+    assert "<h1>Edit Dr. Asha Patel</h1>" in response.text
+    assert 'value="Dr. Typed Name"' in response.text and 'value="555"' in response.text
+    patel.refresh_from_db()
+    assert patel.name == "Dr. Asha Patel"
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [
