@@ -30,6 +30,7 @@ from drenfax_portal.client import (
     BatchResult,
     DrenfaxClient,
     DrenfaxError,
+    HistoryPage,
     MalformedResponseError,
     ServerError,
     TransportError,
@@ -292,7 +293,7 @@ def reconcile_unknown_submissions(
                     direction="outbound",
                     from_date=(_started(submission) - timedelta(days=1)).date(),
                     query=submission.recipients[0] if len(submission.recipients) == 1 else None,
-                    limit=500,
+                    limit=RECONCILE_PAGE,
                 )
         except DrenfaxError as exc:
             log.warning("reconciling submission %s: %s", submission.key, exc)
@@ -305,10 +306,34 @@ def reconcile_unknown_submissions(
         if submission_settle_from_cache(submission, partly=given_up):
             settled += 1
         elif given_up:
-            _finish(
-                submission,
-                Submission.State.NOT_SENT,
-                error="Drenfax has no fax from this submission; nothing was sent.",
-            )
+            _give_up(submission, read_back_to_it=_reaches_back_to(page, submission))
             settled += 1
     return settled
+
+
+# The most rows one history call answers: the reconciler reads one page a submission.
+RECONCILE_PAGE = 500
+
+
+def _reaches_back_to(page: HistoryPage, submission: Submission) -> bool:
+    """Whether the page (newest first) holds every fax since the submission started: it
+    is the last one, or its oldest fax is from before."""
+    before = _started(submission) - timedelta(minutes=1)
+    return len(page.rows) < RECONCILE_PAGE or any(
+        fax.created_at is not None and fax.created_at < before for fax in page.rows
+    )
+
+
+def _give_up(submission: Submission, *, read_back_to_it: bool) -> None:
+    """No fax of the submission was found. "Nothing was sent" only if the history read went
+    back to it; otherwise (a busy account sent more than a page since) nothing is certain,
+    and its recipients are not confirmed, never offered for a resend."""
+    if read_back_to_it:
+        _finish(
+            submission,
+            Submission.State.NOT_SENT,
+            error="Drenfax has no fax from this submission; nothing was sent.",
+        )
+    else:
+        results = [{"recipient": r, "unconfirmed": UNCONFIRMED} for r in submission.recipients]
+        _finish(submission, Submission.State.DONE, results=results, error="")

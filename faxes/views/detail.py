@@ -234,6 +234,7 @@ def submission_detail(request: HtmxHttpRequest, key) -> HttpResponse:
         "page": page,
         "accepted": sum(1 for r in submission.results if r.get("message_id")),
         "refused": refused,
+        "unconfirmed": sum(1 for r in submission.results if r.get("unconfirmed")),
         "send": send_summary(submission, request.user),
         "blast": blast_summary(submission),
     }

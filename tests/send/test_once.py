@@ -340,6 +340,26 @@ def test_an_unknown_send_waits_for_every_recipient_before_it_settles(alice_clien
     assert "Not confirmed" in page and "Send again to the refused numbers" not in page
 
 
+def test_an_unknown_send_is_never_called_not_sent_from_a_page_that_ends_after_it(
+    alice_client, covers
+):
+    # A busy account sent a full page of faxes since: the page cannot show this send's.
+    covers.post(f"{API_URL}/v1/faxes", body=requests.ReadTimeout("read timed out"))
+    key = post(alice_client, recipients="206 555 0111")["Location"].split("/")[-2]
+    started = timezone.now() - timedelta(minutes=20)
+    Submission.objects.update(created_at=started, started_at=started)
+    later = (started + timedelta(minutes=5)).isoformat()
+    rows = [fax_answer(f"+1312555{n:04d}", createdAt=later) for n in range(500)]
+    covers.get(re.compile(rf"{API_URL}/v1/fax/history.*"), json={"count": "900", "rows": rows})
+    reconcile_unknown_submissions(client=client())
+    submission = Submission.objects.get()
+    assert submission.state == Submission.State.DONE
+    assert "unconfirmed" in submission.results[0] and "error" not in submission.results[0]
+    page = text(alice_client.get(f"/faxes/submissions/{key}/"))
+    assert "Not confirmed by Drenfax" in page and "whether it went out is not certain" in page
+    assert "You can send it again" not in page
+
+
 def test_a_recent_send_still_sending_is_left_alone(alice, api):
     busy = Submission.objects.create(
         key=uuid.uuid4(), user=alice, kind="send", recipients=["+12065550111"]
