@@ -29,7 +29,7 @@ from .errors import (
     Unauthorized,
 )
 from .people import contacts
-from .request import Request, parse_int
+from .request import Request, parse_int, parse_json
 
 log = logging.getLogger("drenfax_portal.sandbox")
 
@@ -321,10 +321,7 @@ def sandbox_faults_list(core: SandboxCore, req: Request) -> Response:
 
 
 def sandbox_faults_add(core: SandboxCore, req: Request) -> Response:
-    try:
-        data = json.loads(req.body or b"null")
-    except ValueError as exc:
-        raise InvalidInput(f"the body must be JSON ({exc})") from None
+    data = parse_json("the body", (req.body or b"null").decode("utf-8", "replace"))
     specs = data if isinstance(data, list) else [data]
     added = [core.faults.add(spec).as_dict() for spec in specs]
     return json_response({"faults": added}, 201)
@@ -367,6 +364,8 @@ def sandbox_seed(core: SandboxCore, req: Request) -> Response:
     if not 0 < days <= 3650:
         raise InvalidInput("days must be between 0 and 3650")
     seed_value = data.get("seed")
+    if not isinstance(seed_value, int | float | str | None):
+        raise InvalidInput("seed must be a number or a string")
     rng = random.Random(seed_value if seed_value is not None else time.time_ns())
     regulars = _correspondents(data.get("correspondents", []))
     started = time.monotonic()

@@ -50,7 +50,14 @@ def parse_iso(text: str) -> datetime:
         raise ValueError(f"'{text}' is not an ISO 8601 date") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    # Room for a day either way, so that the day after, or the moment in UTC, is a date.
+    if not _EARLIEST <= moment <= _LATEST:
+        raise ValueError(f"'{text}' is out of range (years 0001 to 9999)")
     return moment
+
+
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 def is_date_only(text: str) -> bool:

@@ -56,6 +56,11 @@ class MethodNotAllowed(ApiError):
     kind = "MethodNotAllowedError"
 
 
+class RequestTimeout(ApiError):
+    status = 408
+    kind = "RequestTimeoutError"
+
+
 class LengthRequired(ApiError):
     status = 411
     kind = "LengthRequiredError"

@@ -26,7 +26,7 @@ from .coverpages import DEFAULT_COVER_PAGE_ID, get_cover_page
 from .documents import Attachment, analyse_upload
 from .errors import InvalidInput, NotFound
 from .numbers import active_numbers, check_account
-from .request import Form, is_uuid, parse_bool, parse_int, parse_uuid, split_list
+from .request import Form, is_uuid, parse_bool, parse_int, parse_json, parse_uuid, split_list
 
 if TYPE_CHECKING:
     from .core import SandboxCore
@@ -200,14 +200,11 @@ def parse_send(
             raise InvalidInput(f"{name} must be at most {limit} characters (got {len(value)})")
         spec.fields[name] = value if value else None
     caller_id = spec.fields.get("callerId")
-    if caller_id is not None and not re.fullmatch(r"\d{10}", caller_id):
+    if caller_id is not None and not re.fullmatch(r"[0-9]{10}", caller_id):
         raise InvalidInput(f"callerId must be a 10-digit phone number, not '{caller_id}'")
     cf_text = form.get("cf")
     if cf_text:
-        try:
-            spec.cf = json.loads(cf_text)
-        except ValueError as exc:
-            raise InvalidInput(f"cf must be a JSON object ({exc})") from None
+        spec.cf = parse_json("cf", cf_text, kind="a JSON object")
         if not isinstance(spec.cf, dict):
             raise InvalidInput('cf must be a JSON object, like {"key": "value"}')
     spec.tags = split_list(form.get("tags"))
@@ -667,6 +664,14 @@ def _date_bound(name: str, value: str, *, end: bool) -> str:
     return iso(moment.timestamp())
 
 
+def _national(text: str, digits: str) -> str:
+    """The digits to look for: a North American number without its country code, as an
+    inbound fax's sender is stored (`3125550199`); it is also inside the E.164 form."""
+    if text.startswith("+1") or (len(digits) == 11 and digits.startswith("1")):
+        return digits[1:]
+    return digits
+
+
 def history(conn, *, account_id: str, query: Form) -> dict:
     check_account(query.get("accountId"), account_id)
     offset = parse_int("offset", query.get("offset"), 0, 0, None)
@@ -700,7 +705,10 @@ def history(conn, *, account_id: str, query: Form) -> dict:
         digits = re.sub(r"\D", "", text)
         if len(digits) >= 3 and re.fullmatch(r"[\d\s()+.-]+", text) and digits != text:
             where.append("(search LIKE ? ESCAPE '\\' OR search LIKE ? ESCAPE '\\')")
-            args += [_like(text), _like(digits)]
+            args += [_like(text), _like(_national(text, digits))]
+        elif len(digits) == 11 and digits == text and digits.startswith("1"):
+            where.append("(search LIKE ? ESCAPE '\\' OR search LIKE ? ESCAPE '\\')")
+            args += [_like(text), _like(digits[1:])]
         else:
             where.append("search LIKE ? ESCAPE '\\'")
             args.append(_like(text))

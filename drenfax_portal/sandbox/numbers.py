@@ -21,7 +21,7 @@ import phonenumbers
 from . import people
 from .clock import iso
 from .errors import Forbidden, InvalidInput, NotFound
-from .request import Form, is_uuid, parse_int, parse_uuid, split_list
+from .request import Form, is_uuid, parse_int, parse_json, parse_uuid, split_list
 
 PENDING_DAYS = 30
 SEARCH_MEMORY_SECONDS = 24 * 3600
@@ -144,7 +144,7 @@ def search(conn: sqlite3.Connection, *, account_id: str, query: Form, now: float
     if not (npa or city or zipcode):
         raise InvalidInput("search needs at least one of npa, city or zipcode")
     for name, value, size in (("npa", npa, 3), ("nxx", nxx, 3), ("zipcode", zipcode, 5)):
-        if value and not re.fullmatch(rf"\d{{{size}}}", value):
+        if value and not re.fullmatch(rf"[0-9]{{{size}}}", value):
             raise InvalidInput(f"{name} must be {size} digits, not '{value}'")
     if state and not re.fullmatch(r"[A-Z]{2}", state):
         raise InvalidInput(f"state must be a two-letter code, not '{state}'")
@@ -295,10 +295,7 @@ def parse_storage(text: str) -> str | None:
     """Validate FTP/SFTP storage settings; answer them as the compact JSON string stored."""
     if not text.strip():
         return None
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise InvalidInput(f"storage must be a JSON object ({exc})") from None
+    data = parse_json("storage", text, kind="a JSON object")
     if not isinstance(data, dict):
         raise InvalidInput("storage must be a JSON object")
     allowed = ("protocol", "host", "outputDirPath", "password", "user", "port")

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 
 import multipart
 
-from .errors import InvalidInput, LengthRequired, PayloadTooLarge
+from .errors import InvalidInput, LengthRequired, PayloadTooLarge, RequestTimeout
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 
@@ -66,7 +66,10 @@ class Request:
             raise PayloadTooLarge(f"request body larger than {MAX_BODY_BYTES // (1024 * 1024)} MB")
         if length <= 0:
             return b""
-        return environ["wsgi.input"].read(length)
+        try:
+            return environ["wsgi.input"].read(length)
+        except TimeoutError:
+            raise RequestTimeout("the request body stopped before its Content-Length") from None
 
     @property
     def base_url(self) -> str:
@@ -168,6 +171,9 @@ def parse_bool(name: str, value: str | None, default: bool | None = None) -> boo
     raise InvalidInput(f"{name} must be true or false, not '{value}'")
 
 
+SQLITE_MAX = 2**63 - 1  # the largest integer SQLite stores (and takes as an OFFSET)
+
+
 def parse_int(name: str, value: str | None, default: int, low: int, high: int | None) -> int:
     if value is None or value.strip() == "":
         return default
@@ -175,10 +181,27 @@ def parse_int(name: str, value: str | None, default: int, low: int, high: int | 
         number = int(value.strip())
     except ValueError:
         raise InvalidInput(f"{name} must be an integer, not '{value}'") from None
+    if high is None:
+        high = SQLITE_MAX if number > SQLITE_MAX else None
     if number < low or (high is not None and number > high):
         bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
         raise InvalidInput(f"{name} must be {bounds}, not {number}")
     return number
+
+
+def parse_json(name: str, text: str, *, kind: str = "JSON") -> object:
+    """A form field holding JSON, as strict parsers read it: no NaN or Infinity, and not
+    nested beyond what Python's parser can follow."""
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+
+    try:
+        return json.loads(text, parse_constant=refuse)
+    except RecursionError:
+        raise InvalidInput(f"{name} must be {kind} (this one is nested too deeply)") from None
+    except ValueError as exc:
+        raise InvalidInput(f"{name} must be {kind} ({exc})") from None
 
 
 def parse_uuid(name: str, value: str) -> str:

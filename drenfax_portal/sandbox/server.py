@@ -48,6 +48,9 @@ class _ServerHandler(ServerHandler):
 
 
 class _RequestHandler(WSGIRequestHandler):
+    # A client that stops sending (a body shorter than its Content-Length) frees its thread.
+    timeout = 60
+
     def get_environ(self) -> dict:
         environ = super().get_environ()
         if self.headers.get("Content-Type") is None:

@@ -304,3 +304,23 @@ def test_curl_uploads_go_through_without_the_expect_100_wait(sandbox, tmp_path):
     )  # fmt: skip
     assert time.monotonic() - started < 0.9
     assert '"pagesCount": 10' in result.stdout
+
+
+def test_a_client_that_stops_sending_its_body_is_let_go(monkeypatch):
+    import socket
+    from urllib.parse import urlsplit
+
+    from drenfax_portal.sandbox import server
+
+    monkeypatch.setattr(server._RequestHandler, "timeout", 0.5)
+    with start_sandbox(speed=100) as sandbox:
+        where = urlsplit(sandbox.url)
+        with socket.create_connection((where.hostname, where.port), timeout=5) as conn:
+            conn.sendall(
+                b"POST /v1/faxes HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten b"
+            )
+            # The server gives up on the missing 90 bytes; without a timeout this read would
+            # wait until its own 5 s timeout, the server's thread held meanwhile.
+            started = time.monotonic()
+            assert conn.recv(1024).startswith(b"HTTP/1.0 408")
+            assert time.monotonic() - started < 4
