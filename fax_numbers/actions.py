@@ -16,7 +16,15 @@ from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
 from drenfax_portal.accounts.services import profile_for
-from drenfax_portal.client import DrenfaxClient, DrenfaxError, NotFoundError
+from drenfax_portal.client import (
+    DrenfaxClient,
+    DrenfaxError,
+    InvalidInputError,
+    MalformedResponseError,
+    NotFoundError,
+    ServerError,
+    TransportError,
+)
 from fax_numbers.models import FaxNumber, StorageCredential
 from fax_numbers.services import number_apply_answer, number_upsert
 
@@ -139,21 +147,48 @@ def number_set_manager(
     return number_apply_answer(number=number, raw={**known, **answer.raw})
 
 
+# Errors after which a call may have done what it asked (never for a connection refused).
+UNCERTAIN = (MalformedResponseError, ServerError, TransportError)
+
+
+def may_have_happened(exc: DrenfaxError) -> bool:
+    """Whether the call that raised `exc` may have been carried out by Drenfax."""
+    return isinstance(exc, UNCERTAIN) and getattr(exc, "request_sent", True)
+
+
 def number_release(*, client: DrenfaxClient, number: FaxNumber) -> FaxNumber:
     """Release a number: Drenfax keeps it pending a while, and members lose it. The release
-    answers nothing useful, so the pending-until date is read back from the numbers list."""
-    client.release_number(str(number.uuid))
-    FaxNumber.objects.filter(pk=number.pk).update(state=FaxNumber.State.PENDING)
+    answers nothing useful, so the pending-until date is read back from the numbers list.
+
+    When the release seems to fail but may have happened (a timeout, a 5xx), or happened
+    already (a refusal after a double click or a retry), the list says: a number listed as
+    pending is released; otherwise the error is raised."""
+    try:
+        client.release_number(str(number.uuid))
+    except DrenfaxError as exc:
+        # A refusal may answer an earlier release (a double click, a retry).
+        maybe = may_have_happened(exc) or isinstance(exc, InvalidInputError)
+        if not (maybe and _read_back_pending(client, number)):
+            raise
+    else:
+        FaxNumber.objects.filter(pk=number.pk).update(state=FaxNumber.State.PENDING)
+        _read_back_pending(client, number)
+    number.refresh_from_db()
+    return number
+
+
+def _read_back_pending(client: DrenfaxClient, number: FaxNumber) -> bool:
+    """Store the number as Drenfax's pending list has it; whether it is listed there."""
     digits = "".join(ch for ch in number.national if ch.isdigit())
     try:
         page = client.list_numbers(
             account_id=settings.DRENFAX_ACCOUNT_ID or None, type="pending", query=digits
         )
     except DrenfaxError as exc:
-        log.warning("number %s released; reading its pending date failed: %s", number, exc)
-    else:
-        for row in page.rows:
-            if row.uuid and row.uuid.lower() == str(number.uuid) and row.pending_until:
-                number_upsert(row.raw)
-    number.refresh_from_db()
-    return number
+        log.warning("number %s: reading its pending date failed: %s", number, exc)
+        return False
+    for row in page.rows:
+        if row.uuid and row.uuid.lower() == str(number.uuid) and row.pending_until:
+            number_upsert(row.raw)
+            return True
+    return False

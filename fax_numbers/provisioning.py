@@ -19,7 +19,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from drenfax_portal.api import describe_error
-from drenfax_portal.client import DrenfaxClient, DrenfaxError, ServerError, TransportError
+from drenfax_portal.client import (
+    DrenfaxClient,
+    DrenfaxError,
+    MalformedResponseError,
+    ServerError,
+    TransportError,
+)
 from fax_numbers.models import Provisioning
 from fax_numbers.services import number_upsert
 
@@ -72,6 +78,12 @@ def provisioning_execute(*, client: DrenfaxClient, provisioning: Provisioning) -
     except ServerError as exc:
         log.warning("provisioning %s: %s", provisioning.key, exc)
         text = f"Drenfax had a problem on its side (error {exc.status_code})."
+        return _finish(provisioning, Provisioning.State.UNKNOWN, error=text)
+    except MalformedResponseError as exc:
+        # A 2xx whose body could not be read (a proxy's page, an odd shape): the numbers
+        # have probably been bought.
+        log.warning("provisioning %s: %s", provisioning.key, exc)
+        text = "Drenfax accepted the request, but its answer could not be read."
         return _finish(provisioning, Provisioning.State.UNKNOWN, error=text)
     except DrenfaxError as exc:
         return _finish(provisioning, Provisioning.State.FAILED, error=describe_error(exc))

@@ -70,12 +70,20 @@ def number_upsert(raw: dict[str, Any]) -> FaxNumber:
 
 def number_apply_answer(*, number: FaxNumber, raw: dict[str, Any]) -> FaxNumber:
     """Update a cached number from a partial answer about it (add-user and settings answers
-    leave out `managedBy`, `owner`...), laid over what the cache knew."""
-    return number_upsert({"number": number.number, **number.raw, **raw, "uuid": str(number.uuid)})
+    leave out `managedBy`, `owner`...), laid over what the cache knew. Such an answer never
+    brings a released number back: only the numbers list says when one is."""
+    pending = FaxNumber.objects.filter(pk=number.pk, state=FaxNumber.State.PENDING).exists()
+    merged = {"number": number.number, **number.raw, **raw, "uuid": str(number.uuid)}
+    updated = number_upsert(merged)
+    if pending and updated.state != FaxNumber.State.PENDING:
+        FaxNumber.objects.filter(pk=updated.pk).update(state=FaxNumber.State.PENDING)
+        updated.state = FaxNumber.State.PENDING
+    return updated
 
 
 def numbers_sync(*, client: DrenfaxClient, page_size: int = 100) -> int:
     """Refresh the numbers cache from the account's numbers list; returns how many."""
+    started = timezone.now()
     seen = []
     offset = 0
     while True:
@@ -87,8 +95,10 @@ def numbers_sync(*, client: DrenfaxClient, page_size: int = 100) -> int:
         offset += len(page.rows)
         if not page.rows or offset >= page.count:
             break
-    # Numbers no longer on the account's list stay cached (for their faxes) as removed.
-    FaxNumber.objects.exclude(uuid__in=seen).exclude(state=FaxNumber.State.REMOVED).update(
+    # Numbers no longer on the account's list stay cached (for their faxes) as removed;
+    # one stored meanwhile (just provisioned) was not on the list this sync read.
+    missing = FaxNumber.objects.exclude(uuid__in=seen).filter(synced_at__lt=started)
+    missing.exclude(state=FaxNumber.State.REMOVED).update(
         state=FaxNumber.State.REMOVED, synced_at=timezone.now()
     )
     return len(seen)

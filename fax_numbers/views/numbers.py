@@ -23,6 +23,7 @@ from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest, safe_next, staff_or_404
 from drenfax_portal.uuids import parse_uuid
 from fax_numbers import actions
+from fax_numbers.actions import may_have_happened
 from fax_numbers.forms import (
     ManagerForm,
     NumberFilterForm,
@@ -255,7 +256,15 @@ def number_release(request: HtmxHttpRequest, number_id) -> HttpResponse:
             with get_client() as client, audited("number.released", number):
                 number = actions.number_release(client=client, number=number)
         except DrenfaxError as exc:
-            messages.error(request, f"{number.national} was not released. {describe_error(exc)}")
+            if may_have_happened(exc):
+                text = (
+                    f"Drenfax did not confirm the release of {number.national}, and it may "
+                    "have gone through: look at the number again in a few minutes before "
+                    "trying again."
+                )
+            else:
+                text = f"{number.national} was not released."
+            messages.error(request, f"{text} {describe_error(exc)}")
         else:
             until = (
                 f" until {date_format(localtime(number.pending_until), 'M j, Y')}"
