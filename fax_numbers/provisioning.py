@@ -26,6 +26,7 @@ from drenfax_portal.client import (
     ServerError,
     TransportError,
 )
+from drenfax_portal.uuids import parse_uuid
 from fax_numbers.models import Provisioning
 from fax_numbers.services import number_upsert
 
@@ -88,7 +89,8 @@ def provisioning_execute(*, client: DrenfaxClient, provisioning: Provisioning) -
     except DrenfaxError as exc:
         return _finish(provisioning, Provisioning.State.FAILED, error=describe_error(exc))
     with transaction.atomic():
-        uuids = [str(number_upsert(n.raw).uuid) for n in answer if n.uuid]
+        # A row without a usable uuid cannot be stored; the next numbers sync lists it.
+        uuids = [str(number_upsert(n.raw).uuid) for n in answer if parse_uuid(n.uuid)]
         if not uuids:
             return _finish(
                 provisioning,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,8 @@ from drenfax_portal.client import FaxNumber as ApiNumber
 from drenfax_portal.uuids import parse_uuid
 from fax_numbers.models import FaxNumber, StorageCredential
 from fax_numbers.phone import to_e164
+
+log = logging.getLogger(__name__)
 
 
 def split_storage(value: Any) -> tuple[dict[str, Any], str | None]:
@@ -85,16 +88,23 @@ def numbers_sync(*, client: DrenfaxClient, page_size: int = 100) -> int:
     """Refresh the numbers cache from the account's numbers list; returns how many."""
     started = timezone.now()
     seen = []
+    unreadable = 0
     offset = 0
     while True:
         page = client.list_numbers(
             account_id=settings.DRENFAX_ACCOUNT_ID or None, offset=offset, limit=page_size
         )
         for row in page.rows:
+            if parse_uuid(row.uuid) is None:
+                unreadable += 1
+                log.warning("numbers sync: a row without a usable uuid: %r", row.raw)
+                continue
             seen.append(number_upsert(row.raw).uuid)
         offset += len(page.rows)
         if not page.rows or offset >= page.count:
             break
+    if unreadable:
+        return len(seen)  # any cached number may be one of those rows: none is removed
     # Numbers no longer on the account's list stay cached (for their faxes) as removed;
     # one stored meanwhile (just provisioned) was not on the list this sync read.
     missing = FaxNumber.objects.exclude(uuid__in=seen).filter(synced_at__lt=started)

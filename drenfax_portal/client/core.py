@@ -260,7 +260,9 @@ class DrenfaxClient:
             ("isArchived", archived),
             ("include", wire.strings("include", include)),
         )
-        return HistoryPage.from_api(self._call("GET", "/v1/fax/history", params=params))
+        # A 2xx without its rows (an error envelope, another shape) is no empty page.
+        answer = self._call("GET", "/v1/fax/history", params=params, needs=("rows", list))
+        return HistoryPage.from_api(answer)
 
     def fax_info(self, message_id: str) -> Fax:
         """One fax (`GET /v1/fax/{messageId}/info`)."""
@@ -293,7 +295,8 @@ class DrenfaxClient:
             ("limit", wire.integer("limit", limit, minimum=1)),
             ("query", wire.text("query", query)),
         )
-        return NumbersPage.from_api(self._call("GET", "/v1/numbers", params=params))
+        answer = self._call("GET", "/v1/numbers", params=params, needs=("rows", list))
+        return NumbersPage.from_api(answer)
 
     def add_number_user(self, number_id: str, user_id: str) -> FaxNumber:
         """Give a user access to a number's faxes; answers the number."""
@@ -399,12 +402,19 @@ class DrenfaxClient:
         *,
         expect: type[dict | list | bool] | None = dict,
         key: str | None = None,
+        needs: tuple[str, type] | None = None,
         **kwargs: Any,
     ) -> Any:
         """The answer's JSON body, or its member `key`, checked to be an `expect` (None: the
-        body is ignored)."""
+        body is ignored); `needs`: a member the object must have, and its type."""
         with self._request(method, path, **kwargs) as response:
-            return None if expect is None else _json(response, method, path, expect, key)
+            if expect is None:
+                return None
+            data = _json(response, method, path, expect, key)
+            if needs and not isinstance(data.get(needs[0]), needs[1]):
+                expected = f"an object with {needs[0]!r}"
+                raise malformed_response(response, method=method, path=path, expected=expected)
+            return data
 
     def _pdf(self, method: str, path: str, to: IO[bytes] | None = None, **kwargs: Any) -> Any:
         """The PDF answer, or the number of its bytes streamed into `to`."""
@@ -527,7 +537,7 @@ def _json(
     """The JSON body of a 2xx answer, or its member `key`, which must be an `expect`."""
     try:
         data = response.json()
-    except ValueError:  # not JSON, empty, or undecodable
+    except (ValueError, RecursionError):  # not JSON, empty, undecodable, or nested too deeply
         data = None
     if key is not None:
         data = data.get(key) if isinstance(data, dict) else None

@@ -11,6 +11,7 @@ import json
 import math
 import re
 import socket
+import ssl
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -164,7 +165,7 @@ def provider_error(response: requests.Response) -> tuple[str | None, str | None]
         return None, None
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to read
         content_type = response.headers.get("Content-Type", "").lower()
         if "html" in content_type or text.lstrip().startswith("<"):
             text = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", text)
@@ -280,8 +281,12 @@ def transport_error(exc: requests.RequestException, *, method: str, path: str) -
     elif isinstance(exc, requests.exceptions.ReadTimeout):
         what, sent = "got no answer in time", True
     elif isinstance(exc, requests.exceptions.SSLError):
-        # Certificate and handshake failures happen before the request is written.
-        what, sent = "TLS failed", False
+        # A certificate is checked in the handshake, before the request is written. Other
+        # TLS errors (a bad record, an alert) also come while the answer is read, when the
+        # server may have the whole request.
+        cause = reason.args[0] if getattr(reason, "args", None) else reason  # urllib3 wraps it
+        certificate = isinstance(cause, ssl.SSLCertVerificationError)
+        what, sent = "TLS failed", not (certificate or "certificate" in str(exc).lower())
     elif isinstance(exc, requests.exceptions.ProxyError):
         what, sent = "could not go through the proxy", False
     elif isinstance(exc, requests.exceptions.ConnectionError):

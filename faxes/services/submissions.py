@@ -35,6 +35,7 @@ from drenfax_portal.client import (
     ServerError,
     TransportError,
 )
+from drenfax_portal.uuids import parse_uuid
 from faxes.models import Direction, Fax, FaxEvent, Submission
 from faxes.services.cache import fax_merge_payloads
 from faxes.services.ratelimit import history_limiter
@@ -167,7 +168,10 @@ def _record_answer(submission: Submission, answer: Any) -> Submission:
             {"recipient": err.recipient_fax or "", "error": err.error or "refused by Drenfax"}
             for err in answer.errors
         ]
-    else:  # a single Fax
+    elif parse_uuid(answer.message_id) is None:  # a single Fax, as one send answers
+        error = "Drenfax's answer did not name the fax it accepted."
+        return _finish(submission, Submission.State.UNKNOWN, error=error)
+    else:
         accepted, refused = [answer.raw], []
     if len(accepted) > RECORD_CHUNK:
         submission.summary = {**submission.summary, "accepted": len(accepted)}
