@@ -434,7 +434,9 @@ class DrenfaxClient:
                         size += len(chunk)
             except requests.RequestException as exc:
                 raise transport_error(exc, method=method, path=path) from exc
-            if size == 0:
+            # PDF readers take the header anywhere in the first 1024 bytes (a file streamed
+            # into `to` is checked by its caller).
+            if size == 0 or (to is None and b"%PDF-" not in content[:1024]):
                 raise malformed_response(response, method=method, path=path, expected="a PDF")
             return content if to is None else size
 

@@ -225,6 +225,13 @@ def test_preview_fax_answering_the_references_plain_ok_is_an_error(api, client):
         client.preview_fax(cover_page=True)
 
 
+@pytest.mark.parametrize("content_type", [None, "application/octet-stream", "application/pdf"])
+def test_preview_fax_answering_bytes_that_are_no_pdf_is_an_error(api, client, content_type):
+    api.post(f"{BASE}/v1/fax/preview", body=b"OK", content_type=content_type)
+    with pytest.raises(MalformedResponseError):
+        client.preview_fax(cover_page=True)
+
+
 # --- POST /v1/fax/blast -------------------------------------------------------------------
 
 
