@@ -12,6 +12,7 @@ from drenfax_portal.client import (
     DrenfaxClient,
     DrenfaxError,
     InvalidInputError,
+    MalformedResponseError,
     NotAllowedError,
     NotFoundError,
     RateLimitedError,
@@ -29,6 +30,29 @@ def get_client() -> DrenfaxClient:
         settings.DRENFAX_API_KEY,
         timeout=settings.DRENFAX_TIMEOUT,
     )
+
+
+def may_have_happened(exc: DrenfaxError) -> bool:
+    """Whether the call that raised `exc` may have been carried out by Drenfax: no answer
+    came (never for a connection refused), a 5xx, or a 2xx that could not be read."""
+    if isinstance(exc, TransportError):
+        return exc.request_sent
+    return isinstance(exc, MalformedResponseError | ServerError)
+
+
+def not_done(exc: DrenfaxError, refused: str) -> str:
+    """What a page says when an action's call raised: `refused` ("The fax was not
+    cancelled.") and why, unless Drenfax may have done it after all."""
+    if not may_have_happened(exc):
+        return f"{refused} {describe_error(exc)}"
+    log.warning("Drenfax API, outcome unknown: %s", exc)
+    if isinstance(exc, ServerError):
+        why = f"Drenfax had a problem on its side (error {exc.status_code})"
+    elif isinstance(exc, MalformedResponseError):
+        why = "Drenfax's answer could not be read"
+    else:
+        why = "Drenfax did not answer in time"
+    return f"{why}, and it may have been done anyway: look again in a minute before retrying."
 
 
 def describe_error(exc: DrenfaxError) -> str:

@@ -16,14 +16,12 @@ from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
 from drenfax_portal.accounts.services import profile_for
+from drenfax_portal.api import may_have_happened
 from drenfax_portal.client import (
     DrenfaxClient,
     DrenfaxError,
     InvalidInputError,
-    MalformedResponseError,
     NotFoundError,
-    ServerError,
-    TransportError,
 )
 from fax_numbers.models import FaxNumber, StorageCredential
 from fax_numbers.services import number_apply_answer, number_upsert
@@ -145,15 +143,6 @@ def number_set_manager(
     # until the next sync names the new one.
     known = {"managedBy": str(managed_by), "manager": {"uuid": str(managed_by)}}
     return number_apply_answer(number=number, raw={**known, **answer.raw})
-
-
-# Errors after which a call may have done what it asked (never for a connection refused).
-UNCERTAIN = (MalformedResponseError, ServerError, TransportError)
-
-
-def may_have_happened(exc: DrenfaxError) -> bool:
-    """Whether the call that raised `exc` may have been carried out by Drenfax."""
-    return isinstance(exc, UNCERTAIN) and getattr(exc, "request_sent", True)
 
 
 def number_release(*, client: DrenfaxClient, number: FaxNumber) -> FaxNumber:

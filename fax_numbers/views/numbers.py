@@ -17,13 +17,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from drenfax_portal.accounts.models import Profile
-from drenfax_portal.api import describe_error, get_client
+from drenfax_portal.api import describe_error, get_client, not_done
 from drenfax_portal.audit.services import audited
 from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest, safe_next, staff_or_404
 from drenfax_portal.uuids import parse_uuid
 from fax_numbers import actions
-from fax_numbers.actions import may_have_happened
 from fax_numbers.forms import (
     ManagerForm,
     NumberFilterForm,
@@ -163,7 +162,7 @@ def number_assign(request: HtmxHttpRequest, number_id) -> HttpResponse:
         with get_client() as client, audited("number.assigned", number, user=person.username):
             mirrored = actions.number_assign_user(client=client, number=number, user=person)
     except DrenfaxError as exc:
-        text = f"{person_label(person)} was not given this number. {describe_error(exc)}"
+        text = not_done(exc, f"{person_label(person)} was not given this number.")
         return _done(request, number, "people", messages.ERROR, text)
     if mirrored:
         text = f"{person_label(person)} now has this number, here and at Drenfax."
@@ -187,7 +186,7 @@ def number_unassign(request: HtmxHttpRequest, number_id) -> HttpResponse:
         with get_client() as client, audited("number.unassigned", number, user=person.username):
             actions.number_unassign_user(client=client, number=number, user=person)
     except DrenfaxError as exc:
-        text = f"{person_label(person)} still has this number. {describe_error(exc)}"
+        text = not_done(exc, f"{person_label(person)} still has this number.")
         return _done(request, number, "people", messages.ERROR, text)
     text = (
         f"{person_label(person)} no longer has this number, nor its faxes; the faxes they "
@@ -216,7 +215,7 @@ def number_storage(request: HtmxHttpRequest, number_id) -> HttpResponse:
             actions.number_update_storage(client=client, number=number, **data)
     except DrenfaxError as exc:
         # Keep what was typed (never the password) so it can be corrected.
-        notice = ("error", f"The storage settings were not saved. {describe_error(exc)}")
+        notice = ("error", not_done(exc, "The storage settings were not saved."))
         return _section(request, number, "storage", notice=notice, storage_form=form)
     text = "Storage settings saved. The password is kept safe and is never shown."
     return _done(request, number, "storage", messages.SUCCESS, text)
@@ -235,7 +234,7 @@ def number_manager(request: HtmxHttpRequest, number_id) -> HttpResponse:
                 client=client, number=number, managed_by=form.cleaned_data["managed_by"]
             )
     except DrenfaxError as exc:
-        notice = ("error", f"The manager account was not changed. {describe_error(exc)}")
+        notice = ("error", not_done(exc, "The manager account was not changed."))
         return _section(request, number, "manager", notice=notice, manager_form=form)
     return _done(request, number, "manager", messages.SUCCESS, "Manager account changed.")
 
@@ -256,15 +255,7 @@ def number_release(request: HtmxHttpRequest, number_id) -> HttpResponse:
             with get_client() as client, audited("number.released", number):
                 number = actions.number_release(client=client, number=number)
         except DrenfaxError as exc:
-            if may_have_happened(exc):
-                text = (
-                    f"Drenfax did not confirm the release of {number.national}, and it may "
-                    "have gone through: look at the number again in a few minutes before "
-                    "trying again."
-                )
-            else:
-                text = f"{number.national} was not released."
-            messages.error(request, f"{text} {describe_error(exc)}")
+            messages.error(request, not_done(exc, f"{number.national} was not released."))
         else:
             until = (
                 f" until {date_format(localtime(number.pending_until), 'M j, Y')}"

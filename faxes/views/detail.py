@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from drenfax_portal.api import describe_error, get_client
+from drenfax_portal.api import describe_error, get_client, not_done
 from drenfax_portal.audit.services import audit_record, audited
 from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest, safe_next
@@ -134,7 +134,7 @@ def fax_archive(request: HtmxHttpRequest, message_id) -> HttpResponse:
         with get_client() as client, audited("fax.archived" if archive else "fax.unarchived", fax):
             actions.fax_set_archived(client=client, fax=fax, user=request.user, archived=archive)
     except DrenfaxError as exc:
-        messages.error(request, f"Nothing changed. {describe_error(exc)}")
+        messages.error(request, not_done(exc, "Nothing changed."))
     else:
         messages.success(request, "Fax archived." if archive else "Fax moved back to the list.")
     return redirect(safe_next(request, reverse("faxes:detail", args=[fax.message_id])))
@@ -154,7 +154,7 @@ def fax_cancel(request: HtmxHttpRequest, message_id) -> HttpResponse:
         with get_client() as client, audited("fax.cancelled", fax):
             actions.fax_cancel(client=client, fax=fax, user=request.user)
     except DrenfaxError as exc:
-        messages.error(request, f"The fax was not cancelled. {describe_error(exc)}")
+        messages.error(request, not_done(exc, "The fax was not cancelled."))
     else:
         messages.success(request, "Fax cancelled.")
     return _back(fax)
@@ -169,7 +169,7 @@ def fax_delete(request: HtmxHttpRequest, message_id) -> HttpResponse:
         with get_client() as client, audited("fax.deleted", fax):
             actions.fax_delete(client=client, fax=fax, user=request.user)
     except DrenfaxError as exc:
-        messages.error(request, f"The fax was not deleted. {describe_error(exc)}")
+        messages.error(request, not_done(exc, "The fax was not deleted."))
         return _back(fax)
     messages.success(request, "Fax deleted.")
     return redirect("faxes:list")
