@@ -56,13 +56,18 @@ RATIO_GRACE = 100 * 1024
 HEADER_SCAN = 20
 # Empty rows a sheet may hold besides BLAST_MAX_ROWS rows of content (formatted rows).
 BLANK_ROWS_MAX = 50_000
-# Excel's widest row; a sheet's XML over PRESCAN_ABOVE bytes is checked against it first.
+# Excel's widest row; a workbook whose XML parts hold more than PRESCAN_ABOVE bytes in all
+# is counted first (rows, cells, strings, styles).
 MAX_CELLS_PER_ROW = 16_384
 PRESCAN_ABOVE = 2 * MB
 # Cells of one sheet as openpyxl hands them over, each row padded to its last cell.
 MAX_CELLS = 5_000_000
 # Different texts a workbook may hold (ten thousand rows of thirty text columns).
 MAX_SHARED_STRINGS = 300_000
+# Fonts, fills, borders, number formats and cell formats of a workbook's styles part, all
+# built by openpyxl even for reading (Excel itself keeps to a few hundred fonts and fills).
+MAX_STYLES = 20_000
+_STYLE_ELEMENTS = frozenset({"font", "fill", "border", "numFmt", "xf", "dxf", "cellStyle"})
 # How much of a cell is shown back to the user.
 SHOWN_MAX = 60
 
@@ -346,14 +351,15 @@ def _check_parts(parts: list[zipfile.ZipInfo]) -> None:
 
 
 def _prescan(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo], *, limit: int) -> None:
-    """Count the rows, cells per row and shared strings of large XML parts with expat,
-    building nothing: within MAX_UNCOMPRESSED a hostile file could still hold a row of
-    millions of cells, or millions of empty rows or strings, which openpyxl would build.
+    """Count the rows, cells per row, shared strings and styles of large XML parts (and of
+    the styles part, whatever its size) with expat, building nothing: within
+    MAX_UNCOMPRESSED a hostile file could still hold a row of millions of cells, or millions
+    of empty rows, strings or fonts, which openpyxl would build.
     """
     ceiling = limit + BLANK_ROWS_MAX
 
     def start(name: str, attributes: Any) -> None:
-        nonlocal rows, cells, strings
+        nonlocal rows, cells, strings, styles
         local = name.rpartition(":")[2]
         if local == "c":
             cells += 1
@@ -367,6 +373,14 @@ def _prescan(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo], *, limit: i
             cells = 0
             if rows > ceiling:
                 raise _too_many_rows(ceiling)
+        elif local in _STYLE_ELEMENTS:
+            styles += 1
+            if styles > MAX_STYLES:
+                raise RefusedList(
+                    f"The workbook declares more than {MAX_STYLES:,} fonts and cell formats, "
+                    "far more than a list of recipients needs. Copy the list into a new "
+                    "workbook, save, and upload that."
+                )
         elif local == "si":
             strings += 1
             if strings > MAX_SHARED_STRINGS:
@@ -379,7 +393,12 @@ def _prescan(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo], *, limit: i
     def no_entities(*args: Any) -> None:
         raise DefusedXmlException("an entity declaration")
 
-    for part in [p for p in parts if p.file_size > PRESCAN_ABOVE]:
+    # Rows are counted over the whole workbook: opening it, openpyxl reads every sheet
+    # without a <dimension> to its end. So every part is counted once they are large
+    # together; the styles part is counted whatever its size (openpyxl builds all of it).
+    large = sum(part.file_size for part in parts) > PRESCAN_ABOVE
+    rows = strings = styles = 0
+    for part in [p for p in parts if large or p.filename.rpartition("/")[2] == "styles.xml"]:
         with archive.open(part) as source:
             chunk = source.read(256 * 1024)
             # Only XML, found by content: the package's relations may put a sheet in any
@@ -387,7 +406,7 @@ def _prescan(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo], *, limit: i
             head = chunk[:64].removeprefix(b"\xef\xbb\xbf").lstrip()
             if not (chunk.startswith(_UTF16_BOMS) or head.startswith(b"<")):
                 continue
-            rows = cells = strings = 0
+            cells = 0
             parser = expat.ParserCreate()
             parser.StartElementHandler = start
             parser.EntityDeclHandler = no_entities
@@ -399,8 +418,9 @@ def _prescan(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo], *, limit: i
 
 def _too_many_rows(ceiling: int) -> RefusedList:
     return RefusedList(
-        f"The sheet holds more than {ceiling:,} rows, counting empty ones. Delete the empty "
-        "rows below the list (or copy the list into a new workbook), save, and upload again."
+        f"The workbook holds more than {ceiling:,} rows, counting empty ones. Delete the "
+        "empty rows below the list (or copy the list into a new workbook), save, and upload "
+        "again."
     )
 
 
@@ -435,12 +455,15 @@ def _read_workbook(
 ) -> RecipientList:
     found_rows = False
     headers_seen: list[str] = []
+    ceiling = limit + BLANK_ROWS_MAX
+    passed = 0  # rows of sheets without the list: the ceiling counts the whole workbook
     for position, sheet in enumerate(values.worksheets):
         if sheet.sheet_state != "visible":
             continue
         formula_sheet = formulas.worksheets[position] if formulas is not None else None
-        rows = _sheet_rows(sheet, formula_sheet, ceiling=limit + BLANK_ROWS_MAX)
+        rows = _sheet_rows(sheet, formula_sheet, ceiling=ceiling, skipped=passed)
         first, blanks = _first_rows(rows)
+        passed += len(first) + len(blanks)
         if not first:
             continue
         found_rows = True
@@ -466,12 +489,13 @@ Row = tuple[int, dict[int, Any]]  # (row number, {column: value} of the cells no
 
 
 def _sheet_rows(
-    sheet: Any, formulas: Any, *, ceiling: int, empty_ok: bool = False
+    sheet: Any, formulas: Any, *, ceiling: int, empty_ok: bool = False, skipped: int = 0
 ) -> Iterator[SheetRow]:
-    """A read-only sheet's rows (its `<dimension>` ignored), at most `ceiling` rows and
-    MAX_CELLS cells. With `formulas` a formula saved without its result reads as
-    Uncalculated; without it, a row holding an empty cell raises _EmptyCell (unless
-    `empty_ok`: the caller reads formulas without results as empty).
+    """A read-only sheet's rows (its `<dimension>` ignored), at most `ceiling` rows, less
+    the `skipped` rows of the sheets before it, and MAX_CELLS cells. With `formulas` a
+    formula saved without its result reads as Uncalculated; without it, a row holding an
+    empty cell raises _EmptyCell (unless `empty_ok`: the caller reads formulas without
+    results as empty).
     """
     sheet.reset_dimensions()
     rows = sheet.iter_rows(values_only=True)
@@ -481,7 +505,7 @@ def _sheet_rows(
     cells = 0
     for index, row in enumerate(rows, 1):
         cells += len(row)
-        if index > ceiling:
+        if index + skipped > ceiling:
             raise _too_many_rows(ceiling)
         if cells > MAX_CELLS:
             raise RefusedList(
@@ -749,8 +773,10 @@ class Normaliser:
             return None
         if not number.is_finite() or number <= 0:
             return None
+        if number.adjusted() >= 15:  # its integer would have more digits than E.164 allows
+            return None, LeftOutKind.BAD_NUMBER, f"{text} has too many digits for a fax number"
         shown = sum(ch.isdigit() for ch in text.upper().split("E")[0].lstrip("+-0."))
-        if shown < len(str(int(number))):
+        if shown < number.adjusted() + 1:
             # "2.0655501E+09" says 2065550100, but the cell may have held 2065550149.
             return (
                 None,
@@ -772,17 +798,24 @@ class Normaliser:
         return self._digits(str(int(value)))
 
     def _digits(self, digits: str) -> tuple[str | None, str, str]:
-        """A number stored as a number: no "+", so an international number is tried with one."""
+        """A number stored as a number, which cannot hold a "+": read in the region only.
+        Trying it as international would fax a local number with a digit typed twice
+        abroad ((206) 555-0142 as 20655501423 is a number in Egypt)."""
         answer = self._text(digits)
-        if answer[0] is None and len(digits) > 10 and not digits.startswith("1"):
-            international = self._text("+" + digits)
-            if international[0] is not None:
-                return international
+        if answer[0] is None and len(digits) > 10:
+            return (
+                None,
+                LeftOutKind.BAD_NUMBER,
+                f"{digits} is not a valid fax number here; an international number needs "
+                "its + and country code, in a cell formatted as Text",
+            )
         return answer
 
     def _text(self, text: str) -> tuple[str | None, str, str]:
         if fast := self._nanp(text):
             return fast, "", ""
+        if ";" in text:  # phonenumbers would read what follows as parameters and drop it
+            return None, LeftOutKind.BAD_NUMBER, "not a valid fax number (one number a row)"
         try:
             return parse_number(text, self.region), "", ""
         except InvalidNumber as exc:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -107,7 +108,8 @@ def blast_send(
     cover_name: str,
 ) -> tuple[Submission, bool]:
     """Write a reviewed list down to be sent once for this key by a task (`blast_call`);
-    (submission, True) if this call wrote it down, (its submission, False) for a used key.
+    (submission, True) if this call wrote it down, (its submission, False) for a used key,
+    or for a list already sent under another key (its page shown again: Back, a second tab).
 
     What goes out is a workbook the portal writes (`clean_workbook`): only the recipients the
     review showed. It is stored first, so a failure there uses up no key.
@@ -115,25 +117,43 @@ def blast_send(
     workbook, _ = write_document(
         [clean_workbook(recipient_list.recipients)], folder="outgoing", suffix=".xlsx"
     )
-    submission, created = submission_claim(
-        key=key,
-        user=user,
-        kind=Submission.Kind.BLAST,
-        recipients=recipient_list.numbers(),
-        summary={
-            "list": staged.filename,
-            "list_token": str(staged.token),
-            "sheet": recipient_list.sheet,
-            "recipients": len(recipient_list.recipients),
-            "left_out": len(recipient_list.left_out),
-            "left_out_counts": recipient_list.count_labels,
-            "cover_page": cover_name,
-        },
-        queued={"workbook": workbook, "cover_page": cover_page},
-    )
+    with transaction.atomic():
+        # The list's row is locked so that two confirms of one list take turns.
+        StagedFile.objects.select_for_update().filter(pk=staged.pk).first()
+        earlier = blast_made_of(staged)
+        if earlier is not None and earlier.key != key:
+            submission, created = earlier, False
+        else:
+            submission, created = submission_claim(
+                key=key,
+                user=user,
+                kind=Submission.Kind.BLAST,
+                recipients=recipient_list.numbers(),
+                summary={
+                    "list": staged.filename,
+                    "list_token": str(staged.token),
+                    "sheet": recipient_list.sheet,
+                    "recipients": len(recipient_list.recipients),
+                    "left_out": len(recipient_list.left_out),
+                    "left_out_counts": recipient_list.count_labels,
+                    "cover_page": cover_name,
+                },
+                queued={"workbook": workbook, "cover_page": cover_page},
+            )
     if not created:
         delete_document(workbook)
     return submission, created
+
+
+def blast_made_of(staged: StagedFile) -> Submission | None:
+    """The blast sent (or being sent, or maybe sent) from this list; one that was refused
+    or never reached Drenfax does not count."""
+    return (
+        Submission.objects.filter(kind=Submission.Kind.BLAST, summary__list_token=str(staged.token))
+        .exclude(state__in=[Submission.State.FAILED, Submission.State.NOT_SENT])
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def blast_call(client: DrenfaxClient, submission: Submission) -> Callable[[], Any]:

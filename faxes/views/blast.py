@@ -11,7 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -23,9 +23,10 @@ from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest
 from drenfax_portal.uuids import parse_uuid
 from faxes.forms import MAX_RECIPIENTS, CoverPages
-from faxes.models import StagedFile
+from faxes.models import StagedFile, Submission
 from faxes.services.blasts import (
     RecipientListUploadHandler,
+    blast_made_of,
     blast_preview,
     blast_send,
     recipient_list_load,
@@ -131,15 +132,22 @@ def blast_list_download(request: HtmxHttpRequest, token) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def blast_review(request: HtmxHttpRequest, token) -> HttpResponse:
     """Who receives the blast and who is left out; POST `action` = preview or send."""
-    staged = staged_list_for_user(request.user, token)
     key = parse_uuid(request.POST.get("submission_key"))
     if key is not None and (used := used_submission(request, key)) is not None:
-        messages.info(request, "This blast was sent already; here is what came of it.")
-        return redirect_to(request, reverse("faxes:submission", args=[used.key]))
+        return _sent_already(request, used)
+    try:
+        staged = staged_list_for_user(request.user, token)
+    except Http404:
+        if request.method == "GET" or StagedFile.objects.filter(token=token).exists():
+            raise  # a page typed in, or someone else's list (or one about to be purged)
+        # A review page left open past the list's retention (the purge deleted it).
+        reason = f"The list is no longer kept (lists are deleted after {retention_text()})."
+        messages.error(request, f"{reason} Upload it again; nothing was sent.")
+        return redirect_to(request, reverse("faxes:blast"))
     recipient_list = _load(request, staged)
     if isinstance(recipient_list, HttpResponse):
         return recipient_list
-    review = _Review(request, staged, recipient_list, cover_pages())
+    review = _Review(request, staged, recipient_list, cover_pages(), blast_made_of(staged))
     action = request.POST.get("action", "")
     if request.method == "GET" and request.htmx and request.htmx.target == "recipients":
         return review.render(partial="recipients")
@@ -160,6 +168,7 @@ class _Review:
     staged: StagedFile
     list: RecipientList
     covers: CoverPages
+    sent: Submission | None  # the blast made of this list already, if any
     cover_error: str = ""
 
     def cover_page(self) -> str | None:
@@ -184,6 +193,7 @@ class _Review:
             "cover_value": self.request.POST.get("cover_page", ""),
             "cover_error": self.cover_error,
             "digest": self.list.digest(),
+            "sent": self.sent,
             "submission_key": new_submission_key(),
             "limits": _limits(),
             "can_use_send_form": 0 < len(self.list.recipients) <= MAX_RECIPIENTS,
@@ -228,6 +238,8 @@ def _send(request: HtmxHttpRequest, review: _Review, key) -> HttpResponse:
             error="The list reads differently now than when it was shown to you, so nothing "
             "was sent. Check it below and confirm again."
         )
+    if review.sent is not None:  # the page was shown again (Back, a second tab)
+        return _sent_already(request, review.sent)
     submission, created = blast_send(
         user=request.user,
         key=key,
@@ -236,9 +248,19 @@ def _send(request: HtmxHttpRequest, review: _Review, key) -> HttpResponse:
         cover_page=cover_page,
         cover_name=review.covers.name(cover_page),
     )
-    if created:
-        submission_send(submission.pk)
-        audit_record(
-            "blast.sent", target=submission, details={"recipients": len(submission.recipients)}
-        )
+    if not created:
+        return _sent_already(request, submission)
+    submission_send(submission.pk)
+    audit_record(
+        "blast.sent", target=submission, details={"recipients": len(submission.recipients)}
+    )
     return redirect("faxes:submission", key=submission.key)
+
+
+def _sent_already(request: HtmxHttpRequest, submission: Submission) -> HttpResponse:
+    messages.info(
+        request,
+        "This blast was sent already, so it was not sent again; here is what came of it. "
+        "To send the list once more, upload it again.",
+    )
+    return redirect_to(request, reverse("faxes:submission", args=[submission.key]))
