@@ -46,6 +46,16 @@ def test_a_healthy_link(staff_client, synced):
     assert "None" in field(html, "stuck")
 
 
+def test_a_sync_seconds_ago_reads_in_seconds_not_0_minutes(staff_client, now):
+    SyncState.objects.update_or_create(
+        key=state_key(settings.DRENFAX_ACCOUNT_ID),
+        defaults={"last_success_at": now - timedelta(seconds=20), "backfill_done": True},
+    )
+    sync = field(panel(staff_client), "sync")
+    assert "seconds ago" in sync
+    assert "0\xa0minutes" not in sync
+
+
 def test_rate_limit_waits_of_the_last_hour_are_counted(staff_client, synced, now):
     key = settings.DRENFAX_ACCOUNT_ID
     for minutes, waited in ((5, 2.5), (30, 0.7), (50, 0.0), (70, 9.0)):
