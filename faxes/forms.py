@@ -400,7 +400,7 @@ class HistoryFilterForm(FilterForm):
 
 
 class NoteForm(PortalForm):
-    text = forms.CharField(
+    text = NormalisedTextField(
         label="Add a note",
         max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -93,7 +93,9 @@ class TeamQueue:
     since: date
 
 
-def team_queue(user: AbstractBaseUser, *, now: datetime, limit: int = 6) -> TeamQueue:
+def team_queue(
+    user: AbstractBaseUser, *, now: datetime, tz: tzinfo, limit: int = 6
+) -> TeamQueue:
     """The received faxes assigned to the user, and those nobody has taken lately."""
     inbound = _indexable(user, visible_faxes(user)).filter(direction=Direction.INBOUND)
     mine = inbound.filter(team_state=TeamState.ASSIGNED, assignee=user, is_archived=False)
@@ -104,7 +106,7 @@ def team_queue(user: AbstractBaseUser, *, now: datetime, limit: int = 6) -> Team
     )
     unassigned = list(new[:limit])
     count = len(unassigned) if len(unassigned) < limit else count_matches(new)
-    return TeamQueue(mine, mine_count, unassigned, count, since.date())
+    return TeamQueue(mine, mine_count, unassigned, count, since.astimezone(tz).date())
 
 
 # --- Failed outbound --------------------------------------------------------------------------

@@ -29,7 +29,7 @@ def _inbox(user: AbstractBaseUser, now: datetime) -> dict[str, Any]:
 
 
 def _team(user: AbstractBaseUser, now: datetime) -> dict[str, Any]:
-    return {"team": selectors.team_queue(user, now=now)}
+    return {"team": selectors.team_queue(user, now=now, tz=timezone.get_current_timezone())}
 
 
 def _activity(user: AbstractBaseUser, now: datetime) -> dict[str, Any]:

@@ -188,10 +188,13 @@ def number_unassign(request: HtmxHttpRequest, number_id) -> HttpResponse:
     except DrenfaxError as exc:
         text = not_done(exc, f"{person_label(person)} still has this number.")
         return _done(request, number, "people", messages.ERROR, text)
-    text = (
-        f"{person_label(person)} no longer has this number, nor its faxes; the faxes they "
-        "sent themselves stay visible to them."
-    )
+    if person.is_staff:
+        text = f"{person_label(person)} no longer has this number (as staff, they see every fax)."
+    else:
+        text = (
+            f"{person_label(person)} no longer has this number, nor its faxes: those they had "
+            "taken go back to Unassigned, and those they sent themselves stay visible to them."
+        )
     return _done(request, number, "people", messages.SUCCESS, text)
 
 

@@ -73,6 +73,32 @@ def fax_set_team_state(
     return fax
 
 
+def faxes_back_to_team(*, number_id: int, user: AbstractBaseUser) -> int:
+    """The received faxes of a number that `user` held and can no longer see (the number was
+    taken away from them) go back to new, for the number's other members to take; returns
+    how many. Called when a number loses a member (`faxes.apps`)."""
+    if user.is_staff:
+        return 0
+    held = Fax.objects.select_for_update().filter(
+        number_id=number_id,
+        direction=Direction.INBOUND,
+        team_state=TeamState.ASSIGNED,
+        assignee=user,
+    )
+    note = f"back to new: {person_name(user)} no longer has this number"
+    count = 0
+    for fax in held:
+        fax.team_state, fax.assignee = TeamState.NEW, None
+        fax.team_changed_by, fax.team_changed_at = None, timezone.now()
+        fax.save(update_fields=["team_state", "assignee", "team_changed_by", "team_changed_at"])
+        FaxEvent.objects.create(fax=fax, source=FaxEvent.Source.USER, status=fax.status, note=note)
+        audit_record(
+            "fax.reopened", target=fax, details={"was_assignee": user.get_username()}
+        )
+        count += 1
+    return count
+
+
 def fax_note_add(*, fax: Fax, author: AbstractBaseUser, text: str) -> FaxNote:
     """A note for the team, kept with the fax and never sent anywhere."""
     note = FaxNote.objects.create(fax=fax, author=author, text=text)
