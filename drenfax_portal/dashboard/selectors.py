@@ -93,9 +93,7 @@ class TeamQueue:
     since: date
 
 
-def team_queue(
-    user: AbstractBaseUser, *, now: datetime, tz: tzinfo, limit: int = 6
-) -> TeamQueue:
+def team_queue(user: AbstractBaseUser, *, now: datetime, tz: tzinfo, limit: int = 6) -> TeamQueue:
     """The received faxes assigned to the user, and those nobody has taken lately."""
     inbound = _indexable(user, visible_faxes(user)).filter(direction=Direction.INBOUND)
     mine = inbound.filter(team_state=TeamState.ASSIGNED, assignee=user, is_archived=False)

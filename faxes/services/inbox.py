@@ -92,9 +92,7 @@ def faxes_back_to_team(*, number_id: int, user: AbstractBaseUser) -> int:
         fax.team_changed_by, fax.team_changed_at = None, timezone.now()
         fax.save(update_fields=["team_state", "assignee", "team_changed_by", "team_changed_at"])
         FaxEvent.objects.create(fax=fax, source=FaxEvent.Source.USER, status=fax.status, note=note)
-        audit_record(
-            "fax.reopened", target=fax, details={"was_assignee": user.get_username()}
-        )
+        audit_record("fax.reopened", target=fax, details={"was_assignee": user.get_username()})
         count += 1
     return count
 

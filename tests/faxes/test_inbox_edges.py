@@ -4,14 +4,14 @@ who loses a number."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from unittest import mock
 
 import pytest
 
 from drenfax_portal.accounts.services import profile_for
 from drenfax_portal.audit.models import AuditEvent
-from faxes.models import Fax, FaxNote, TeamState
+from faxes.models import Fax, FaxNote
 from tests.factories import make_fax, make_number
 
 pytestmark = pytest.mark.django_db
@@ -99,9 +99,7 @@ def test_staff_who_leave_a_number_keep_the_faxes_they_took(
 ):
     number = received.number
     number.assigned_users.add(staff)
-    staff_client.post(
-        f"/faxes/{received.message_id}/team/", {"action": "take"}
-    )
+    staff_client.post(f"/faxes/{received.message_id}/team/", {"action": "take"})
     received.refresh_from_db()
     assert received.assignee == staff
     staff_client.post(f"/numbers/{number.uuid}/unassign/", {"user": staff.pk})
