@@ -6,6 +6,10 @@ from django import forms
 
 from contacts.models import Contact
 from fax_numbers.phone import InvalidNumber, format_national, parse_number
+from faxes.forms import NormalisedTextField
+
+TAGS_MAX = Contact._meta.get_field("tags").max_length
+NOTES_MAX = Contact._meta.get_field("notes").max_length
 
 
 def clean_fax_number(value: str, *, instance: Contact | None = None) -> str:
@@ -36,11 +40,17 @@ class ContactForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         help_text="Any usual form: (206) 555-0100, +44 20 7946 0000.",
     )
+    # Line breaks count as one character, as the browser's maxlength counts them.
+    notes = NormalisedTextField(
+        label="Notes",
+        required=False,
+        max_length=NOTES_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     class Meta:
         model = Contact
         fields = ["name", "organisation", "fax_number", "notes", "tags"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
             "tags": "Words separated by commas, for finding contacts: cardiology, referrals.",
         }
@@ -55,7 +65,13 @@ class ContactForm(forms.ModelForm):
         return clean_fax_number(self.cleaned_data["fax_number"], instance=self.instance)
 
     def clean_tags(self) -> str:
-        return clean_tags(self.cleaned_data["tags"])
+        tags = clean_tags(self.cleaned_data["tags"])
+        if len(tags) > TAGS_MAX:
+            raise forms.ValidationError(
+                f"Too many tags: written as “a, b, c” they take {len(tags)} characters, and "
+                f"{TAGS_MAX} is the most."
+            )
+        return tags
 
 
 class ImportForm(forms.Form):

@@ -3,6 +3,8 @@ add or update, or left out with the reason."""
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import io
 from dataclasses import dataclass
@@ -13,7 +15,13 @@ from contacts.models import Contact
 from contacts.services import ImportedContact
 from drenfax_portal.exports import csv_cell_read
 from fax_numbers.phone import InvalidNumber, parse_number
-from faxes.spreadsheets import RefusedList, cell_text, workbook_rows
+from faxes.spreadsheets import (
+    RefusedList,
+    Uncalculated,
+    cell_text,
+    is_excel_error,
+    workbook_rows,
+)
 
 MAX_ROWS = 5_000
 # A header cell's text (lower case, no punctuation) -> the field it fills.
@@ -59,11 +67,10 @@ def read_contacts(upload: IO[bytes], filename: str) -> list[PreviewRow]:
     header_at, columns = _header(rows)
     preview: list[PreviewRow] = []
     for line, values in rows[header_at + 1 :]:
-        fields = {
-            name: cell_text(values[i], None) if i < len(values) else "" for i, name in columns
-        }
+        cells = {name: values[i] if i < len(values) else None for i, name in columns}
+        fields = {name: cell_text(value, None) for name, value in cells.items()}
         if any(fields.values()):
-            preview.append(_checked(PreviewRow(line, fields)))
+            preview.append(_checked(PreviewRow(line, fields), cells))
     if not preview:
         raise RefusedList("The list has a header row but no contacts below it.")
     if len(preview) > MAX_ROWS:
@@ -74,7 +81,9 @@ def read_contacts(upload: IO[bytes], filename: str) -> list[PreviewRow]:
 
 def _csv_rows(upload: IO[bytes]) -> list[tuple[int, tuple[Any, ...]]]:
     data = upload.read()
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):  # the last one reads any byte
+    # UTF-16 with its byte-order mark: Excel's "Unicode Text"; else UTF-8, else Windows'.
+    encodings = ("utf-16",) if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else ()
+    for encoding in (*encodings, "utf-8-sig", "cp1252", "latin-1"):  # latin-1 reads any byte
         try:
             text = data.decode(encoding)
             break
@@ -82,13 +91,7 @@ def _csv_rows(upload: IO[bytes]) -> list[tuple[int, tuple[Any, ...]]]:
             continue
     if "\x00" in text:
         raise RefusedList("This is not a CSV file (it holds binary data). Save the list as CSV.")
-    try:
-        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
-    # Only the delimiter is guessed: the sniffer reads the quote our export puts before a
-    # formula-like cell ("'+Plus Medical") as the quoting character, and merges rows.
-    reader = csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text), csv.excel, delimiter=_delimiter(text))
     rows = []
     try:
         for line, values in enumerate(reader, start=1):
@@ -100,6 +103,25 @@ def _csv_rows(upload: IO[bytes]) -> list[tuple[int, tuple[Any, ...]]]:
     except csv.Error as exc:
         raise RefusedList(f"Line {reader.line_num} could not be read as CSV ({exc}).") from exc
     return rows
+
+
+def _delimiter(text: str) -> str:
+    """The CSV's delimiter: the one with which its header row is found (a title line above
+    the header defeats csv.Sniffer alone), else the sniffer's guess, else a comma. Only the
+    delimiter is guessed: the sniffer reads the quote our export puts before a formula-like
+    cell ("'+Plus Medical") as the quoting character, and merges rows."""
+    candidates = [",", ";", "\t"]
+    with contextlib.suppress(csv.Error):
+        candidates.insert(0, csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter)
+    head = text[:16_384]
+    for delimiter in dict.fromkeys(candidates):
+        try:
+            rows = csv.reader(io.StringIO(head), csv.excel, delimiter=delimiter)
+            _header([(line, tuple(values)) for line, values in zip(range(10), rows, strict=False)])
+        except (csv.Error, RefusedList):
+            continue
+        return delimiter
+    return candidates[0]
 
 
 def _header(rows: list[tuple[int, tuple[Any, ...]]]) -> tuple[int, list[tuple[int, str]]]:
@@ -118,7 +140,18 @@ def _header(rows: list[tuple[int, tuple[Any, ...]]]) -> tuple[int, list[tuple[in
     )
 
 
-def _checked(row: PreviewRow) -> PreviewRow:
+def _checked(row: PreviewRow, cells: dict[str, Any]) -> PreviewRow:
+    for name, value in cells.items():
+        label = name.replace("_", " ")
+        if isinstance(value, Uncalculated):
+            row.problem = (
+                f"the {label} is a formula saved without its result: open the file in Excel "
+                "or LibreOffice, save it, and upload it again"
+            )
+            return row
+        if is_excel_error(value):
+            row.problem = f"the {label} cell shows an error ({value.strip()})"
+            return row
     # A column the list does not have is None: an updated contact keeps what it has there.
     fields: dict[str, Any] = {
         name: row.fields[name].strip() if name in row.fields else None

@@ -9,11 +9,14 @@ def csv_cell(value: object) -> str:
     E.164 ("+12065550100") stays as it is."""
     text = "" if value is None else str(value)
     e164 = text[:1] == "+" and text[1:].isascii() and text[1:].isdigit()
-    if text[:1] in FORMULA_LEADERS and not e164:
+    # A quote before a formula sign is doubled, so that reading it back takes one away.
+    quoted = text[:1] == "'" and text[1:2] in FORMULA_LEADERS
+    if (text[:1] in FORMULA_LEADERS and not e164) or quoted:
         text = "'" + text
     return text
 
 
 def csv_cell_read(text: str) -> str:
     """A cell of one of our exports read back: without the quote `csv_cell` put before it."""
-    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_LEADERS else text
+    quoted = text[:1] == "'" and (text[1:2] in FORMULA_LEADERS or csv_cell(text[1:]) == text)
+    return text[1:] if quoted else text

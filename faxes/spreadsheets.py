@@ -255,14 +255,30 @@ def workbook_rows(handle: IO[bytes], *, limit: int) -> list[SheetRow]:
     try:
         _check_container(handle, limit=limit)
         with _opened(handle, data_only=True) as workbook:
-            for sheet in workbook.worksheets:
-                if sheet.sheet_state == "visible":
+            visible = [i for i, s in enumerate(workbook.worksheets) if s.sheet_state == "visible"]
+            if not visible:
+                return []
+            sheet = workbook.worksheets[visible[0]]
+            try:
+                return list(_sheet_rows(sheet, None, ceiling=limit + BLANK_ROWS_MAX))
+            except _EmptyCell:
+                # As for a recipient list: the formulas tell an empty cell from a formula
+                # saved without its result (Uncalculated).
+                with _opened(handle, data_only=False) as formulas:
                     return list(
-                        _sheet_rows(sheet, None, ceiling=limit + BLANK_ROWS_MAX, empty_ok=True)
+                        _sheet_rows(
+                            sheet,
+                            formulas.worksheets[visible[0]],
+                            ceiling=limit + BLANK_ROWS_MAX,
+                        )
                     )
-            return []
     except Exception as exc:
         raise _refusal(exc) from None
+
+
+def is_excel_error(value: Any) -> bool:
+    """Whether a cell shows one of Excel's errors (#N/A, #REF!...) rather than a value."""
+    return isinstance(value, str) and value.strip() in _EXCEL_ERRORS
 
 
 def _opened(handle: IO[bytes], *, data_only: bool) -> contextlib.closing[Any]:
@@ -488,14 +504,11 @@ SheetRow = tuple[int, tuple[Any, ...]]  # (row number, values from column A on)
 Row = tuple[int, dict[int, Any]]  # (row number, {column: value} of the cells not blank)
 
 
-def _sheet_rows(
-    sheet: Any, formulas: Any, *, ceiling: int, empty_ok: bool = False, skipped: int = 0
-) -> Iterator[SheetRow]:
+def _sheet_rows(sheet: Any, formulas: Any, *, ceiling: int, skipped: int = 0) -> Iterator[SheetRow]:
     """A read-only sheet's rows (its `<dimension>` ignored), at most `ceiling` rows, less
     the `skipped` rows of the sheets before it, and MAX_CELLS cells. With `formulas` a
     formula saved without its result reads as Uncalculated; without it, a row holding an
-    empty cell raises _EmptyCell (unless `empty_ok`: the caller reads formulas without
-    results as empty).
+    empty cell raises _EmptyCell (the caller then reads the sheet again with its formulas).
     """
     sheet.reset_dimensions()
     rows = sheet.iter_rows(values_only=True)
@@ -513,7 +526,7 @@ def _sheet_rows(
                 "more than a list of recipients needs. Copy the list into a new workbook, "
                 "save, and upload that."
             )
-        if formulas is None and not empty_ok and None in row:
+        if formulas is None and None in row:
             raise _EmptyCell
         yield index, row
 
