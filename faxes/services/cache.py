@@ -19,7 +19,7 @@ from django.utils import timezone
 from drenfax_portal.client import Fax as ApiFax
 from fax_numbers.models import FaxNumber
 from faxes.models import STATUS_RANK, TERMINAL_STATUSES, Fax, FaxEvent
-from faxes.payload import InvalidPayload, fax_fields
+from faxes.payload import InvalidPayload, fax_fields, search_text
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +242,17 @@ def _apply_report(fax: Fax, fields: dict[str, Any], *, source: str) -> list[str]
         fax.pages_complete is not None and fields["pages_complete"] < fax.pages_complete
     ):
         fields["pages_complete"] = fax.pages_complete
+    # What a report leaves empty it may just not carry: the send's answer names no subject
+    # nor recipient (the reference's example), a webhook may omit tags. Subject and
+    # recipient do not change once a fax is sent; tags only the sync (which asks for them)
+    # may empty.
+    kept = [n for n in ("subject", "recipient_name") if not fields[n] and getattr(fax, n)]
+    for name in kept:
+        fields[name] = getattr(fax, name)
+    if kept:
+        fields["search_text"] = search_text(fields)
+    if not fields["tags"] and fax.tags and source != FaxEvent.Source.SYNC:
+        fields["tags"], fields["tag_list"] = fax.tags, fax.tag_list
     changed = [name for name in _PROVIDER_FIELDS if getattr(fax, name) != fields[name]]
     for name in changed:
         setattr(fax, name, fields[name])

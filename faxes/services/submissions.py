@@ -36,6 +36,7 @@ from drenfax_portal.client import (
     TransportError,
 )
 from drenfax_portal.uuids import parse_uuid
+from fax_numbers.phone import to_e164
 from faxes.models import Direction, Fax, FaxEvent, Submission
 from faxes.services.cache import fax_merge_payloads
 from faxes.services.ratelimit import history_limiter
@@ -163,7 +164,17 @@ def _record_answer(submission: Submission, answer: Any) -> Submission:
             # the reconciler finds out; "nothing was sent" would invite a second send.
             error = "Drenfax's answer did not say which faxes it accepted."
             return _finish(submission, Submission.State.UNKNOWN, error=error)
-        accepted = [fax.raw for fax in answer.success]
+        named = [fax for fax in answer.success if parse_uuid(fax.message_id) is not None]
+        if answer.success and not named and not answer.errors:
+            error = "Drenfax's answer did not name the faxes it accepted."
+            return _finish(submission, Submission.State.UNKNOWN, error=error)
+        accepted = [fax.raw for fax in named]
+        # Accepted, but without the fax's id: neither refused nor dropped from the result.
+        unnamed = [
+            {"recipient": to_e164(fax.fax_number or ""), "unconfirmed": UNNAMED}
+            for fax in answer.success
+            if parse_uuid(fax.message_id) is None
+        ]
         refused = [
             {"recipient": err.recipient_fax or "", "error": err.error or "refused by Drenfax"}
             for err in answer.errors
@@ -172,7 +183,7 @@ def _record_answer(submission: Submission, answer: Any) -> Submission:
         error = "Drenfax's answer did not name the fax it accepted."
         return _finish(submission, Submission.State.UNKNOWN, error=error)
     else:
-        accepted, refused = [answer.raw], []
+        accepted, unnamed, refused = [answer.raw], [], []
     if len(accepted) > RECORD_CHUNK:
         submission.summary = {**submission.summary, "accepted": len(accepted)}
         submission.save(update_fields=["summary"])
@@ -193,9 +204,9 @@ def _record_answer(submission: Submission, answer: Any) -> Submission:
             ]
             submission.recorded = len(results)
             submission.save(update_fields=["recorded"])
-    state = Submission.State.DONE if accepted else Submission.State.FAILED
-    error = "" if accepted else "; ".join(r["error"] for r in refused)
-    return _finish(submission, state, results=results + refused, error=error)
+    state = Submission.State.DONE if accepted or unnamed else Submission.State.FAILED
+    error = "" if accepted or unnamed else "; ".join(r["error"] for r in refused)
+    return _finish(submission, state, results=results + unnamed + refused, error=error)
 
 
 def _finish(
@@ -223,6 +234,7 @@ def _started(submission: Submission) -> datetime:
 
 
 # A recipient an unknown send settled without: not refused, so never offered for a resend.
+UNNAMED = "accepted by Drenfax, but its answer named no fax: look for it in the history"
 UNCONFIRMED = (
     "not found in Drenfax's history; ask the recipient whether it arrived before sending again"
 )
@@ -298,6 +310,7 @@ def reconcile_unknown_submissions(
                     from_date=(_started(submission) - timedelta(days=1)).date(),
                     query=submission.recipients[0] if len(submission.recipients) == 1 else None,
                     limit=RECONCILE_PAGE,
+                    include=("tags",),
                 )
         except DrenfaxError as exc:
             log.warning("reconciling submission %s: %s", submission.key, exc)

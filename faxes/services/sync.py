@@ -105,7 +105,12 @@ def _fetch_pages(client, limiter, account_id, state: SyncState, report: SyncRepo
     while max_calls is None or report.calls < max_calls:
         with limiter.token(account_id):
             page = client.fax_history(
-                account_id, limit=PAGE_SIZE, offset=offset, from_date=from_date
+                # Without `include`, a history row's tags are empty (tags would be wiped).
+                account_id,
+                limit=PAGE_SIZE,
+                offset=offset,
+                from_date=from_date,
+                include=("tags",),
             )
         report.calls += 1
         offset += len(page.rows)

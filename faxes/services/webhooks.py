@@ -2,8 +2,9 @@
 
 The provider authenticates with HTTP Basic only and retries every non-2xx answer for about
 27 hours, so events arrive late, twice and out of order. Both of its body styles are read,
-told apart by content, never by a header: JSON (the fax object, its event in `event`) and
-legacy multipart (the fax JSON in `data`, an inbound PDF in `attachment`). Every
+told apart by their content type (a JSON object sent as a urlencoded form is JSON): JSON
+(the fax object, its event in `event`) and legacy multipart (the fax JSON in `data`, an
+inbound PDF in `attachment`). Every
 delivery is stored with its effect in one transaction; one that cannot be
 applied is rolled back, stored as `failed` and answered 4xx (never 500) so the provider
 retries; `manage.py reprocess_webhooks` replays it. The fax goes through the idempotent,

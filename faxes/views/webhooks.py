@@ -131,10 +131,16 @@ def read_capped(request: HttpRequest, cap: int) -> bytes:
     return body
 
 
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
 def parse_body(raw: bytes, content_type: str, params: dict[str, str]) -> Body:
     """Split a request body into the JSON text and the optional attachment (a form that
     cannot be parsed gives a Body with `error` set)."""
-    if content_type not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+    # A JSON object posted with curl's or PHP's default form type is still JSON: a form's
+    # first field name never starts with "{".
+    looks_json = raw.lstrip()[:1] == b"{" and content_type != "multipart/form-data"
+    if looks_json or content_type not in FORM_TYPES:
         return Body(content_type=content_type, kind=BodyKind.JSON, text=_text(raw))
     try:
         fields, files = parse_form(raw, content_type, params)
