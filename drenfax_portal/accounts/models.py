@@ -34,4 +34,9 @@ class Profile(models.Model):
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.timezone or settings.TIME_ZONE)
+        """The user's zone; the server's when none is set or the zone data no longer knows
+        it (the middleware does the same)."""
+        try:
+            return zoneinfo.ZoneInfo(self.timezone or settings.TIME_ZONE)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo(settings.TIME_ZONE)

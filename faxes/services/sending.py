@@ -265,8 +265,10 @@ def draft_data_for_resend(submission: Submission) -> QueryDict | None:
     for name, value in kept.items():
         data.setlist(name, value if isinstance(value, list) else [value])
     if submission.state == Submission.State.DONE:
+        # Only the refused numbers: the contacts (and the other numbers) were faxed.
         refused = [r["recipient"] for r in submission.results if r.get("error")]
         data["recipients"] = "\n".join(refused)
+        data["recipient_contacts"] = ""
     return data
 
 

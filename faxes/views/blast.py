@@ -47,7 +47,13 @@ from faxes.spreadsheets import (
     template_workbook,
 )
 from faxes.tasks import submission_send
-from faxes.views.common import limited_uploads, no_store, redirect_to, used_submission
+from faxes.views.common import (
+    limited_uploads,
+    no_store,
+    redirect_to,
+    used_form_notice,
+    used_submission,
+)
 
 UPLOAD_TEMPLATE = "faxes/blast.html"
 REVIEW_TEMPLATE = "faxes/blast_review.html"
@@ -258,9 +264,11 @@ def _send(request: HtmxHttpRequest, review: _Review, key) -> HttpResponse:
 
 
 def _sent_already(request: HtmxHttpRequest, submission: Submission) -> HttpResponse:
-    messages.info(
-        request,
-        "This blast was sent already, so it was not sent again; here is what came of it. "
+    notice = used_form_notice(
+        submission,
+        sent="This blast was sent already, so it was not sent again; here is what came of it. "
         "To send the list once more, upload it again.",
+        again="To try again, go back to the list.",
     )
+    messages.info(request, notice)
     return redirect_to(request, reverse("faxes:submission", args=[submission.key]))

@@ -67,6 +67,14 @@ def used_submission(request: HtmxHttpRequest, key) -> Submission | None:
     return submission
 
 
+def used_form_notice(submission: Submission, *, sent: str, again: str) -> str:
+    """What a form posted again under a used one-time key says: `sent` when that send went
+    out (or may have), else that nothing was sent then and how to try `again`."""
+    if submission.state in (Submission.State.FAILED, Submission.State.NOT_SENT):
+        return f"This form was used already, and nothing was sent then: here is why. {again}"
+    return sent
+
+
 def redirect_to(request: HtmxHttpRequest, url: str) -> HttpResponse:
     """A redirect that htmx follows as a whole page."""
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

@@ -19,7 +19,7 @@ from drenfax_portal.client import DrenfaxError
 from drenfax_portal.http import HtmxHttpRequest, safe_next
 from drenfax_portal.security import PDF_FRAME_POLICY
 from drenfax_portal.uuids import parse_uuid
-from fax_numbers.phone import InvalidNumber, parse_number
+from fax_numbers.phone import InvalidNumber, format_national, parse_number
 from faxes.forms import NoteForm
 from faxes.models import Direction, Fax, Submission
 from faxes.selectors import (
@@ -69,7 +69,8 @@ def fax_detail_page(request: HtmxHttpRequest, fax: Fax, **extra: Any) -> HttpRes
         "forward_of": visible.filter(forwards__faxes=fax).first() if fax.submission_id else None,
         **extra,
     }
-    return render(request, "faxes/detail.html", context)
+    # A patient's document's page, and a resend form's one-time key: never kept by the browser.
+    return no_store(render(request, "faxes/detail.html", context))
 
 
 def _status_context(fax: Fax) -> dict[str, Any]:
@@ -210,6 +211,16 @@ def fax_resend(request: HtmxHttpRequest, message_id) -> HttpResponse:
             )
         ok = submission.state != Submission.State.FAILED
         audit_record("fax.resent", target=fax, success=ok, details={"submission": submission.key})
+    elif submission.recipients != [recipient]:
+        # The page was shown again (Back) with its used key, and another number typed.
+        error = (
+            f"This form was used already, to resend to {format_national(submission.recipients[0])}"
+            f", so nothing was sent to {format_national(recipient)}. Press Resend again to "
+            "send it there."
+        )
+        return fax_detail_page(request, fax, resend_error=error, resend_typed=typed)
+    else:
+        messages.info(request, "This resend was made already, so it was not sent again.")
     return redirect("faxes:submission", key=submission.key)
 
 

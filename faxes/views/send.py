@@ -52,7 +52,13 @@ from faxes.services.uploads import (
 )
 from faxes.spreadsheets import RefusedList
 from faxes.tasks import submission_send
-from faxes.views.common import limited_uploads, no_store, redirect_to, used_submission
+from faxes.views.common import (
+    limited_uploads,
+    no_store,
+    redirect_to,
+    used_form_notice,
+    used_submission,
+)
 
 TEMPLATE = "faxes/send.html"
 
@@ -77,7 +83,12 @@ def send_form(request: HtmxHttpRequest, refused: list[tuple[str, str]]) -> HttpR
         return _new_form(request, covers)
     key = parse_uuid(request.POST.get("submission_key"))
     if key is not None and (used := used_submission(request, key)) is not None:
-        messages.info(request, "This form was sent already; here is what came of it.")
+        notice = used_form_notice(
+            used,
+            sent="This form was sent already; here is what came of it.",
+            again="To try again, use Edit and send again.",
+        )
+        messages.info(request, notice)
         return redirect_to(request, reverse("faxes:submission", args=[used.key]))
     draft = SendDraft.from_data(
         request.POST,
@@ -207,7 +218,20 @@ def send_forward(request: HtmxHttpRequest, message_id) -> HttpResponse:
 
 def _form_from_blast(request: HtmxHttpRequest, covers: CoverPages, token: str) -> HttpResponse:
     """The numbers of a blast list, for sending documents to them (a blast cannot)."""
-    staged = staged_list_for_user(request.user, parse_uuid(token))
+    list_id = parse_uuid(token)
+    try:
+        staged = staged_list_for_user(request.user, list_id)
+    except Http404:
+        others = StagedFile.objects.filter(token=list_id).exclude(user_id=request.user.pk)
+        if list_id is None or others.exists():
+            raise  # a token typed in, or someone else's list
+        # The user's own list past its retention (or purged: then nobody's).
+        messages.info(
+            request,
+            f"That list is no longer kept (lists are deleted after {retention_text()}), so its "
+            "numbers could not be filled in.",
+        )
+        return _render(request, SendDraft.blank(user=request.user, covers=covers))
     try:
         numbers = recipient_list_load(staged).numbers()
     except (FileNotFoundError, RefusedList):
