@@ -120,6 +120,7 @@ EXPORT_HEADER = ["Name", "Organisation", "Fax number", "Notes", "Tags"]
 def contact_export(request: HtmxHttpRequest) -> HttpResponse:
     """Every contact as CSV, with the columns the import reads."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"  # names, numbers and notes
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="contacts-{stamp}.csv"'
     writer = csv.writer(response)

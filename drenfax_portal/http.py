@@ -58,6 +58,18 @@ def staff_or_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     return wrapper
 
 
+def vary_on_htmx(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[..., Any]:
+    """Middleware: every answer may differ with HX-Request (one template serves a page and
+    its htmx fragment under one URL), so no cache serves a bare fragment as the page."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+
+    return middleware
+
+
 def htmx_fragment(page: Callable[..., str]) -> Callable[..., Callable[..., HttpResponse]]:
     """A fragment htmx loads into a page: its URL typed into the address bar (or opened from
     the browser's history) leads to that page, `page(request, *args, **kwargs)`, instead of
@@ -66,12 +78,10 @@ def htmx_fragment(page: Callable[..., str]) -> Callable[..., Callable[..., HttpR
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            # (Vary: HX-Request comes from the vary_on_htmx middleware.)
             if request.method == "GET" and not getattr(request, "htmx", False):
-                response = redirect(page(request, *args, **kwargs))
-            else:
-                response = view(request, *args, **kwargs)
-            patch_vary_headers(response, ["HX-Request"])
-            return response
+                return redirect(page(request, *args, **kwargs))
+            return view(request, *args, **kwargs)
 
         return wrapper
 

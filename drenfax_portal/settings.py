@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "drenfax_portal.http.vary_on_htmx",
     "drenfax_portal.audit.middleware.AuditContextMiddleware",
     "drenfax_portal.accounts.middleware.IdleTimeoutMiddleware",
     "drenfax_portal.accounts.middleware.LoginRequiredMiddleware",

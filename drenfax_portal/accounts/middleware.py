@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
-from django_otp import user_has_device
 
+from drenfax_portal.accounts import two_factor
 from drenfax_portal.accounts.models import Profile
 from drenfax_portal.audit.receivers import LOGOUT_REASON
 from drenfax_portal.http import redirect_to
@@ -122,7 +122,9 @@ class TwoFactorMiddleware(MiddlewareMixin):
             return None
         if request.session.get(NO_DEVICE_AT_SIGN_IN) and not settings.REQUIRE_2FA:
             return None  # looked up once for this session: no second factor to check
-        if user_has_device(user, confirmed=True):
+        # An authenticator, not just recovery codes: staff deleting a lost phone's
+        # authenticator leave the codes, and the code page would send the user back here.
+        if two_factor.is_enrolled(user):
             target = "two_factor_verify"
         elif settings.REQUIRE_2FA:
             target = "two_factor_setup"

@@ -105,6 +105,7 @@ def detail_context(request: HtmxHttpRequest, number: FaxNumber, **forms: Any) ->
             "first_name", "last_name", "username"
         ),
         api_users=[(u, linked.get(str(u.get("userId", "")).lower())) for u in api_users],
+        api_ids=api_ids,
         has_password=stored_password,
         assign_form=PersonForm(users=assignable_users(number)),
         storage_form=StorageForm(

@@ -36,7 +36,9 @@ def check_number(text: str, country: str) -> dict[str, Any]:
     except InvalidNumber as exc:
         return {"valid_here": False, "reason": str(exc)}
     parsed = phonenumbers.parse(e164)
-    region = phonenumbers.region_code_for_number(parsed) or country
+    # A worldwide number (+800, +882...) has the region "001", which is no country code.
+    region = phonenumbers.region_code_for_number(parsed)
+    region = region if region and region.isalpha() else country
     result: dict[str, Any] = {
         "valid_here": True,
         "e164": e164,

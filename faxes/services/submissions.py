@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -36,6 +37,7 @@ from drenfax_portal.client import (
     TransportError,
 )
 from drenfax_portal.uuids import parse_uuid
+from fax_numbers.models import FaxNumber
 from fax_numbers.phone import to_e164
 from faxes.models import Direction, Fax, FaxEvent, Submission
 from faxes.services.cache import fax_merge_payloads
@@ -241,19 +243,36 @@ UNCONFIRMED = (
 
 
 @transaction.atomic
+def _could_be_theirs(submission: Submission) -> Q:
+    """Faxes that may be this send's: nobody else's, and from the number it was sent from
+    (the caller id chosen; else one the sender may see), so that settling a send never
+    hands the sender someone else's fax to the same recipient."""
+    rule = Q(sent_by__isnull=True) | Q(sent_by_id=submission.user_id)
+    if caller_id := submission.summary.get("caller_id"):
+        return rule & Q(fax_caller_id=caller_id)
+    if submission.user.is_staff:
+        return rule
+    theirs = FaxNumber.objects.filter(assigned_users=submission.user_id).values("id")
+    return rule & (Q(number__isnull=True) | Q(number_id__in=theirs))
+
+
 def submission_settle_from_cache(submission: Submission, *, partly: bool = False) -> bool:
     """Settle an unknown submission from faxes already in the cache once every recipient's
     fax is there (`partly`: with those found, the others unconfirmed); True if settled."""
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
     if submission.state != Submission.State.UNKNOWN:
         return True
-    candidates = Fax.objects.filter(
-        direction=Direction.OUTBOUND,
-        fax_number__in=submission.recipients,
-        created_at__gte=_started(submission) - timedelta(minutes=1),
-        created_at__lte=_started(submission) + RECONCILE_WINDOW,
-        submission__isnull=True,
-    ).order_by("created_at")
+    candidates = (
+        Fax.objects.filter(
+            direction=Direction.OUTBOUND,
+            fax_number__in=submission.recipients,
+            created_at__gte=_started(submission) - timedelta(minutes=1),
+            created_at__lte=_started(submission) + RECONCILE_WINDOW,
+            submission__isnull=True,
+        )
+        .filter(_could_be_theirs(submission))
+        .order_by("created_at")
+    )
     found: dict[str, Fax] = {}
     for fax in candidates:
         found.setdefault(fax.fax_number, fax)
