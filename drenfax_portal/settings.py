@@ -297,19 +297,22 @@ if not DEBUG and not DRENFAX_SANDBOX and not DRENFAX_API_KEY:
 
 # Timeouts (connect, read) in seconds for every API call.
 DRENFAX_TIMEOUT = (
-    env.float("DRENFAX_CONNECT_TIMEOUT", default=5.0),
-    env.float("DRENFAX_READ_TIMEOUT", default=60.0),
+    env_positive("DRENFAX_CONNECT_TIMEOUT", default=5.0),
+    env_positive("DRENFAX_READ_TIMEOUT", default=60.0),
 )
 
 
 def _rate(value: str) -> tuple[int, float]:
     calls, _, seconds = value.partition("/")
     try:
-        return int(calls), float(seconds)
+        rate = int(calls), float(seconds)
     except ValueError:
+        rate = (0, 0.0)
+    if rate[0] < 1 or not 0 < rate[1] < float("inf"):
         raise ImproperlyConfigured(
-            f"DRENFAX_HISTORY_RATE: expected CALLS/SECONDS, got {value!r}"
-        ) from None
+            f"DRENFAX_HISTORY_RATE: expected CALLS/SECONDS, both positive, got {value!r}"
+        )
+    return rate
 
 
 # The provider's limit on history calls per account: 8 per 60 seconds.
@@ -373,7 +376,7 @@ UPLOAD_RETENTION_HOURS = env_positive("UPLOAD_RETENTION_HOURS", 24)
 _email = env.email_url_config(env_secret("EMAIL_URL") or "consolemail://")
 globals().update({name: value for name, value in _email.items() if value is not None})
 # Seconds before an SMTP connection or command gives up (the worker must not hang on it).
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+EMAIL_TIMEOUT = env_positive("EMAIL_TIMEOUT", default=10, kind=int)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Drenfax Portal <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -456,6 +456,9 @@ class SyncState(models.Model):
     # ends, so the faxes it has not read yet stay inside its window.
     walk_offset = models.PositiveIntegerField(default=0)
     walk_newest = models.DateTimeField(null=True, blank=True)
+    # The history's `count` when the offset above was saved: fewer faxes on the next page
+    # means some were deleted among those read, so the offset goes back by as many.
+    history_count = models.PositiveIntegerField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)

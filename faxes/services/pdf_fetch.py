@@ -14,7 +14,7 @@ from typing import Any, BinaryIO, Protocol
 from django.db.models import F, Q
 from django.utils import timezone
 
-from faxes.models import Fax, PdfState
+from faxes.models import Fax, PdfState, RateLimitBucket
 from faxes.services.documents import NotAPdf, delete_document, fetch_document
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,8 @@ CLAIM_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
 # Retry delays grow 1, 2, 4, ... minutes up to this.
 MAX_BACKOFF = timedelta(hours=2)
+# The provider's pause for every download (a 429's Retry-After), kept as a rate limit row.
+PAUSE_KEY = "pdf-downloads"
 
 
 class PdfDownloader(Protocol):
@@ -38,6 +40,8 @@ def fetch_wanted_pdfs(*, client: PdfDownloader, limit: int = 10, pk: int | None 
     hold for every fax.
     """
     now = timezone.now()
+    if RateLimitBucket.objects.filter(key=PAUSE_KEY, blocked_until__gt=now).exists():
+        return 0  # the provider asked us to wait (a 429 with Retry-After)
     due = Q(pdf_state=PdfState.WANTED) & (Q(pdf_retry_at__isnull=True) | Q(pdf_retry_at__lte=now))
     abandoned = Q(pdf_state=PdfState.CLAIMED, pdf_claimed_at__lt=now - CLAIM_TTL)
     faxes = Fax.objects.filter(pk=pk) if pk is not None else Fax.objects.all()
@@ -87,7 +91,13 @@ def _fetch_one(client: PdfDownloader, pk: int, message_id: Any, claim: datetime)
             log.warning("fetching the PDF of fax %s: %s", message_id, exc)
         else:  # disk full, or a bug
             log.exception("fetching the PDF of fax %s", message_id)
-        return _retry(pk, claim, reason, stop=True, after=getattr(exc, "retry_after", None))
+        after = getattr(exc, "retry_after", None)
+        if after:  # a pause for every download, not just this fax's
+            until = timezone.now() + min(timedelta(seconds=after), MAX_BACKOFF)
+            RateLimitBucket.objects.update_or_create(
+                key=PAUSE_KEY, defaults={"blocked_until": until}
+            )
+        return _retry(pk, claim, reason, stop=True, after=after)
     saved = (
         _mine(pk, claim)
         .filter(pdf_path="")

@@ -113,6 +113,17 @@ def _fetch_pages(client, limiter, account_id, state: SyncState, report: SyncRepo
                 include=("tags",),
             )
         report.calls += 1
+        gone = (state.history_count or 0) - page.count if offset else 0
+        state.history_count = page.count
+        if gone > 0:
+            # Faxes deleted among those already read moved the older ones up: read again
+            # from as many rows earlier (merging a fax twice changes nothing).
+            offset = max(offset - gone, 0)
+            state.backfill_offset, state.walk_offset = (
+                (offset, state.walk_offset) if backfill else (state.backfill_offset, offset)
+            )
+            state.save(update_fields=["backfill_offset", "walk_offset", "history_count"])
+            continue
         offset += len(page.rows)
         last = len(page.rows) < PAGE_SIZE or offset >= page.count
         with transaction.atomic():
@@ -140,6 +151,7 @@ def _fetch_pages(client, limiter, account_id, state: SyncState, report: SyncRepo
                     "newest_created_at",
                     "walk_offset",
                     "walk_newest",
+                    "history_count",
                 ]
             )
         if ends:
