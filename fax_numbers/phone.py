@@ -25,6 +25,8 @@ def parse_number(value: str, region: str | None = None) -> str:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
         raise InvalidNumber(_PARSE_REASONS.get(exc.error_type, "not a phone number")) from exc
+    if parsed.extension:
+        raise InvalidNumber("it has an extension, which a fax call cannot dial")
     if not phonenumbers.is_possible_number(parsed):
         raise InvalidNumber("wrong number of digits")
     if not phonenumbers.is_valid_number(parsed):

@@ -46,3 +46,13 @@ def test_provider_forms_of_us_numbers_come_out_as_phonenumbers_gives_them(settin
 def test_other_forms_and_regions_go_through_phonenumbers(settings, text, expected):
     settings.DEFAULT_PHONE_REGION = "GB"
     assert to_e164(text) == expected
+
+
+@pytest.mark.parametrize(
+    "typed", ["206-555-0142 ext 5", "(206) 555-0142 x12", "+1 206 555 0142;ext=3"]
+)
+def test_a_typed_number_with_an_extension_is_refused_not_dialled_without_it(typed):
+    from fax_numbers.phone import InvalidNumber, parse_number
+
+    with pytest.raises(InvalidNumber, match="extension"):
+        parse_number(typed, "US")
