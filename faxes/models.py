@@ -18,6 +18,7 @@ class FaxStatus(models.TextChoices):
 
 
 TERMINAL_STATUSES = frozenset({FaxStatus.SUCCESS, FaxStatus.FAILED, FaxStatus.CANCELLED})
+OPEN_STATUSES = frozenset(FaxStatus) - TERMINAL_STATUSES
 # Statuses only move forward along this order; a terminal status never changes.
 STATUS_RANK = {FaxStatus.SCHEDULED: 0, FaxStatus.PROCESSING: 1, FaxStatus.TRANSMITTING: 2}
 STATUS_RANK |= dict.fromkeys(TERMINAL_STATUSES, 3)

@@ -24,7 +24,7 @@ from django.shortcuts import get_object_or_404
 from drenfax_portal.forms import day_range
 from drenfax_portal.uuids import parse_uuid
 from fax_numbers.models import FaxNumber
-from faxes.models import TERMINAL_STATUSES, Direction, Fax, FaxStatus, Submission, TeamState
+from faxes.models import OPEN_STATUSES, Direction, Fax, FaxStatus, Submission, TeamState
 
 
 def visible_faxes(user: AbstractBaseUser) -> QuerySet[Fax]:
@@ -36,6 +36,17 @@ def visible_faxes(user: AbstractBaseUser) -> QuerySet[Fax]:
         return faxes
     mine = FaxNumber.objects.filter(assigned_users=user).values("id")
     return faxes.filter(Q(number_id__in=mine) | Q(sent_by=user))
+
+
+def indexable(user: AbstractBaseUser, faxes: QuerySet[Fax]) -> QuerySet[Fax]:
+    """The same faxes, with a member's numbers also as a literal list (one query): the access
+    rule's subquery hides the number and sender indexes from PostgreSQL's planner, so that
+    a member with a quiet number had every page read through everyone else's faxes; this
+    equivalent, AND-ed condition lets it use them."""
+    if user.is_staff:
+        return faxes
+    mine = list(FaxNumber.objects.filter(assigned_users=user).values_list("id", flat=True))
+    return faxes.filter(Q(number_id__in=mine) | Q(sent_by_id=user.pk))
 
 
 def assignable_users(fax: Fax) -> QuerySet[AbstractBaseUser]:
@@ -93,7 +104,7 @@ COUNT_LIMIT = 1000
 
 def filter_faxes(user: AbstractBaseUser, filters: dict[str, Any]) -> QuerySet[Fax]:
     """The user's visible faxes narrowed by the history filters (dates in the user's zone)."""
-    faxes = visible_faxes(user)
+    faxes = indexable(user, visible_faxes(user))
     archived = filters.get("archived", "")
     if archived == "":
         faxes = faxes.filter(is_archived=False)
@@ -103,7 +114,8 @@ def filter_faxes(user: AbstractBaseUser, filters: dict[str, Any]) -> QuerySet[Fa
         faxes = faxes.filter(direction=direction)
     status = filters.get("status")
     if status == "open":
-        faxes = faxes.exclude(status__in=TERMINAL_STATUSES)
+        # The statuses it can be in, not "none of the final ones": an index can find those.
+        faxes = faxes.filter(status__in=OPEN_STATUSES)
     elif status:
         faxes = faxes.filter(status=status)
     if number := filters.get("number"):

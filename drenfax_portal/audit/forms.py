@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from drenfax_portal.audit.models import ACTIONS, AuditEvent
@@ -27,7 +28,12 @@ def filter_events(filters: dict[str, Any]) -> QuerySet[AuditEvent]:
     """Events matching the filters, newest first (dates in the viewer's time zone)."""
     events = AuditEvent.objects.all()
     if user := filters.get("user"):
-        events = events.filter(username__iexact=user.strip())
+        # The names as stored, so that the username index finds them: as typed, in lower
+        # case (a sign-in attempt may name nobody), and the users it names in any case.
+        typed = user.strip()
+        users = get_user_model().objects.filter(username__iexact=typed)
+        names = {typed, typed.lower(), *users.values_list("username", flat=True)}
+        events = events.filter(username__in=names)
     if action := filters.get("action"):
         events = events.filter(action=action)
     if outcome := filters.get("outcome"):

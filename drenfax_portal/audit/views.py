@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_POST
 
 from drenfax_portal.audit.forms import AuditFilterForm, filter_events
@@ -33,13 +34,28 @@ CSV_COLUMNS = [
 ]
 
 
+class CappedPaginator(Paginator):
+    """Pages of a trail kept for years: counted only up to COUNT_LIMIT events (the filters
+    and the export reach further back), so that no page counts millions of rows."""
+
+    COUNT_LIMIT = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.COUNT_LIMIT + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.COUNT_LIMIT
+
+
 @staff_or_404
 @no_store
 @require_GET
 def event_list(request: HtmxHttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     events = filter_events(form.filters)
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {

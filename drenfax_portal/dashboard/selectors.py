@@ -14,14 +14,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 from huey.contrib.djhuey import HUEY
 
 from fax_numbers.models import FaxNumber
 from fax_numbers.selectors import visible_numbers
 from faxes.models import Direction, Fax, FaxStatus, SyncState, TeamState, WebhookDelivery
-from faxes.selectors import count_matches, visible_faxes
+from faxes.selectors import count_matches, indexable, visible_faxes
 from faxes.services.ratelimit import history_limiter
 from faxes.services.reads import unread_inbound
 from faxes.services.sync import sync_state
@@ -37,16 +37,6 @@ STUCK_AFTER = timedelta(hours=1)
 SYNC_OVERDUE_AFTER = timedelta(minutes=5)
 STUCK_STATUSES = (FaxStatus.PROCESSING, FaxStatus.TRANSMITTING)
 MAX_NUMBERS = 100
-
-
-def _indexable(user: AbstractBaseUser, faxes: QuerySet[Fax]) -> QuerySet[Fax]:
-    """The same faxes, with a member's numbers also as a literal list: the access rule's
-    subquery hides the number and sender indexes from PostgreSQL's planner; this equivalent,
-    AND-ed condition lets it use them."""
-    if user.is_staff:
-        return faxes
-    mine = list(FaxNumber.objects.filter(assigned_users=user).values_list("id", flat=True))
-    return faxes.filter(Q(number_id__in=mine) | Q(sent_by_id=user.pk))
 
 
 def _newest(rows: QuerySet, limit: int) -> tuple[list, int]:
@@ -95,7 +85,7 @@ class TeamQueue:
 
 def team_queue(user: AbstractBaseUser, *, now: datetime, tz: tzinfo, limit: int = 6) -> TeamQueue:
     """The received faxes assigned to the user, and those nobody has taken lately."""
-    inbound = _indexable(user, visible_faxes(user)).filter(direction=Direction.INBOUND)
+    inbound = indexable(user, visible_faxes(user)).filter(direction=Direction.INBOUND)
     mine = inbound.filter(team_state=TeamState.ASSIGNED, assignee=user, is_archived=False)
     mine, mine_count = _newest(mine, limit)
     since = now - timedelta(days=UNASSIGNED_DAYS)
@@ -122,7 +112,7 @@ def recent_failures(
 ) -> Failures:
     """Failed outbound faxes of the last 7 days (archived ones count as dealt with)."""
     since = now - timedelta(days=FAILURES_DAYS)
-    failed = _indexable(user, visible_faxes(user)).filter(
+    failed = indexable(user, visible_faxes(user)).filter(
         direction=Direction.OUTBOUND,
         status=FaxStatus.FAILED,
         is_archived=False,
@@ -209,7 +199,7 @@ def activity(
     start = datetime.combine(first, time.min, tzinfo=tz)
     end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=tz)
     rows = (
-        _indexable(user, visible_faxes(user))
+        indexable(user, visible_faxes(user))
         .filter(created_at__gte=start, created_at__lt=end)
         .annotate(day=TruncDate("created_at", tzinfo=tz))
         .values("day", "direction", "status")

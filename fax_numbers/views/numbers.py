@@ -83,13 +83,18 @@ def has_password(number: FaxNumber) -> bool:
     return StorageCredential.objects.filter(number=number).exists()
 
 
+FAX_COUNT_LIMIT = 1000
+
+
 def detail_context(request: HtmxHttpRequest, number: FaxNumber, **forms: Any) -> dict[str, Any]:
     """What the number's page and its sections show; `forms` replaces a section's form
     (a bound one with errors)."""
     context: dict[str, Any] = {
         "number": number,
         # Whoever may see the number sees all of its faxes (`faxes.selectors.visible_faxes`).
-        "fax_count": number.faxes.filter(deleted_at__isnull=True).count(),
+        # Counted up to a limit, as the history counts: a busy number has a million.
+        "fax_count": number.faxes.filter(deleted_at__isnull=True)[: FAX_COUNT_LIMIT + 1].count(),
+        "count_limit": FAX_COUNT_LIMIT,
     }
     if not request.user.is_staff:
         return context

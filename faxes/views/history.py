@@ -66,6 +66,10 @@ def history_context(request: HttpRequest) -> dict[str, Any]:
         "current_tab": _current_tab(filters),
         "query": _query_without(request, "before", "after"),
         "here": request.get_full_path(),  # where a row's team form comes back without htmx
+        # The first page reloads itself (every 5 s while a fax on it is unfinished), so its
+        # rows do not each ask for their own status; rows of other pages do.
+        "live_list": page.newer_cursor is None,
+        "unfinished": any(not fax.is_terminal for fax in page.faxes),
     }
 
 

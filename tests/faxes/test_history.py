@@ -8,8 +8,10 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from faxes.models import Fax, SyncState
+from faxes.selectors import encode_cursor
 from faxes.services.cache import fax_merge_payloads
 from tests.factories import fax_payload, make_fax, make_number
 
@@ -248,9 +250,30 @@ def test_htmx_gets_only_the_results_and_the_url_reproduces_the_view(alice_client
     assert 'hx-push-url="true"' in form and 'method="get"' in form
 
 
-def test_open_rows_poll_and_stop_once_finished(alice_client, faxes):
-    fax = faxes["out_open"]
+def results_trigger(body: str) -> str:
+    return re.search(r'<div id="results"[^>]*hx-trigger="([^"]*)"', body)[1]
+
+
+def test_the_first_page_reloads_itself_while_a_fax_on_it_is_unfinished(alice_client, faxes):
+    # One request every 5 s for the page, not one every 3 s for each unfinished row.
     body = alice_client.get("/faxes/").content.decode()
+    row = re.search(rf'<tr id="fax-{faxes["out_open"].message_id}"[^>]*>', body).group(0)
+    assert "hx-trigger" not in row
+    assert "every 5s" in results_trigger(body)
+    finished = alice_client.get("/faxes/?status=failed").content.decode()
+    assert "every 15s" in results_trigger(finished)
+
+
+def test_open_rows_of_an_older_page_poll_and_stop_once_finished(alice_client, faxes):
+    fax = faxes["out_open"]
+    newer = make_fax(
+        direction="outbound",
+        status="success",
+        faxCallerId="+12065550100",
+        createdAt=(timezone.now() + timedelta(hours=1)).isoformat(),
+    )
+    body = alice_client.get(f"/faxes/?before={encode_cursor(newer)}").content.decode()
+    assert "every" not in results_trigger(body)  # an older page does not reload itself
     row = re.search(rf'<tr id="fax-{fax.message_id}"[^>]*>', body).group(0)
     assert "every 3s" in row and f"/faxes/{fax.message_id}/row/" in row
     done = re.search(rf'<tr id="fax-{faxes["in_ok"].message_id}"[^>]*>', body).group(0)
@@ -347,9 +370,9 @@ def test_a_page_costs_the_same_few_queries_whatever_it_shows(
             cf={"k": "v"},
         )
     alice_client.get("/faxes/")  # the session's first page also looks up its settings
-    # Session, user, the user's numbers (filter choices), the page of faxes (assignees
-    # joined), the contacts of its numbers: no query per row, so the columns the rows show
-    # are all among ROW_FIELDS.
-    with django_assert_max_num_queries(5):
+    # Session, user, the user's numbers (filter choices), their ids (for the planner: see
+    # faxes.selectors.indexable), the page of faxes (assignees joined), the contacts of its
+    # numbers: no query per row, so the columns the rows show are all among ROW_FIELDS.
+    with django_assert_max_num_queries(6):
         response = alice_client.get("/faxes/")
     assert len(ids(response)) == 25
