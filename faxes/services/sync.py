@@ -119,9 +119,10 @@ def _fetch_pages(client, limiter, account_id, state: SyncState, report: SyncRepo
             # Faxes deleted among those already read moved the older ones up: read again
             # from as many rows earlier (merging a fax twice changes nothing).
             offset = max(offset - gone, 0)
-            state.backfill_offset, state.walk_offset = (
-                (offset, state.walk_offset) if backfill else (state.backfill_offset, offset)
-            )
+            if backfill:
+                state.backfill_offset = offset
+            else:
+                state.walk_offset = offset
             state.save(update_fields=["backfill_offset", "walk_offset", "history_count"])
             continue
         offset += len(page.rows)
