@@ -27,26 +27,21 @@ from fax_numbers.models import FaxNumber
 from faxes.models import OPEN_STATUSES, Direction, Fax, FaxStatus, Submission, TeamState
 
 
-def visible_faxes(user: AbstractBaseUser) -> QuerySet[Fax]:
-    """The faxes this user may see (deleted ones excluded)."""
+def visible_faxes(user: AbstractBaseUser, *, listed: bool = False) -> QuerySet[Fax]:
+    """The faxes this user may see (deleted ones excluded).
+
+    `listed`: a member's numbers are looked up first (one query) and given as a list. A
+    subquery hides the number and sender indexes from PostgreSQL's planner: a member with
+    a quiet number then had every history page read through everyone else's faxes."""
     if not user.is_authenticated:
         return Fax.objects.none()
     faxes = Fax.objects.filter(deleted_at__isnull=True)
     if user.is_staff:
         return faxes
-    mine = FaxNumber.objects.filter(assigned_users=user).values("id")
+    mine = FaxNumber.objects.filter(assigned_users=user).values_list("id", flat=True)
+    if listed:
+        mine = list(mine)
     return faxes.filter(Q(number_id__in=mine) | Q(sent_by=user))
-
-
-def indexable(user: AbstractBaseUser, faxes: QuerySet[Fax]) -> QuerySet[Fax]:
-    """The same faxes, with a member's numbers also as a literal list (one query): the access
-    rule's subquery hides the number and sender indexes from PostgreSQL's planner, so that
-    a member with a quiet number had every page read through everyone else's faxes; this
-    equivalent, AND-ed condition lets it use them."""
-    if user.is_staff:
-        return faxes
-    mine = list(FaxNumber.objects.filter(assigned_users=user).values_list("id", flat=True))
-    return faxes.filter(Q(number_id__in=mine) | Q(sent_by_id=user.pk))
 
 
 def assignable_users(fax: Fax) -> QuerySet[AbstractBaseUser]:
@@ -104,7 +99,9 @@ COUNT_LIMIT = 1000
 
 def filter_faxes(user: AbstractBaseUser, filters: dict[str, Any]) -> QuerySet[Fax]:
     """The user's visible faxes narrowed by the history filters (dates in the user's zone)."""
-    faxes = indexable(user, visible_faxes(user))
+    # SQLite plans the subquery well, and the list badly (its newest-first scan becomes a
+    # sort of all the member's faxes: 30 ms became 400 at a million).
+    faxes = visible_faxes(user, listed=connection.vendor == "postgresql")
     archived = filters.get("archived", "")
     if archived == "":
         faxes = faxes.filter(is_archived=False)

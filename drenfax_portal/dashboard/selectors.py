@@ -21,7 +21,7 @@ from huey.contrib.djhuey import HUEY
 from fax_numbers.models import FaxNumber
 from fax_numbers.selectors import visible_numbers
 from faxes.models import Direction, Fax, FaxStatus, SyncState, TeamState, WebhookDelivery
-from faxes.selectors import count_matches, indexable, visible_faxes
+from faxes.selectors import count_matches, visible_faxes
 from faxes.services.ratelimit import history_limiter
 from faxes.services.reads import unread_inbound
 from faxes.services.sync import sync_state
@@ -85,7 +85,7 @@ class TeamQueue:
 
 def team_queue(user: AbstractBaseUser, *, now: datetime, tz: tzinfo, limit: int = 6) -> TeamQueue:
     """The received faxes assigned to the user, and those nobody has taken lately."""
-    inbound = indexable(user, visible_faxes(user)).filter(direction=Direction.INBOUND)
+    inbound = visible_faxes(user, listed=True).filter(direction=Direction.INBOUND)
     mine = inbound.filter(team_state=TeamState.ASSIGNED, assignee=user, is_archived=False)
     mine, mine_count = _newest(mine, limit)
     since = now - timedelta(days=UNASSIGNED_DAYS)
@@ -112,7 +112,7 @@ def recent_failures(
 ) -> Failures:
     """Failed outbound faxes of the last 7 days (archived ones count as dealt with)."""
     since = now - timedelta(days=FAILURES_DAYS)
-    failed = indexable(user, visible_faxes(user)).filter(
+    failed = visible_faxes(user, listed=True).filter(
         direction=Direction.OUTBOUND,
         status=FaxStatus.FAILED,
         is_archived=False,
@@ -199,7 +199,7 @@ def activity(
     start = datetime.combine(first, time.min, tzinfo=tz)
     end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=tz)
     rows = (
-        indexable(user, visible_faxes(user))
+        visible_faxes(user, listed=True)
         .filter(created_at__gte=start, created_at__lt=end)
         .annotate(day=TruncDate("created_at", tzinfo=tz))
         .values("day", "direction", "status")
