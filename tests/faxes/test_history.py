@@ -371,9 +371,10 @@ def test_a_page_costs_the_same_few_queries_whatever_it_shows(
             cf={"k": "v"},
         )
     alice_client.get("/faxes/")  # the session's first page also looks up its settings
-    # Session, user, the user's numbers (filter choices), their ids (for the planner: see
-    # faxes.selectors.visible_faxes, on PostgreSQL), the page of faxes (assignees joined), the contacts of its
-    # numbers: no query per row, so the columns the rows show are all among ROW_FIELDS.
+    # Session, user, the user's numbers (filter choices), on PostgreSQL their ids (for the
+    # planner: see faxes.selectors.visible_faxes), the page of faxes (assignees joined), the
+    # contacts of its numbers: no query per row, so the columns the rows show are all among
+    # ROW_FIELDS.
     with django_assert_max_num_queries(6 if connection.vendor == "postgresql" else 5):
         response = alice_client.get("/faxes/")
     assert len(ids(response)) == 25
