@@ -73,6 +73,7 @@ def fax_set_team_state(
     return fax
 
 
+@transaction.atomic
 def faxes_back_to_team(*, number_id: int, user: AbstractBaseUser) -> int:
     """The received faxes of a number that `user` held and can no longer see (the number was
     taken away from them) go back to new, for the number's other members to take; returns

@@ -242,7 +242,6 @@ UNCONFIRMED = (
 )
 
 
-@transaction.atomic
 def _could_be_theirs(submission: Submission) -> Q:
     """Faxes that may be this send's: nobody else's, and from the number it was sent from
     (the caller id chosen; else one the sender may see), so that settling a send never
@@ -256,6 +255,7 @@ def _could_be_theirs(submission: Submission) -> Q:
     return rule & (Q(number__isnull=True) | Q(number_id__in=theirs))
 
 
+@transaction.atomic
 def submission_settle_from_cache(submission: Submission, *, partly: bool = False) -> bool:
     """Settle an unknown submission from faxes already in the cache once every recipient's
     fax is there (`partly`: with those found, the others unconfirmed); True if settled."""
