@@ -21,6 +21,9 @@ class FaxesConfig(AppConfig):
 
 def _member_left_number(*, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
     """A member who loses a number loses its faxes: those they held go back to the team."""
+    if action == "pre_clear":  # clear() names nobody: those about to go
+        related = instance.fax_numbers if reverse else instance.assigned_users
+        pk_set, action = set(related.values_list("pk", flat=True)), "post_remove"
     if action != "post_remove" or not pk_set:
         return
     from django.contrib.auth import get_user_model

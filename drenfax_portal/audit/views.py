@@ -38,15 +38,19 @@ class CappedPaginator(Paginator):
     """Pages of a trail kept for years: counted only up to COUNT_LIMIT events (the filters
     and the export reach further back), so that no page counts millions of rows."""
 
-    COUNT_LIMIT = 10_000
+    COUNT_LIMIT = 10_000  # a whole number of pages: the last one shown is full
+
+    @cached_property
+    def _counted(self) -> int:
+        return self.object_list[: self.COUNT_LIMIT + 1].count()
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.COUNT_LIMIT + 1].count()
+        return min(self._counted, self.COUNT_LIMIT)
 
     @property
     def capped(self) -> bool:
-        return self.count > self.COUNT_LIMIT
+        return self._counted > self.COUNT_LIMIT
 
 
 @staff_or_404

@@ -99,6 +99,7 @@ def _fetch_pages(client, limiter, account_id, state: SyncState, report: SyncRepo
     backfill = not state.backfill_done
     resumed = not backfill and state.walk_offset > 0
     offset = state.backfill_offset if backfill else state.walk_offset
+    rewound = False
     from_date = None
     if not backfill and state.newest_created_at:
         from_date = (state.newest_created_at - OVERLAP).date()
@@ -118,7 +119,7 @@ def _fetch_pages(client, limiter, account_id, state: SyncState, report: SyncRepo
         if gone > 0:
             # Faxes deleted among those already read moved the older ones up: read again
             # from as many rows earlier (merging a fax twice changes nothing).
-            offset = max(offset - gone, 0)
+            offset, rewound = max(offset - gone, 0), True
             if backfill:
                 state.backfill_offset = offset
             else:
@@ -136,7 +137,8 @@ def _fetch_pages(client, limiter, account_id, state: SyncState, report: SyncRepo
             # A page holding a fax already known unchanged: the rest is known too, unless
             # an earlier step stopped before reading it (then the walk goes to its end).
             met_known = any(not o.created and not o.changed for o in merged.outcomes)
-            ends = last or (met_known and not backfill and not resumed)
+            # After a rewind the faxes read again are known: only the end ends the walk.
+            ends = last or (met_known and not backfill and not resumed and not rewound)
             if backfill:
                 state.newest_created_at = _newest(state.newest_created_at, newest)
                 state.backfill_offset, state.backfill_done = offset, last
