@@ -18,19 +18,6 @@ from tests.send.helpers import COVER_PAGES, fax_answer, form_data, pdf_bytes, se
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def received(alice, bob):
-    make_number("+12065550100", alice)
-    make_number("+13125550100", bob)
-    return make_fax(
-        direction="inbound",
-        status="success",
-        faxNumber="+12065550100",
-        faxCallerId="+17185550111",
-        faxCsid="MERCY CLINIC",
-    )
-
-
 def team(client, fax, action, **data):
     return client.post(f"/faxes/{fax.message_id}/team/", {"action": action, **data})
 

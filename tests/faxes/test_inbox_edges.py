@@ -12,22 +12,8 @@ import pytest
 from drenfax_portal.accounts.services import profile_for
 from drenfax_portal.audit.models import AuditEvent
 from faxes.models import Fax, FaxNote
-from tests.factories import make_fax, make_number
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def received(alice, bob):
-    make_number("+12065550100", alice)
-    make_number("+13125550100", bob)
-    return make_fax(
-        direction="inbound",
-        status="success",
-        faxNumber="+12065550100",
-        faxCallerId="+17185550111",
-        faxCsid="MERCY CLINIC",
-    )
 
 
 def test_a_note_of_1000_characters_with_line_breaks_is_kept(alice_client, received):
