@@ -14,8 +14,9 @@ from typing import Any, BinaryIO, Protocol
 from django.db.models import F, Q
 from django.utils import timezone
 
-from faxes.models import Fax, PdfState, RateLimitBucket
+from faxes.models import Fax, PdfState
 from faxes.services.documents import NotAPdf, delete_document, fetch_document
+from faxes.services.ratelimit import is_paused, pause
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ CLAIM_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
 # Retry delays grow 1, 2, 4, ... minutes up to this.
 MAX_BACKOFF = timedelta(hours=2)
-# The provider's pause for every download (a 429's Retry-After), kept as a rate limit row.
+# The provider's pause for every download (a 429's Retry-After), a rate limiter's key.
 PAUSE_KEY = "pdf-downloads"
 
 
@@ -40,7 +41,7 @@ def fetch_wanted_pdfs(*, client: PdfDownloader, limit: int = 10, pk: int | None 
     hold for every fax.
     """
     now = timezone.now()
-    if RateLimitBucket.objects.filter(key=PAUSE_KEY, blocked_until__gt=now).exists():
+    if is_paused(PAUSE_KEY):
         return 0  # the provider asked us to wait (a 429 with Retry-After)
     due = Q(pdf_state=PdfState.WANTED) & (Q(pdf_retry_at__isnull=True) | Q(pdf_retry_at__lte=now))
     abandoned = Q(pdf_state=PdfState.CLAIMED, pdf_claimed_at__lt=now - CLAIM_TTL)
@@ -93,10 +94,7 @@ def _fetch_one(client: PdfDownloader, pk: int, message_id: Any, claim: datetime)
             log.exception("fetching the PDF of fax %s", message_id)
         after = getattr(exc, "retry_after", None)
         if after:  # a pause for every download, not just this fax's
-            until = timezone.now() + min(timedelta(seconds=after), MAX_BACKOFF)
-            RateLimitBucket.objects.update_or_create(
-                key=PAUSE_KEY, defaults={"blocked_until": until}
-            )
+            pause(PAUSE_KEY, min(after, MAX_BACKOFF.total_seconds()))
         return _retry(pk, claim, reason, stop=True, after=after)
     saved = (
         _mine(pk, claim)

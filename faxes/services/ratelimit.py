@@ -55,12 +55,7 @@ class DatabaseRateLimiter:
 
     def penalize(self, key: str, seconds: float) -> None:
         """Record a pause the provider asked for (a 429 with Retry-After)."""
-        until = self._now() + timedelta(seconds=max(seconds, 0.0))
-        with transaction.atomic():
-            bucket = self._bucket(key)
-            if bucket.blocked_until is None or bucket.blocked_until < until:
-                bucket.blocked_until = until
-                bucket.save(update_fields=["blocked_until"])
+        pause(key, seconds, now=self._now())
 
     def waits_since(self, key: str, since: datetime) -> int:
         """How many tokens had to wait since a time (for the health panel)."""
@@ -92,6 +87,20 @@ class DatabaseRateLimiter:
     def _bucket(key: str) -> RateLimitBucket:
         bucket, _ = RateLimitBucket.objects.select_for_update().get_or_create(key=key)
         return bucket
+
+
+def pause(key: str, seconds: float, *, now: datetime | None = None) -> None:
+    """Hold `key` for `seconds` (a 429's Retry-After); a longer pause already set stays."""
+    until = (now or timezone.now()) + timedelta(seconds=max(seconds, 0.0))
+    with transaction.atomic():
+        bucket, _ = RateLimitBucket.objects.select_for_update().get_or_create(key=key)
+        if bucket.blocked_until is None or bucket.blocked_until < until:
+            bucket.blocked_until = until
+            bucket.save(update_fields=["blocked_until"])
+
+
+def is_paused(key: str) -> bool:
+    return RateLimitBucket.objects.filter(key=key, blocked_until__gt=timezone.now()).exists()
 
 
 def history_limiter() -> DatabaseRateLimiter:
